@@ -48,7 +48,8 @@ export function summarizeAdapter(adapter: GPUAdapter): AdapterSummary {
   const info = adapter.info ?? ({} as GPUAdapterInfo);
   const limits: Record<string, number> = {};
   for (const name of LIMIT_NAMES) limits[name] = Number((adapter.limits as unknown as Record<string, number>)[name]);
-  const description = info.description || info.device || info.vendor || 'unknown adapter';
+  // Browsers often leave description empty for privacy; vendor + architecture still name it.
+  const description = info.description || [info.vendor, info.architecture, info.device].filter(Boolean).join(' ') || 'unknown adapter';
   const isFallback =
     Boolean((info as unknown as { isFallbackAdapter?: boolean }).isFallbackAdapter) ||
     /swiftshader|lavapipe|llvmpipe|warp/i.test(`${info.vendor} ${info.architecture} ${info.device} ${info.description}`);

@@ -1,0 +1,145 @@
+// Owner of shaders/matmul.wgsl: tiled C = op(A)·op(B) (and C += ...) in the variants a transformer's
+// forward and backward passes need, each its own pipeline (transposes and accumulate are overrides).
+
+import matmulSource from '../../../shaders/matmul.wgsl?raw';
+import { uniformBuffer } from '../buffers';
+import { bindGroup, groups, type Dispatch } from '../dispatch';
+import { computePipeline } from '../pipeline';
+
+/** Which operands are stored transposed: 'NT' is A (M,K) times Bᵀ with B stored (N,K). */
+export type MatmulVariant = 'NN' | 'NT' | 'TN' | 'TT';
+
+export const MATMUL_VARIANTS: readonly MatmulVariant[] = ['NN', 'NT', 'TN', 'TT'];
+
+/** Threads per workgroup and staged depth; each thread computes a 4×4 block of C. */
+export interface MatmulTiles {
+  wgX: number;
+  wgY: number;
+  tileK: number;
+}
+
+/**
+ * The default tile, measured on SwiftShader (2 cores) with the kernel as written, all NN, median
+ * of 5, ms for 256·256·256 / 512·64·64 / 512·256·64 / 129·129·129:
+ *   8×8 threads, TILE_K 32 (32×32 of C):   filled in below by measurement
+ * Chosen: see DEFAULT_TILES.
+ */
+export const DEFAULT_TILES: MatmulTiles = { wgX: 8, wgY: 8, tileK: 32 };
+
+/** Outputs per thread along M and N (TM, TN in the WGSL). */
+const THREAD_BLOCK = 4;
+
+export interface MatmulArgs {
+  /** Per batch (M,K) row-major, or (K,M) when the variant starts with 'T'. */
+  a: GPUBuffer;
+  /** Per batch (K,N) row-major, or (N,K) when the variant ends with 'T'. */
+  b: GPUBuffer;
+  /** Per batch (M,N) row-major; written, or added to when `accumulate`. */
+  c: GPUBuffer;
+  m: number;
+  n: number;
+  k: number;
+  /** Default 'NN'. */
+  variant?: MatmulVariant;
+  /** C += op(A)·op(B) instead of C = op(A)·op(B). Default false. */
+  accumulate?: boolean;
+  /** Independent matmuls in one dispatch (workgroup z), at most 65535. Default 1. */
+  batch?: number;
+  /** Elements between consecutive batches; default packed (M·K, K·N, M·N). */
+  strideA?: number;
+  strideB?: number;
+  strideC?: number;
+  /** Elements before batch 0, to address a sub-range of a larger buffer. Default 0. */
+  offsetA?: number;
+  offsetB?: number;
+  offsetC?: number;
+  label?: string;
+}
+
+function pipelineKey(variant: MatmulVariant, accumulate: boolean): string {
+  return `${variant}${accumulate ? '+=' : '='}`;
+}
+
+export class Matmul {
+  private constructor(
+    private readonly device: GPUDevice,
+    private readonly pipelines: Map<string, GPUComputePipeline>,
+    readonly tiles: MatmulTiles,
+  ) {}
+
+  /** Builds the eight pipelines (four transpose variants, with and without accumulate). */
+  static async create(device: GPUDevice, tiles: MatmulTiles = DEFAULT_TILES): Promise<Matmul> {
+    if (tiles.wgX * tiles.wgY > 256) throw new RangeError(`Matmul: ${tiles.wgX}×${tiles.wgY} threads exceed the default 256 per workgroup`);
+    const sharedBytes = tiles.tileK * (tiles.wgX + tiles.wgY) * THREAD_BLOCK * 4;
+    if (sharedBytes > 16384) throw new RangeError(`Matmul: tiles need ${sharedBytes} bytes of workgroup memory, over the default 16 KiB`);
+    const pipelines = new Map<string, GPUComputePipeline>();
+    await Promise.all(
+      MATMUL_VARIANTS.flatMap((variant) =>
+        [false, true].map(async (accumulate) => {
+          const label = `Matmul.${variant}${accumulate ? '.accumulate' : ''}`;
+          const pipeline = await computePipeline(device, {
+            label,
+            sources: [{ file: 'shaders/matmul.wgsl', code: matmulSource }],
+            constants: {
+              TRANS_A: variant[0] === 'T' ? 1 : 0,
+              TRANS_B: variant[1] === 'T' ? 1 : 0,
+              ACCUMULATE: accumulate ? 1 : 0,
+              WG_X: tiles.wgX,
+              WG_Y: tiles.wgY,
+              TILE_K: tiles.tileK,
+            },
+          });
+          pipelines.set(pipelineKey(variant, accumulate), pipeline);
+        }),
+      ),
+    );
+    return new Matmul(device, pipelines, tiles);
+  }
+
+  /**
+   * A reusable dispatch of C = op(A)·op(B) (or C += ...) for these buffers and sizes. The uniform
+   * block and bind group are built here, once; encode the result as often as wanted.
+   */
+  bind(args: MatmulArgs): Dispatch {
+    const { a, b, c, m, n, k, variant = 'NN', accumulate = false, batch = 1 } = args;
+    const strideA = args.strideA ?? m * k;
+    const strideB = args.strideB ?? k * n;
+    const strideC = args.strideC ?? m * n;
+    const offsetA = args.offsetA ?? 0;
+    const offsetB = args.offsetB ?? 0;
+    const offsetC = args.offsetC ?? 0;
+    const label = args.label ?? `Matmul.${variant}${accumulate ? '.accumulate' : ''}`;
+    for (const [name, v] of Object.entries({ m, n, k, batch, strideA, strideB, strideC, offsetA, offsetB, offsetC })) {
+      if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new RangeError(`${label}: ${name} = ${v} is not a u32`);
+    }
+    if (batch < 1 || batch > 65535) throw new RangeError(`${label}: batch = ${batch}; one dispatch takes 1..65535 batches`);
+    const need = (offset: number, stride: number, size: number) => (offset + (batch - 1) * stride + size) * 4;
+    for (const [name, buffer, bytes] of [
+      ['A', a, need(offsetA, strideA, m * k)],
+      ['B', b, need(offsetB, strideB, k * n)],
+      ['C', c, need(offsetC, strideC, m * n)],
+    ] as const) {
+      if (buffer.size < bytes) throw new RangeError(`${label}: ${name} (${buffer.label}) has ${buffer.size} bytes, needs ${bytes}`);
+    }
+    const pipeline = this.pipelines.get(pipelineKey(variant, accumulate));
+    if (!pipeline) throw new RangeError(`${label}: unknown variant '${variant}' (expected ${MATMUL_VARIANTS.join(', ')})`);
+    const params = uniformBuffer(this.device, `${label}.params`, [
+      { u32: m },
+      { u32: n },
+      { u32: k },
+      { u32: strideA },
+      { u32: strideB },
+      { u32: strideC },
+      { u32: offsetA },
+      { u32: offsetB },
+      { u32: offsetC },
+    ]);
+    const workgroups: [number, number, number] = [
+      groups(n, this.tiles.wgX * THREAD_BLOCK),
+      groups(m, this.tiles.wgY * THREAD_BLOCK),
+      batch,
+    ];
+    if (workgroups[0] > 65535 || workgroups[1] > 65535) throw new RangeError(`${label}: ${m}×${n} needs more than 65535 workgroups along one axis`);
+    return { label, pipeline, workgroups, bindGroup: bindGroup(this.device, label, pipeline, [params, a, b, c]) };
+  }
+}

@@ -1,0 +1,47 @@
+// A quick on-device check that kernels compile and agree with their CPU references: what the app
+// shows under "Self-test", and what the browser end-to-end test runs on the real page.
+
+import { readF32, uploadBuffer, storageBuffer } from './buffers';
+import { encodeAll } from './dispatch';
+import { ResidualAdd } from './kernels/residual_add';
+import { residualAdd } from './reference/residual_add';
+import { Rng } from '../util/rng';
+
+export interface SelfTestResult {
+  kernel: string;
+  ok: boolean;
+  maxAbsError: number;
+  elements: number;
+  ms: number;
+  error?: string;
+}
+
+async function checkResidualAdd(device: GPUDevice): Promise<SelfTestResult> {
+  const n = 1031; // not a multiple of the workgroup size: exercises the bounds check
+  const rng = new Rng(7);
+  const a = rng.f32(n);
+  const b = rng.f32(n);
+  const out = storageBuffer(device, 'SelfTest.out', n);
+  const kernel = await ResidualAdd.create(device);
+  const t0 = performance.now();
+  device.queue.submit([encodeAll(device, 'SelfTest', [kernel.add({ a: uploadBuffer(device, 'SelfTest.a', a), b: uploadBuffer(device, 'SelfTest.b', b), out, n })])]);
+  const got = await readF32(device, out, n);
+  const ms = performance.now() - t0;
+  const want = residualAdd(a, b);
+  let maxAbsError = 0;
+  for (let i = 0; i < n; i++) maxAbsError = Math.max(maxAbsError, Math.abs(got[i] - want[i]));
+  return { kernel: 'residual_add', ok: maxAbsError <= 1e-6, maxAbsError, elements: n, ms };
+}
+
+export async function runSelfTest(device: GPUDevice): Promise<SelfTestResult[]> {
+  const checks = [checkResidualAdd];
+  const results: SelfTestResult[] = [];
+  for (const check of checks) {
+    try {
+      results.push(await check(device));
+    } catch (e) {
+      results.push({ kernel: check.name, ok: false, maxAbsError: NaN, elements: 0, ms: 0, error: (e as Error).message });
+    }
+  }
+  return results;
+}

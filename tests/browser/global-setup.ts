@@ -1,0 +1,48 @@
+// Starts what every end-to-end test shares: the built app served on localhost by `vite preview`
+// (WebGPU needs a secure context) and ONE headless Chromium (Debian's, with SwiftShader WebGPU).
+// Tests connect to that browser through its WebSocket endpoint (see ./browser.ts).
+
+import { existsSync } from 'node:fs';
+import type { TestProject } from 'vitest/node';
+import { build, preview } from 'vite';
+import { chromium } from 'playwright-core';
+
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--enable-unsafe-webgpu',
+  '--enable-unsafe-swiftshader',
+  '--use-angle=swiftshader',
+];
+
+export function chromiumPath(): string {
+  const path = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  if (!existsSync(path)) throw new Error(`Chromium not found at ${path}: run 'apt-get install -y chromium' (or set CHROMIUM_PATH).`);
+  return path;
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    baseURL: string;
+    wsEndpoint: string;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  await build({ logLevel: 'warn' });
+  const server = await preview({ preview: { port: 0, host: '127.0.0.1' }, logLevel: 'warn' });
+  const address = server.httpServer.address();
+  if (!address || typeof address === 'string') throw new Error('vite preview did not report a port');
+  const browserServer = await chromium.launchServer({ executablePath: chromiumPath(), headless: true, args: CHROMIUM_ARGS });
+  // localhost (not 127.0.0.1) is a secure context for navigator.gpu.
+  project.provide('baseURL', `http://localhost:${address.port}/`);
+  project.provide('wsEndpoint', browserServer.wsEndpoint());
+  return async () => {
+    await browserServer.close();
+    await new Promise<void>((resolve) => server.httpServer.close(() => resolve()));
+  };
+}
