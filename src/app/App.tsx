@@ -6,13 +6,17 @@ import { useGpu } from '../store/react';
 import { gpuStore } from '../store/gpu';
 import { DevicePanel } from './DevicePanel';
 import { WebGpuMissing } from './WebGpuMissing';
+import { DatasetsView } from '../inspect/DatasetsView';
 
-type Route = 'device';
-const ROUTES: { id: Route; title: string }[] = [{ id: 'device', title: 'Device' }];
+type Route = 'datasets' | 'device';
+const ROUTES: { id: Route; title: string }[] = [
+  { id: 'datasets', title: 'Datasets' },
+  { id: 'device', title: 'Device' },
+];
 
 function currentRoute(): Route {
   const id = location.hash.replace(/^#\/?/, '').split('/')[0];
-  return (ROUTES.find((r) => r.id === id)?.id ?? 'device') as Route;
+  return ROUTES.find((r) => r.id === id)?.id ?? 'datasets';
 }
 
 export function App() {
@@ -41,7 +45,16 @@ export function App() {
           {status === 'ready' ? 'WebGPU ready' : status === 'acquiring' || status === 'idle' ? 'Starting WebGPU…' : status === 'lost' ? 'GPU lost' : 'No WebGPU'}
         </span>
       </header>
-      <main>{status === 'unavailable' || status === 'lost' ? <WebGpuMissing /> : route === 'device' ? <DevicePanel /> : null}</main>
+      <main>
+        {route === 'datasets' ? (
+          // Datasets live in IndexedDB and need no GPU: browsable even without WebGPU.
+          <DatasetsView />
+        ) : status === 'unavailable' || status === 'lost' ? (
+          <WebGpuMissing />
+        ) : (
+          <DevicePanel />
+        )}
+      </main>
     </div>
   );
 }

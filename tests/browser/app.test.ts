@@ -5,7 +5,7 @@ describe('the built app in Chromium', () => {
   afterAll(async () => (await sharedBrowser()).close());
 
   it('finds a WebGPU adapter and shows its name, features and limits', async () => {
-    const { page, errors, close } = await openApp();
+    const { page, errors, close } = await openApp('#/device');
     await page.getByTestId('device-panel').waitFor({ timeout: 60_000 });
     expect(await page.getByTestId('gpu-status').textContent()).toBe('WebGPU ready');
     expect((await page.getByTestId('adapter-name').textContent())?.length).toBeGreaterThan(0);
@@ -35,7 +35,7 @@ describe('the built app in Chromium', () => {
     });
     const page = await context.newPage();
     const { inject } = await import('vitest');
-    await page.goto(inject('baseURL'));
+    await page.goto(new URL('#/device', inject('baseURL')).toString());
     const missing = page.getByTestId('webgpu-missing');
     await missing.waitFor({ timeout: 30_000 });
     const text = await missing.textContent();
