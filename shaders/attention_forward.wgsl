@@ -45,14 +45,14 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: 
   let len = min(lengths[b], T);
   let q0 = wg.x * BR;
   let t = q0 + lid;
-  let active = t < len;
+  let live = t < len;
 
   // q pre-multiplied by scale so a dot product is already a scaled score.
   var q: array<vec4f, MAX_D4>;
   var acc: array<vec4f, MAX_D4>; // Σ_j exp(s_j − m) v_j
   var m = -3.0e38;               // running max of scores (finite: exp(m − s) underflows to 0 cleanly)
   var l = 0.0;                   // running Σ_j exp(s_j − m)
-  if (active) {
+  if (live) {
     let q_base = (b * T + t) * row4 + h * D4;
     for (var d4 = 0u; d4 < D4; d4++) {
       q[d4] = qkv[q_base + d4] * params.scale;
@@ -76,7 +76,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: 
     }
     workgroupBarrier();
 
-    if (active && k0 <= t) {
+    if (live && k0 <= t) {
       // Scores of this tile; keys past t are masked (the diagonal tile only).
       var s: array<f32, MAX_BC>;
       var tile_max = m;
@@ -110,10 +110,10 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: 
 
   if (t < T) {
     let o_base = (b * T + t) * C4 + h * D4;
-    let inv_l = select(0.0, 1.0 / l, active);
+    let inv_l = select(0.0, 1.0 / l, live);
     for (var d4 = 0u; d4 < D4; d4++) {
       out[o_base + d4] = acc[d4] * inv_l;
     }
-    lse[wg.y * T + t] = select(0.0, m + log(l), active);
+    lse[wg.y * T + t] = select(0.0, m + log(l), live);
   }
 }

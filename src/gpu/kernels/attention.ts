@@ -1,0 +1,172 @@
+// Owner of shaders/attention_forward.wgsl and shaders/attention_backward.wgsl: causal multi-head
+// flash-style attention over the packed QKV projection output, forward and backward.
+
+import forwardSource from '../../../shaders/attention_forward.wgsl?raw';
+import backwardSource from '../../../shaders/attention_backward.wgsl?raw';
+import { storageBuffer, uniformBuffer } from '../buffers';
+import type { Dispatch } from '../dispatch';
+import { computePipeline } from '../pipeline';
+
+/** Threads per workgroup = query rows (forward, dq) or key rows (dkv) owned by one workgroup. */
+const BR = 64;
+/** Head dims the kernels support: multiples of 4 up to the register arrays' 64. */
+export const ATTENTION_HEAD_DIMS = [16, 32, 64] as const;
+
+/** Rows per staged K/V (or Q/dO) tile: BC·D = 1024 keeps two tiles at 8 KiB of workgroup memory. */
+function tileRows(D: number): number {
+  return Math.min(64, 1024 / D);
+}
+
+export interface AttentionSizes {
+  /** Sequences. */
+  B: number;
+  /** Padded sequence length. */
+  T: number;
+  /** Heads. */
+  H: number;
+  /** Head dim (16, 32 or 64); C = H·D. */
+  D: number;
+}
+
+export interface AttentionForwardArgs extends AttentionSizes {
+  /** (B*T, 3C) QKV projection output = (B, T, 3, H, D). */
+  qkv: GPUBuffer;
+  /** (B*T, C) written = (B, T, H, D). */
+  out: GPUBuffer;
+  /** (B, H, T) written: logsumexp of the scaled scores, kept for the backward pass. */
+  lse: GPUBuffer;
+  /** (B) u32 valid length of each sequence. */
+  lengths: GPUBuffer;
+  label?: string;
+}
+
+export interface AttentionBackwardArgs extends AttentionSizes {
+  qkv: GPUBuffer;
+  /** (B*T, C) forward output. */
+  out: GPUBuffer;
+  /** (B*T, C) dLoss/dout. */
+  dout: GPUBuffer;
+  /** (B, H, T) from the forward pass. */
+  lse: GPUBuffer;
+  lengths: GPUBuffer;
+  /** (B*T, 3C) written (every element): dLoss/dqkv. */
+  dqkv: GPUBuffer;
+  label?: string;
+}
+
+interface Pipelines {
+  forward: GPUComputePipeline;
+  dq: GPUComputePipeline;
+  dkv: GPUComputePipeline;
+}
+
+export class Attention {
+  private constructor(
+    private readonly device: GPUDevice,
+    private readonly pipelines: Map<number, Pipelines>,
+  ) {}
+
+  /** Builds the forward and backward pipelines for each head dim in `headDims` (all three by default). */
+  static async create(device: GPUDevice, headDims: readonly number[] = ATTENTION_HEAD_DIMS): Promise<Attention> {
+    const pipelines = new Map<number, Pipelines>();
+    await Promise.all(
+      headDims.map(async (D) => {
+        checkHeadDim(D);
+        const constants = { BR, BC: tileRows(D), D };
+        const [forward, dq, dkv] = await Promise.all([
+          computePipeline(device, {
+            label: `Attention.forward.D${D}`,
+            sources: [{ file: 'shaders/attention_forward.wgsl', code: forwardSource }],
+            constants,
+          }),
+          computePipeline(device, {
+            label: `Attention.backward.dq.D${D}`,
+            sources: [{ file: 'shaders/attention_backward.wgsl', code: backwardSource }],
+            entryPoint: 'dq',
+            constants,
+          }),
+          computePipeline(device, {
+            label: `Attention.backward.dkv.D${D}`,
+            sources: [{ file: 'shaders/attention_backward.wgsl', code: backwardSource }],
+            entryPoint: 'dkv',
+            constants,
+          }),
+        ]);
+        pipelines.set(D, { forward, dq, dkv });
+      }),
+    );
+    return new Attention(device, pipelines);
+  }
+
+  /** One dispatch: out and lse from qkv. Grid: (ceil(T/BR) query blocks, B·H). */
+  forward(args: AttentionForwardArgs): Dispatch[] {
+    const label = args.label ?? 'Attention.forward';
+    const { forward } = this.pipelinesFor(args);
+    const params = this.params(label, args);
+    return [
+      {
+        label,
+        pipeline: forward,
+        workgroups: this.grid(args),
+        bindGroup: bindSlots(this.device, label, forward, [params, args.qkv, args.lengths, args.out, args.lse]),
+      },
+    ];
+  }
+
+  /**
+   * Two dispatches, in order: dq (also writes Δ = rowsum(dO ∘ O) to a scratch buffer owned by
+   * these dispatches), then dk/dv. Together they write every element of dqkv.
+   */
+  backward(args: AttentionBackwardArgs): Dispatch[] {
+    const label = args.label ?? 'Attention.backward';
+    const { dq, dkv } = this.pipelinesFor(args);
+    const params = this.params(label, args);
+    const delta = storageBuffer(this.device, `${label}.delta`, args.B * args.H * args.T);
+    const buffers = [params, args.qkv, args.out, args.dout, args.lse, args.lengths, delta, args.dqkv];
+    const workgroups = this.grid(args);
+    return [
+      { label: `${label}.dq`, pipeline: dq, workgroups, bindGroup: bindSlots(this.device, `${label}.dq`, dq, buffers) },
+      {
+        label: `${label}.dkv`,
+        pipeline: dkv,
+        workgroups,
+        // dkv never reads `out` (binding 2): auto layouts only hold the bindings an entry point uses.
+        bindGroup: bindSlots(this.device, `${label}.dkv`, dkv, buffers.map((b, slot) => (slot === 2 ? null : b))),
+      },
+    ];
+  }
+
+  private pipelinesFor(sizes: AttentionSizes): Pipelines {
+    const p = this.pipelines.get(sizes.D);
+    if (!p) {
+      throw new Error(
+        `Attention: head dim ${sizes.D} has no pipeline (built: ${[...this.pipelines.keys()].join(', ')}); pass it to Attention.create`,
+      );
+    }
+    if (sizes.B * sizes.H > 65535) throw new Error(`Attention: B·H = ${sizes.B * sizes.H} exceeds 65535 workgroups; split the batch`);
+    return p;
+  }
+
+  private params(label: string, { B, T, H, D }: AttentionSizes): GPUBuffer {
+    return uniformBuffer(this.device, `${label}.params`, [{ u32: B }, { u32: T }, { u32: H }, { u32: H * D }, { f32: 1 / Math.sqrt(D) }]);
+  }
+
+  private grid({ B, T, H }: AttentionSizes): [number, number, number] {
+    return [Math.max(1, Math.ceil(T / BR)), B * H, 1];
+  }
+}
+
+function checkHeadDim(D: number): void {
+  if (!Number.isInteger(D) || D % 4 !== 0 || D < 4 || D > 64) {
+    throw new Error(`Attention: head dim ${D} unsupported; use a multiple of 4 up to 64 (16, 32, 64)`);
+  }
+}
+
+/** Binds buffers to slots 0..n-1, skipping null slots (bindings the entry point does not use). */
+function bindSlots(device: GPUDevice, label: string, pipeline: GPUComputePipeline, buffers: (GPUBuffer | null)[]): GPUBindGroup {
+  const entries: GPUBindGroupEntry[] = [];
+  buffers.forEach((buffer, binding) => {
+    if (buffer) entries.push({ binding, resource: { buffer } });
+  });
+  return device.createBindGroup({ label, layout: pipeline.getBindGroupLayout(0), entries });
+}
