@@ -121,6 +121,27 @@ describe('matmul', () => {
     expectClose(await read(d, c, c0.length), expected, tolerance(k), 'NT with offsets and strides');
   });
 
+  for (const tiles of [
+    { wgX: 16, wgY: 16, tileK: 8 },
+    { wgX: 16, wgY: 4, tileK: 13 },
+  ]) {
+    it(`matches the CPU reference with ${tiles.wgX}×${tiles.wgY} threads and TILE_K ${tiles.tileK} in every variant`, async () => {
+      const d = await device();
+      const kernel = await Matmul.create(d, tiles);
+      const [m, n, k] = [129, 65, 70];
+      const rng = new Rng(tiles.wgY);
+      const a = rng.f32(m * k);
+      const b = rng.f32(k * n);
+      const aBuffer = upload(d, 'A', a);
+      const bBuffer = upload(d, 'B', b);
+      const outs = MATMUL_VARIANTS.map((variant) => empty(d, `C.${variant}`, m * n));
+      await run(d, MATMUL_VARIANTS.map((variant, i) => kernel.bind({ a: aBuffer, b: bBuffer, c: outs[i], m, n, k, variant })));
+      for (const [i, variant] of MATMUL_VARIANTS.entries()) {
+        expectClose(await read(d, outs[i], m * n), matmul(a, b, { m, n, k, ...transposes(variant) }), tolerance(k), variant);
+      }
+    });
+  }
+
   it('refuses buffers too small for the shape, naming the operand', async () => {
     const d = await device();
     const kernel = await Matmul.create(d);

@@ -19,12 +19,16 @@ export interface MatmulTiles {
 }
 
 /**
- * The default tile, measured on SwiftShader (2 cores) with the kernel as written, all NN, median
- * of 5, ms for 256·256·256 / 512·64·64 / 512·256·64 / 129·129·129:
- *   8×8 threads, TILE_K 32 (32×32 of C):   filled in below by measurement
- * Chosen: see DEFAULT_TILES.
+ * The default tile. Measured on SwiftShader (Dawn in Node, 2 shared cores, so ±20% noise), NN, median
+ * of 9 runs, ms for M×N×K = 256·256·256 / 512·64·64 / 512·256·64 / 129·129·129:
+ *   8×8 threads,   TILE_K 16 (32×32 of C, 4 KiB shared):  36 / 7.5 / 29 / 10   <- chosen
+ *   8×8 threads,   TILE_K 32 (32×32 of C, 8 KiB shared):  34 / 10  / 40 / 12
+ *   8×8 threads,   TILE_K 8  (32×32 of C, 2 KiB shared):  46 / 6.3 / 29 / 9.6
+ *   16×16 threads, TILE_K 16 (64×64 of C, 8 KiB shared):  40 / 10  / 44 / 17
+ *   naive (bench/kernels/matmul_naive.wgsl, 16×16):       180 / 12 / 80 / 42
+ * Smaller tiles also mean more workgroups for the small matrices of a tiny transformer on a real GPU.
  */
-export const DEFAULT_TILES: MatmulTiles = { wgX: 8, wgY: 8, tileK: 32 };
+export const DEFAULT_TILES: MatmulTiles = { wgX: 8, wgY: 8, tileK: 16 };
 
 /** Outputs per thread along M and N (TM, TN in the WGSL). */
 const THREAD_BLOCK = 4;
