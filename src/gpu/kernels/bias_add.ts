@@ -1,0 +1,101 @@
+// Owner of shaders/bias_add.wgsl (y = x + bias, and y += bias in place) and
+// shaders/bias_backward.wgsl (dbias = column sums of dy, optionally accumulated).
+
+import addSource from '../../../shaders/bias_add.wgsl?raw';
+import backwardSource from '../../../shaders/bias_backward.wgsl?raw';
+import { uniformBuffer } from '../buffers';
+import { bindGroup, grid1d, groups, type Dispatch } from '../dispatch';
+import { computePipeline } from '../pipeline';
+
+/** Threads per workgroup of the elementwise add. */
+const WG = 256;
+/** Backward: columns per workgroup, and row lanes summed per column (a power of two). */
+const WG_COLS = 32;
+const WG_ROWS = 8;
+
+function checkSizes(label: string, sizes: Record<string, number>): void {
+  for (const [name, v] of Object.entries(sizes)) {
+    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new RangeError(`${label}: ${name} = ${v} is not a u32`);
+  }
+}
+
+function checkBuffer(label: string, name: string, buffer: GPUBuffer, elements: number): void {
+  if (buffer.size < elements * 4) throw new RangeError(`${label}: ${name} (${buffer.label}) has ${buffer.size} bytes, needs ${elements * 4}`);
+}
+
+export class BiasAdd {
+  private constructor(
+    private readonly device: GPUDevice,
+    private readonly addPipeline: GPUComputePipeline,
+    private readonly inPlacePipeline: GPUComputePipeline,
+    private readonly backwardPipeline: GPUComputePipeline,
+    private readonly backwardAccumulatePipeline: GPUComputePipeline,
+  ) {}
+
+  static async create(device: GPUDevice): Promise<BiasAdd> {
+    const add = { file: 'shaders/bias_add.wgsl', code: addSource };
+    const backward = { file: 'shaders/bias_backward.wgsl', code: backwardSource };
+    const [addPipeline, inPlacePipeline, backwardPipeline, backwardAccumulatePipeline] = await Promise.all([
+      computePipeline(device, { label: 'BiasAdd', sources: [add], constants: { WG } }),
+      computePipeline(device, { label: 'BiasAdd.inPlace', sources: [add], entryPoint: 'main_in_place', constants: { WG } }),
+      computePipeline(device, { label: 'BiasAdd.backward', sources: [backward], constants: { WG_COLS, WG_ROWS, ACCUMULATE: 0 } }),
+      computePipeline(device, {
+        label: 'BiasAdd.backward.accumulate',
+        sources: [backward],
+        constants: { WG_COLS, WG_ROWS, ACCUMULATE: 1 },
+      }),
+    ]);
+    return new BiasAdd(device, addPipeline, inPlacePipeline, backwardPipeline, backwardAccumulatePipeline);
+  }
+
+  /** y(R,C) = x(R,C) + bias(C). x and y must be different buffers (use addInPlace otherwise). */
+  add(args: { x: GPUBuffer; bias: GPUBuffer; y: GPUBuffer; rows: number; cols: number; label?: string }): Dispatch {
+    const { x, bias, y, rows, cols, label = 'BiasAdd' } = args;
+    checkSizes(label, { rows, cols, elements: rows * cols });
+    checkBuffer(label, 'x', x, rows * cols);
+    checkBuffer(label, 'y', y, rows * cols);
+    checkBuffer(label, 'bias', bias, cols);
+    const { params, workgroups } = this.elementwise(label, rows, cols);
+    return { label, pipeline: this.addPipeline, workgroups, bindGroup: bindGroup(this.device, label, this.addPipeline, [params, bias, x, y]) };
+  }
+
+  /** x(R,C) += bias(C), in place. */
+  addInPlace(args: { x: GPUBuffer; bias: GPUBuffer; rows: number; cols: number; label?: string }): Dispatch {
+    const { x, bias, rows, cols, label = 'BiasAdd.inPlace' } = args;
+    checkSizes(label, { rows, cols, elements: rows * cols });
+    checkBuffer(label, 'x', x, rows * cols);
+    checkBuffer(label, 'bias', bias, cols);
+    const { params, workgroups } = this.elementwise(label, rows, cols);
+    // The in-place entry point uses bindings 0, 1 and 3 (binding 2, the separate x, is unused).
+    const group = this.device.createBindGroup({
+      label,
+      layout: this.inPlacePipeline.getBindGroupLayout(0),
+      entries: [
+        { binding: 0, resource: { buffer: params } },
+        { binding: 1, resource: { buffer: bias } },
+        { binding: 3, resource: { buffer: x } },
+      ],
+    });
+    return { label, pipeline: this.inPlacePipeline, workgroups, bindGroup: group };
+  }
+
+  /** dbias(C) = Σ_rows dy(R,C), or dbias += that sum when `accumulate`. Fixed summation order. */
+  backward(args: { dy: GPUBuffer; dbias: GPUBuffer; rows: number; cols: number; accumulate?: boolean; label?: string }): Dispatch {
+    const { dy, dbias, rows, cols, accumulate = false } = args;
+    const label = args.label ?? (accumulate ? 'BiasAdd.backward.accumulate' : 'BiasAdd.backward');
+    checkSizes(label, { rows, cols, elements: rows * cols });
+    checkBuffer(label, 'dy', dy, rows * cols);
+    checkBuffer(label, 'dbias', dbias, cols);
+    const workgroups: [number, number, number] = [groups(cols, WG_COLS), 1, 1];
+    if (workgroups[0] > 65535) throw new RangeError(`${label}: ${cols} columns need more than 65535 workgroups`);
+    const pipeline = accumulate ? this.backwardAccumulatePipeline : this.backwardPipeline;
+    const params = uniformBuffer(this.device, `${label}.params`, [{ u32: rows }, { u32: cols }]);
+    return { label, pipeline, workgroups, bindGroup: bindGroup(this.device, label, pipeline, [params, dy, dbias]) };
+  }
+
+  private elementwise(label: string, rows: number, cols: number): { params: GPUBuffer; workgroups: [number, number, number] } {
+    const workgroups = grid1d(groups(rows * cols, WG));
+    const params = uniformBuffer(this.device, `${label}.params`, [{ u32: rows }, { u32: cols }, { u32: workgroups[0] * WG }]);
+    return { params, workgroups };
+  }
+}
