@@ -3,7 +3,9 @@
 
 import { readF32, uploadBuffer, storageBuffer } from './buffers';
 import { encodeAll } from './dispatch';
+import { Matmul } from './kernels/matmul';
 import { ResidualAdd } from './kernels/residual_add';
+import { matmul } from './reference/matmul';
 import { residualAdd } from './reference/residual_add';
 import { Rng } from '../util/rng';
 
@@ -33,8 +35,27 @@ async function checkResidualAdd(device: GPUDevice): Promise<SelfTestResult> {
   return { kernel: 'residual_add', ok: maxAbsError <= 1e-6, maxAbsError, elements: n, ms };
 }
 
+async function checkMatmul(device: GPUDevice): Promise<SelfTestResult> {
+  // Ragged on purpose: no dimension is a multiple of the 32×32 output tile or the 16-deep K slice.
+  const [m, n, k] = [37, 45, 29];
+  const rng = new Rng(11);
+  const a = rng.f32(m * k);
+  const b = rng.f32(k * n);
+  const c = storageBuffer(device, 'SelfTest.c', m * n);
+  const kernel = await Matmul.create(device);
+  const t0 = performance.now();
+  const dispatch = kernel.bind({ a: uploadBuffer(device, 'SelfTest.A', a), b: uploadBuffer(device, 'SelfTest.B', b), c, m, n, k });
+  device.queue.submit([encodeAll(device, 'SelfTest', [dispatch])]);
+  const got = await readF32(device, c, m * n);
+  const ms = performance.now() - t0;
+  const want = matmul(a, b, { m, n, k });
+  let maxAbsError = 0;
+  for (let i = 0; i < m * n; i++) maxAbsError = Math.max(maxAbsError, Math.abs(got[i] - want[i]));
+  return { kernel: 'matmul', ok: maxAbsError <= 1e-4 * Math.sqrt(k), maxAbsError, elements: m * n, ms };
+}
+
 export async function runSelfTest(device: GPUDevice): Promise<SelfTestResult[]> {
-  const checks = [checkResidualAdd];
+  const checks = [checkResidualAdd, checkMatmul];
   const results: SelfTestResult[] = [];
   for (const check of checks) {
     try {
