@@ -1,0 +1,304 @@
+// `npm run score`: score rollouts with PA-GRPO rewards and group advantages, JSON Lines in, JSON Lines out.
+// The Node-only shell (files, streams, env, exit codes) around src/rewards/scoring_stream.ts.
+
+import { createReadStream, createWriteStream, readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+
+import { ABLATION_NAMES, resolveConfig, type RewardConfig } from '../src/rewards/config';
+import { createJudge, HTTP_JUDGE_DEFAULTS, type CountingJudge } from '../src/rewards/judge';
+import { documentRecords, emitPass, linesToItems, scorePass, valuesToItems, type InputItem, type StreamOptions } from '../src/rewards/scoring_stream';
+import { tokenizerFromSpec } from '../src/rewards/tokenizers';
+
+const HELP = `Score rollouts with PA-GRPO rewards and group advantages (VideoP2R, method.md §1.5–1.10).
+
+Usage: npm run score -- --in FILE --out FILE [options]
+
+Input (--in): JSON Lines, one record per line; or a JSON document {"results": [...]} as Video-R1's
+  eval_bench.py / generate_cot_vllm.py write it; or a top-level JSON list. A record has Video-R1's fields
+  problem_id, problem, problem_type (multiple choice | numerical | OCR | free-form | regression),
+  solution ("<answer>X</answer>"), output (the completion), and optionally options (a list or a
+  stringified list), data_type (image | video; default video), step, facts (for --judge rules).
+  Records with the same problem_id (and the same step, when present) form one group; the records of a
+  group need not be adjacent.
+Output (--out): JSON Lines, one line per input record in input order: the input fields, plus
+  rewards.perception and rewards.reasoning   {accuracy, format, length, total}
+  advantages.perception, advantages.reasoning (the advantages carried by each process's tokens in --mode)
+  advantages.grpo                            (process-agnostic GRPO: the normalised reasoning reward)
+  tokens.perception, tokens.reasoning        (token counts per process, by --tokenizer)
+  diagnostics {groupSize, collapsedPerception, collapsedReasoning, collapsedBoth, thinkAnswerMismatch}
+  judge_error                                (only when the judge failed; perception accuracy is then 0)
+  A bad record (invalid JSON, missing field, unknown problem_type) is reported on stderr as
+  FILE:LINE: reason (LINE is the record number for a JSON document), and written at its position with
+  an "error" field (and "raw" holding the line when it is not a JSON object); the rest is still scored.
+
+Options:
+  --in FILE               input file (required; not stdin: the file is read twice)
+  --out FILE              output file, or - for stdout (required; must differ from --in)
+  --judge SPEC            perception judge (default rules):
+                            rules        every scene fact in the record's "facts" is stated in <observation>
+                            field:NAME   a verdict already in the record: 1/0, true/false, yes/no, or
+                                         text with <judgement>Yes</judgement>
+                            http         an OpenAI-compatible /chat/completions endpoint with the paper's
+                                         judge prompt; key from env OPENAI_API_KEY or JUDGE_API_KEY
+                                         (kept in memory, never written)
+  --judge-url URL         base URL for --judge http, e.g. https://api.openai.com/v1
+  --judge-model M         model name for --judge http
+  --judge-concurrency N   requests in flight (default ${HTTP_JUDGE_DEFAULTS.concurrency})
+  --judge-timeout MS      per request (default ${HTTP_JUDGE_DEFAULTS.timeoutMs})
+  --judge-retries N       retries on 429/5xx/timeouts/network errors, exponential backoff with jitter
+                          (default ${HTTP_JUDGE_DEFAULTS.retries})
+  --tokenizer SPEC        whitespace (default) | bytes | PATH/tokenizer.json (Hugging Face byte-level BPE,
+                          e.g. Qwen2.5's); lengths are re-tokenised from the decoded text
+  --mode NAME             ${ABLATION_NAMES.join(' | ')}
+                          (default pa-grpo; the RL ablations of the paper's Table 2)
+  --advantage-mode M      separate | sum-advantages | sum-rewards | grpo (overrides the mode's)
+  --format-mode M         per-process (default) | full (one full-sequence regex for both processes)
+  --eps X                 ε in (R − mean)/(std + ε) (default 1e-4)
+  --biased-std            divide the variance by G instead of G − 1
+  --len-bonus X           length bonus (default 0.2)
+  --perception-length A:B perception length target in tokens, inclusive (default 128:320)
+  --reasoning-length A:B  reasoning length target in tokens, inclusive (default 320:512)
+  --accuracy-threshold X  accuracy must exceed X for the length bonus (default 0; Video-R1: 0.1)
+  --len-multiple-correct  pay the reasoning length bonus only if > 1 rollout of the group is correct
+                          (Video-R1 parity)
+  --missing-observation P reasoning (default) | perception: the process that gets every token when
+                          </observation> is missing
+  --concurrency N         records scored at once (default 16)
+  -h, --help              this text
+
+Memory: JSON Lines are streamed twice (pass 1 scores and keeps a few numbers per record; pass 2 re-reads
+  and writes), so memory grows with the number of records, not with the text. A JSON document is loaded
+  whole (memory ≈ a few times its size); for very large ones convert first: jq -c '.results[]' F > F.jsonl
+Exit status: 0 when at least one record was scored; 1 when none could be (including empty input);
+  2 on a usage or I/O error.
+`;
+
+class UsageError extends Error {}
+
+function number(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const x = Number(value);
+  if (!Number.isFinite(x)) throw new UsageError(`--${name} expects a number, got '${value}'`);
+  return x;
+}
+
+function range(name: string, value: string | undefined): { min: number; max: number } | undefined {
+  if (value === undefined) return undefined;
+  const m = /^(\d+):(\d+)$/.exec(value);
+  if (!m) throw new UsageError(`--${name} expects MIN:MAX in tokens, got '${value}'`);
+  return { min: Number(m[1]), max: Number(m[2]) };
+}
+
+function oneOf<T extends string>(name: string, value: string | undefined, allowed: readonly T[]): T | undefined {
+  if (value === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`--${name} expects one of ${allowed.join(', ')}, got '${value}'`);
+  return value as T;
+}
+
+function parseCli(argv: string[]) {
+  const { values } = parseArgs({
+    args: argv,
+    allowPositionals: false,
+    options: {
+      in: { type: 'string' },
+      out: { type: 'string' },
+      judge: { type: 'string', default: 'rules' },
+      'judge-url': { type: 'string' },
+      'judge-model': { type: 'string' },
+      'judge-concurrency': { type: 'string' },
+      'judge-timeout': { type: 'string' },
+      'judge-retries': { type: 'string' },
+      tokenizer: { type: 'string', default: 'whitespace' },
+      mode: { type: 'string', default: 'pa-grpo' },
+      'advantage-mode': { type: 'string' },
+      'format-mode': { type: 'string' },
+      eps: { type: 'string' },
+      'biased-std': { type: 'boolean' },
+      'len-bonus': { type: 'string' },
+      'perception-length': { type: 'string' },
+      'reasoning-length': { type: 'string' },
+      'accuracy-threshold': { type: 'string' },
+      'len-multiple-correct': { type: 'boolean' },
+      'missing-observation': { type: 'string' },
+      concurrency: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  return values;
+}
+
+function buildConfig(v: ReturnType<typeof parseCli>): RewardConfig {
+  const overrides: Partial<RewardConfig> = {};
+  const set = <K extends keyof RewardConfig>(key: K, value: RewardConfig[K] | undefined) => {
+    if (value !== undefined) overrides[key] = value;
+  };
+  set('advantageMode', oneOf('advantage-mode', v['advantage-mode'], ['separate', 'sum-advantages', 'sum-rewards', 'grpo'] as const));
+  set('formatMode', oneOf('format-mode', v['format-mode'], ['per-process', 'full'] as const));
+  set('missingObservation', oneOf('missing-observation', v['missing-observation'], ['reasoning', 'perception'] as const));
+  set('eps', number('eps', v.eps));
+  set('lenBonus', number('len-bonus', v['len-bonus']));
+  set('accuracyThreshold', number('accuracy-threshold', v['accuracy-threshold']));
+  set('perceptionLength', range('perception-length', v['perception-length']));
+  set('reasoningLength', range('reasoning-length', v['reasoning-length']));
+  if (v['biased-std']) overrides.unbiasedStd = false;
+  if (v['len-multiple-correct']) overrides.lenRequiresMultipleCorrect = true;
+  try {
+    return resolveConfig(v.mode ?? 'pa-grpo', overrides);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+function buildJudge(v: ReturnType<typeof parseCli>): CountingJudge {
+  const spec = v.judge ?? 'rules';
+  if (spec === 'http') {
+    if (!v['judge-url'] || !v['judge-model']) throw new UsageError('--judge http needs --judge-url and --judge-model');
+    return createJudge('http', {
+      http: {
+        baseUrl: v['judge-url'],
+        model: v['judge-model'],
+        apiKey: process.env.OPENAI_API_KEY ?? process.env.JUDGE_API_KEY,
+        concurrency: number('judge-concurrency', v['judge-concurrency']),
+        timeoutMs: number('judge-timeout', v['judge-timeout']),
+        retries: number('judge-retries', v['judge-retries']),
+      },
+    });
+  }
+  if (spec !== 'rules' && !spec.startsWith('field:')) throw new UsageError(`--judge expects rules, http or field:NAME, got '${spec}'`);
+  if (spec === 'field:') throw new UsageError('--judge field:NAME needs a field name');
+  return createJudge(spec);
+}
+
+function buildTokenizer(spec: string) {
+  if (spec === 'whitespace' || spec === 'bytes') return tokenizerFromSpec(spec);
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(spec, 'utf8'));
+  } catch (e) {
+    throw new UsageError(`--tokenizer: cannot read '${spec}' as a tokenizer.json (${(e as Error).message}); or use whitespace | bytes`);
+  }
+  return tokenizerFromSpec(json as object);
+}
+
+async function firstLine(path: string): Promise<string | null> {
+  const stream = createReadStream(path, { encoding: 'utf8' });
+  const lines = createInterface({ input: stream, crlfDelay: Infinity });
+  try {
+    for await (const line of lines) {
+      if (line.trim() !== '') return line.replace(/^\uFEFF/, '');
+    }
+    return null;
+  } finally {
+    lines.close();
+    stream.destroy();
+  }
+}
+
+/** A JSON document ({"results": [...]}, a list, or pretty-printed) rather than JSON Lines? */
+async function isJsonDocument(path: string): Promise<boolean> {
+  const line = await firstLine(path);
+  if (line === null) return false;
+  const s = line.trim();
+  if (s.startsWith('[')) return true;
+  try {
+    return documentRecords(JSON.parse(s)) !== null;
+  } catch {
+    // A pretty-printed document opens with '{' alone or '{"results": [' unclosed.
+    return /^\{\s*("results"\s*:\s*\[.*)?$/.test(s);
+  }
+}
+
+function jsonLines(path: string): AsyncGenerator<InputItem> {
+  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+  return linesToItems(lines);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const v = parseCli(argv);
+  if (v.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (!v.in || !v.out) throw new UsageError('--in FILE and --out FILE are required (see --help)');
+  if (v.out !== '-' && resolve(v.in) === resolve(v.out)) throw new UsageError('--out must differ from --in (the input is read twice)');
+  try {
+    if (!statSync(v.in).isFile()) throw new Error('not a file');
+  } catch (e) {
+    throw new UsageError(`--in ${v.in}: ${(e as Error).message}`);
+  }
+  const config = buildConfig(v);
+  const judge = buildJudge(v);
+  const tokenizer = buildTokenizer(v.tokenizer ?? 'whitespace');
+  const concurrency = number('concurrency', v.concurrency);
+
+  const source = v.in;
+  const options: StreamOptions = {
+    config,
+    tokenizer,
+    judge,
+    source,
+    concurrency,
+    onBadRecord: (bad) => process.stderr.write(bad.message + '\n'),
+  };
+
+  let open: () => AsyncIterable<InputItem> | Iterable<InputItem>;
+  if (await isJsonDocument(v.in)) {
+    let records: unknown[] | null;
+    try {
+      records = documentRecords(JSON.parse(readFileSync(v.in, 'utf8')));
+    } catch (e) {
+      process.stderr.write(`${source}: invalid JSON document: ${(e as Error).message}\n`);
+      return 1;
+    }
+    if (records === null) {
+      process.stderr.write(`${source}: a JSON document must be {"results": [...]} or a list of records\n`);
+      return 1;
+    }
+    const values = records;
+    open = () => valuesToItems(values);
+  } else {
+    open = () => jsonLines(v.in!);
+  }
+
+  const table = await scorePass(open(), options);
+
+  const out = v.out === '-' ? process.stdout : createWriteStream(v.out, { encoding: 'utf8' });
+  for await (const line of emitPass(open(), table)) {
+    if (!out.write(line + '\n')) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+  }
+  if (out !== process.stdout) {
+    await new Promise<void>((resolve, reject) => {
+      out.once('error', reject);
+      out.end(() => resolve());
+    });
+  }
+
+  const s = table.summary();
+  const stats = judge.stats;
+  process.stderr.write(
+    `score: ${s.scored}/${s.records} records scored (${s.bad} bad), ${s.groups} groups; ` +
+      `collapsed: perception ${s.collapsedPerception}, reasoning ${s.collapsedReasoning}, both ${s.collapsedBoth}; ` +
+      `think-answer mismatch ${s.mismatches}/${s.mismatchChecked}; mode ${v.mode ?? 'pa-grpo'}, tokenizer ${tokenizer.name}\n` +
+      `judge ${judge.name}: ${stats.calls} calls, ${stats.cacheHits} cache hits, ${stats.failures} failures` +
+      (s.firstJudgeError !== null ? ` (first: ${s.firstJudgeError})` : '') +
+      '\n',
+  );
+  return s.scored > 0 ? 0 : 1;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    if (e instanceof UsageError || (e as { code?: string })?.code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`score: ${(e as Error).message}\n`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`score: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.exitCode = 2;
+    }
+  },
+);
