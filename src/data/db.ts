@@ -1,0 +1,212 @@
+// The one module through which all dataset storage goes: a typed IndexedDB schema (idb's DBSchema)
+// with an upgrade ladder, atomic per-shard commits, and the browser's storage estimate and
+// persistence request. Every failure leaves here as a DataError (quota errors as 'QuotaExceeded').
+
+import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import type { DatasetManifest, ShardIndex } from './types';
+import type { ShardCommit } from './manifest';
+import { applyShard, shardIndexOf } from './manifest';
+import { dataError, storageError } from './errors';
+
+export const DB_NAME = 'p2r-lab';
+export const DB_VERSION = 1;
+
+interface ShardRecord {
+  datasetId: string;
+  index: number;
+  /** encodeShard's output (see shard.ts for the layout). */
+  payload: Uint8Array;
+  sha256: string;
+}
+
+/** Baseline for the benchmark only: the same samples stored one record each. */
+interface SampleRecord {
+  datasetId: string;
+  ordinal: number;
+  payload: Uint8Array;
+}
+
+export interface DataSchema extends DBSchema {
+  /** One manifest per dataset: counts, shard list with checksums, source and import progress. */
+  datasets: { key: string; value: DatasetManifest };
+  /** Key [datasetId, shard index]. */
+  shards: { key: [string, number]; value: ShardRecord };
+  /** Key [datasetId, shard index]: ids, problem types and sources of the shard's samples. */
+  shardIndex: { key: [string, number]; value: ShardIndex };
+  /** Key [datasetId, ordinal]: one record per sample, written only by the storage benchmark. */
+  samples: { key: [string, number]; value: SampleRecord };
+}
+
+export type DataDb = IDBPDatabase<DataSchema>;
+
+const opened = new Map<string, Promise<DataDb>>();
+
+/** Opens (once per name) the dataset database, creating or upgrading its stores. */
+export function openDataDb(name = DB_NAME): Promise<DataDb> {
+  let db = opened.get(name);
+  if (!db) {
+    if (typeof indexedDB === 'undefined') return Promise.reject(dataError('StorageUnavailable', 'indexedDB is not defined in this context.'));
+    db = openDB<DataSchema>(name, DB_VERSION, {
+      upgrade(db, oldVersion) {
+        if (oldVersion < 1) {
+          db.createObjectStore('datasets', { keyPath: 'id' });
+          db.createObjectStore('shards', { keyPath: ['datasetId', 'index'] });
+          db.createObjectStore('shardIndex', { keyPath: ['datasetId', 'index'] });
+          db.createObjectStore('samples', { keyPath: ['datasetId', 'ordinal'] });
+        }
+        // Later versions: `if (oldVersion < 2) { … }`, never editing a step above.
+      },
+      blocking() {
+        // Another tab wants a newer schema: let it upgrade, reopen on next use.
+        void db?.then((d) => d.close());
+        opened.delete(name);
+      },
+    }).catch((e) => {
+      opened.delete(name);
+      throw dataError('StorageUnavailable', `Could not open IndexedDB '${name}': ${(e as Error)?.message ?? e}`);
+    });
+    opened.set(name, db);
+  }
+  return db;
+}
+
+/** Closes and forgets an open database (tests, and before deleting it). */
+export async function closeDataDb(name = DB_NAME): Promise<void> {
+  const db = opened.get(name);
+  opened.delete(name);
+  if (db) (await db.catch(() => null))?.close();
+}
+
+function range(datasetId: string): IDBKeyRange {
+  return IDBKeyRange.bound([datasetId, 0], [datasetId, Number.MAX_SAFE_INTEGER]);
+}
+
+export async function listManifests(db: DataDb): Promise<DatasetManifest[]> {
+  return (await db.getAll('datasets')).sort((a, b) => a.createdAt - b.createdAt);
+}
+
+export async function getManifest(db: DataDb, id: string): Promise<DatasetManifest | undefined> {
+  return db.get('datasets', id);
+}
+
+export async function requireManifest(db: DataDb, id: string): Promise<DatasetManifest> {
+  const m = await getManifest(db, id);
+  if (!m) throw dataError('DatasetNotFound', `Dataset '${id}' is not stored.`);
+  return m;
+}
+
+/** Writes a manifest on its own (creation, a state change such as cancelled or failed). */
+export async function putManifest(db: DataDb, m: DatasetManifest): Promise<void> {
+  try {
+    await db.put('datasets', m);
+  } catch (e) {
+    throw storageError(e, `the manifest of '${m.id}'`);
+  }
+}
+
+/**
+ * Commits one shard atomically: the payload, its index and the manifest advanced past it are
+ * written in ONE transaction, so a closed tab, a crash or a full quota leaves the dataset exactly as
+ * after the previous shard. The stored manifest must still be the one the caller started from
+ * (same shard count and cursor), else another writer got there first and nothing is written.
+ */
+export async function commitShard(db: DataDb, m: DatasetManifest, payload: Uint8Array, commit: ShardCommit): Promise<DatasetManifest> {
+  const next = applyShard(m, commit);
+  const index = m.shards.length;
+  let tx: ReturnType<DataDb['transaction']> | undefined;
+  try {
+    tx = db.transaction(['datasets', 'shards', 'shardIndex'], 'readwrite');
+    // Whatever fails below, the transaction's own rejection is reported through the catch, once.
+    tx.done.catch(() => undefined);
+    const stored = await tx.objectStore('datasets').get(m.id);
+    if (!stored || stored.shards.length !== m.shards.length || stored.progress.cursor !== m.progress.cursor) {
+      throw dataError('StorageFailed', `Dataset '${m.id}' changed while importing (another tab?): reload and resume.`);
+    }
+    if (commit.samples.length > 0) {
+      await tx.objectStore('shards').put({ datasetId: m.id, index, payload, sha256: commit.sha256 });
+      await tx.objectStore('shardIndex').put(shardIndexOf(m.id, index, commit.samples));
+    }
+    await tx.objectStore('datasets').put(next);
+    await tx.done;
+  } catch (e) {
+    try {
+      tx?.abort();
+    } catch {
+      // already finished or aborted
+    }
+    throw storageError(e, `shard ${index} of '${m.id}'`);
+  }
+  return next;
+}
+
+export async function loadShardPayload(db: DataDb, datasetId: string, index: number): Promise<{ payload: Uint8Array; sha256: string }> {
+  const rec = await db.get('shards', [datasetId, index]);
+  if (!rec) throw dataError('DatasetNotFound', `Shard ${index} of '${datasetId}' is not stored.`);
+  return { payload: rec.payload, sha256: rec.sha256 };
+}
+
+/** All shard indexes of a dataset, in shard order (a few MB for 200k samples). */
+export async function loadShardIndexes(db: DataDb, datasetId: string): Promise<ShardIndex[]> {
+  return db.getAll('shardIndex', range(datasetId));
+}
+
+/** Deletes a dataset's manifest, shards, indexes and benchmark records in one transaction. */
+export async function deleteDataset(db: DataDb, datasetId: string): Promise<void> {
+  const tx = db.transaction(['datasets', 'shards', 'shardIndex', 'samples'], 'readwrite');
+  await Promise.all([
+    tx.objectStore('datasets').delete(datasetId),
+    tx.objectStore('shards').delete(range(datasetId)),
+    tx.objectStore('shardIndex').delete(range(datasetId)),
+    tx.objectStore('samples').delete(range(datasetId)),
+    tx.done,
+  ]);
+}
+
+/** Overwrites a stored shard payload (tests of the checksum check, and repair tools). */
+export async function overwriteShardPayload(db: DataDb, datasetId: string, index: number, payload: Uint8Array): Promise<void> {
+  const rec = await db.get('shards', [datasetId, index]);
+  if (!rec) throw dataError('DatasetNotFound', `Shard ${index} of '${datasetId}' is not stored.`);
+  await db.put('shards', { ...rec, payload });
+}
+
+// ---- one record per sample (benchmark baseline only) ----
+
+export async function putSampleRecords(db: DataDb, datasetId: string, payloads: { ordinal: number; payload: Uint8Array }[]): Promise<void> {
+  try {
+    const tx = db.transaction('samples', 'readwrite');
+    for (const p of payloads) void tx.store.put({ datasetId, ordinal: p.ordinal, payload: p.payload });
+    await tx.done;
+  } catch (e) {
+    throw storageError(e, `per-sample records of '${datasetId}'`);
+  }
+}
+
+export async function getSampleRecord(db: DataDb, datasetId: string, ordinal: number): Promise<Uint8Array | undefined> {
+  return (await db.get('samples', [datasetId, ordinal]))?.payload;
+}
+
+export async function getSampleRecords(db: DataDb, datasetId: string, from: number, to: number): Promise<Uint8Array[]> {
+  return (await db.getAll('samples', IDBKeyRange.bound([datasetId, from], [datasetId, to - 1]))).map((r) => r.payload);
+}
+
+// ---- the browser's storage quota and persistence ----
+
+export interface StorageStatus {
+  usage: number | null;
+  quota: number | null;
+  persisted: boolean | null;
+}
+
+export async function storageStatus(): Promise<StorageStatus> {
+  const storage = typeof navigator !== 'undefined' ? navigator.storage : undefined;
+  if (!storage?.estimate) return { usage: null, quota: null, persisted: null };
+  const [estimate, persisted] = await Promise.all([storage.estimate(), storage.persisted ? storage.persisted() : Promise.resolve(null)]);
+  return { usage: estimate.usage ?? null, quota: estimate.quota ?? null, persisted };
+}
+
+/** Asks the browser not to evict this origin's data; returns whether it was granted. */
+export async function requestPersistence(): Promise<boolean | null> {
+  const storage = typeof navigator !== 'undefined' ? navigator.storage : undefined;
+  if (!storage?.persist) return null;
+  return storage.persist();
+}

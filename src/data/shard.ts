@@ -1,0 +1,114 @@
+// The shard format: many samples in one binary payload, one IndexedDB record per shard, so a read
+// is one `get` and one JSON.parse instead of hundreds of structured clones.
+//
+// Layout (little-endian):
+//   0..3    magic "P2RS"
+//   4..7    u32 format version (1)
+//   8..11   u32 header length H in bytes
+//   12..    H bytes of UTF-8 JSON: ShardHeader
+//   12+H..  frame bytes, concatenated; each frame's (offset, length) is relative to this point
+// Frames shared by several samples (the five questions of one synthetic video) are stored once:
+// samples refer to frames by index into header.frames.
+
+import type { DataRecord, Frame, FrameEncoding, Sample } from './types';
+import { dataError } from './errors';
+
+const MAGIC = 0x53523250; // "P2RS" read as little-endian u32
+export const SHARD_VERSION = 1;
+
+interface FrameEntry {
+  encoding: FrameEncoding;
+  width: number;
+  height: number;
+  time: number;
+  offset: number;
+  length: number;
+}
+
+interface ShardHeader {
+  samples: { ordinal: number; record: DataRecord; frames: number[]; mediaError?: string }[];
+  frames: FrameEntry[];
+}
+
+/** Packs samples into one payload. Frame objects that appear in several samples are stored once. */
+export function encodeShard(samples: Sample[]): Uint8Array {
+  const frameIndex = new Map<Frame, number>();
+  const frames: FrameEntry[] = [];
+  const frameData: Uint8Array[] = [];
+  let offset = 0;
+  const header: ShardHeader = { samples: [], frames };
+  for (const s of samples) {
+    const refs: number[] = [];
+    for (const f of s.frames) {
+      let i = frameIndex.get(f);
+      if (i === undefined) {
+        i = frames.length;
+        frameIndex.set(f, i);
+        frames.push({ encoding: f.encoding, width: f.width, height: f.height, time: f.time, offset, length: f.bytes.byteLength });
+        frameData.push(f.bytes);
+        offset += f.bytes.byteLength;
+      }
+      refs.push(i);
+    }
+    header.samples.push(s.mediaError ? { ordinal: s.ordinal, record: s.record, frames: refs, mediaError: s.mediaError } : { ordinal: s.ordinal, record: s.record, frames: refs });
+  }
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const out = new Uint8Array(12 + json.byteLength + offset);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, MAGIC, true);
+  view.setUint32(4, SHARD_VERSION, true);
+  view.setUint32(8, json.byteLength, true);
+  out.set(json, 12);
+  let at = 12 + json.byteLength;
+  for (const d of frameData) {
+    out.set(d, at);
+    at += d.byteLength;
+  }
+  return out;
+}
+
+/** Unpacks a payload. Frame bytes are views into `payload` (no copy). */
+export function decodeShard(payload: Uint8Array): Sample[] {
+  if (payload.byteLength < 12) throw dataError('ShardCorrupt', `Shard payload is ${payload.byteLength} bytes, shorter than its 12-byte preamble.`);
+  const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+  if (view.getUint32(0, true) !== MAGIC) throw dataError('ShardCorrupt', 'Shard payload does not start with the P2RS magic.');
+  const version = view.getUint32(4, true);
+  if (version !== SHARD_VERSION) throw dataError('ShardCorrupt', `Shard format version ${version} is not supported (expected ${SHARD_VERSION}).`);
+  const headerLength = view.getUint32(8, true);
+  if (12 + headerLength > payload.byteLength) throw dataError('ShardCorrupt', 'Shard header runs past the end of the payload.');
+  let header: ShardHeader;
+  try {
+    header = JSON.parse(new TextDecoder().decode(payload.subarray(12, 12 + headerLength)));
+  } catch (e) {
+    throw dataError('ShardCorrupt', `Shard header is not valid JSON: ${(e as Error).message}`);
+  }
+  const base = 12 + headerLength;
+  const frames: Frame[] = header.frames.map((f) => {
+    if (base + f.offset + f.length > payload.byteLength) throw dataError('ShardCorrupt', 'A frame runs past the end of the shard payload.');
+    return { encoding: f.encoding, width: f.width, height: f.height, time: f.time, bytes: payload.subarray(base + f.offset, base + f.offset + f.length) };
+  });
+  return header.samples.map((s) => {
+    const sample: Sample = { ordinal: s.ordinal, record: s.record, frames: s.frames.map((i) => frames[i]) };
+    if (s.mediaError) sample.mediaError = s.mediaError;
+    return sample;
+  });
+}
+
+/** SHA-256 of bytes as lowercase hex (crypto.subtle: browsers, workers and Node 20). */
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
+  let hex = '';
+  for (const b of digest) hex += b.toString(16).padStart(2, '0');
+  return hex;
+}
+
+/** Approximate bytes a sample adds to a shard, to close shards near a target size. */
+export function sampleBytes(s: Sample, counted: Set<Frame>): number {
+  let n = 200 + s.record.problem.length + (s.record.output?.length ?? 0) + (s.record.options.join('').length) + (s.record.observation?.length ?? 0) + (s.record.process?.length ?? 0);
+  for (const f of s.frames) {
+    if (counted.has(f)) continue;
+    counted.add(f);
+    n += f.bytes.byteLength + 80;
+  }
+  return n;
+}
