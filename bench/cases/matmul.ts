@@ -1,0 +1,91 @@
+// Matmul benchmark case: C(M,N) = A(M,K)·B(K,N), our tiled kernel (src/gpu/kernels/matmul.ts)
+// against the naive one-thread-per-output baseline (bench/kernels/matmul_naive.ts). Runs wherever
+// WebGPU does (Node on Dawn, or a page); the browser part reuses the input and binding helpers.
+
+import { readF32, storageBuffer, uploadBuffer } from '../../src/gpu/buffers';
+import type { Dispatch } from '../../src/gpu/dispatch';
+import type { Matmul } from '../../src/gpu/kernels/matmul';
+import { Rng } from '../../src/util/rng';
+import type { MatmulNaive } from '../kernels/matmul_naive';
+import { matmulLabel, type MatmulShape } from '../config';
+import { side, withRatios, type BenchRow } from '../report';
+import { agreement, type Tolerance } from '../stats';
+import { dispatchSampler, timeInterleaved, type RepeatOptions } from '../timing';
+
+/** Inputs are N(0, 1), so |C| ~ sqrt(K); two summation orders differ by ~1e-6 relative. */
+export const MATMUL_TOL: Tolerance = { atol: 1e-3, rtol: 1e-3 };
+
+export function matmulFlops({ m, n, k }: MatmulShape): number {
+  return 2 * m * n * k;
+}
+
+export interface MatmulInputs {
+  /** (M,K) row-major */
+  a: Float32Array;
+  /** (K,N) row-major */
+  b: Float32Array;
+}
+
+export function matmulInputs({ m, n, k }: MatmulShape, seed: number): MatmulInputs {
+  const rng = new Rng(seed);
+  return { a: rng.f32(m * k), b: rng.f32(k * n) };
+}
+
+/** Device buffers of one matmul: shared inputs, and an output per side. */
+export interface MatmulBuffers {
+  a: GPUBuffer;
+  b: GPUBuffer;
+  destroy(): void;
+}
+
+export function uploadMatmulInputs(device: GPUDevice, inputs: MatmulInputs): MatmulBuffers {
+  const a = uploadBuffer(device, 'bench.matmul.a', inputs.a);
+  const b = uploadBuffer(device, 'bench.matmul.b', inputs.b);
+  return { a, b, destroy: () => (a.destroy(), b.destroy()) };
+}
+
+/** Our tiled matmul, NN, writing a fresh (M,N) output. */
+export function bindOurMatmul(device: GPUDevice, kernel: Matmul, buffers: MatmulBuffers, shape: MatmulShape): { dispatch: Dispatch; c: GPUBuffer } {
+  const c = storageBuffer(device, 'bench.matmul.c.ours', shape.m * shape.n);
+  return { dispatch: kernel.bind({ a: buffers.a, b: buffers.b, c, ...shape, label: 'bench.Matmul' }), c };
+}
+
+/** Ours vs the naive WGSL baseline on one shape: agreement first, then interleaved timing. */
+export async function benchMatmulVsNaive(
+  device: GPUDevice,
+  kernels: { ours: Matmul; naive: MatmulNaive },
+  shape: MatmulShape,
+  options: RepeatOptions & { seed: number },
+): Promise<BenchRow> {
+  const buffers = uploadMatmulInputs(device, matmulInputs(shape, options.seed));
+  const ours = bindOurMatmul(device, kernels.ours, buffers, shape);
+  const cNaive = storageBuffer(device, 'bench.matmul.c.naive', shape.m * shape.n);
+  const naive = kernels.naive.bind({ a: buffers.a, b: buffers.b, c: cNaive, ...shape, label: 'bench.MatmulNaive' });
+  const oursSampler = dispatchSampler(device, 'bench.matmul.ours', [{ name: 'matmul', dispatches: [ours.dispatch] }]);
+  const naiveSampler = dispatchSampler(device, 'bench.matmul.naive', [{ name: 'matmul', dispatches: [naive] }]);
+  const row: BenchRow = { kernel: 'matmul', shape: matmulLabel(shape), params: { ...shape }, repeats: options.repeats } as BenchRow;
+  try {
+    // One run of each exactly as timed, read back once: never time a kernel that disagrees.
+    await oursSampler.sample();
+    await naiveSampler.sample();
+    const n = shape.m * shape.n;
+    const got = await readF32(device, ours.c, n);
+    const want = await readF32(device, cNaive, n);
+    row.agreement = { c: agreement(got, want, MATMUL_TOL) };
+    row.agreementAgainst = 'naive baseline';
+    if (!row.agreement.c.ok) {
+      row.skipped = 'not timed: ours disagrees with the naive baseline';
+      return row;
+    }
+    const t = await timeInterleaved({ ours: oursSampler.sample, naive: naiveSampler.sample }, options);
+    row.ours = side('ours (Matmul, tiled)', t.ours, matmulFlops(shape));
+    row.baseline = side('naive (MatmulNaive)', t.naive, matmulFlops(shape));
+    return withRatios(row);
+  } finally {
+    oursSampler.destroy();
+    naiveSampler.destroy();
+    buffers.destroy();
+    ours.c.destroy();
+    cNaive.destroy();
+  }
+}
