@@ -156,6 +156,9 @@ export function thinkAnswerMismatch({ problemType, think, answer, options = [] }
 /** The option letter of an <answer> text: "B", "(B)", "B.", "B. some text", or an option's text. */
 export function letterOfAnswer(answer: string, options: readonly string[] = []): string | null {
   const s = answer.trim();
+  // An answer that is exactly one option's text ("A green bus") is that option, even if it opens with "A".
+  const exact = options.filter((o) => normalizeText(o.replace(/^\s*\(?[A-Z]\)?[.):]\s*/, '')) === normalizeText(s));
+  if (exact.length === 1) return /^\s*\(?([A-Z])\)?[.):]/.exec(exact[0])?.[1] ?? null;
   const m = /^\(?([A-Z])\)?(?=$|[\s.):,])/.exec(s);
   if (m) return m[1];
   return letterOfOptionText(s, options);
