@@ -44,3 +44,15 @@ export function grid1d(count: number): [number, number, number] {
   const y = Math.ceil(count / 65535);
   return [Math.ceil(count / y), y, 1];
 }
+
+/**
+ * Binds buffers to explicit slot numbers. An entry point's automatic layout holds only the
+ * bindings it uses, so kernels with several entry points in one file name their slots.
+ */
+export function bindSlots(device: GPUDevice, label: string, pipeline: GPUComputePipeline, slots: [number, GPUBuffer][]): GPUBindGroup {
+  return device.createBindGroup({
+    label,
+    layout: pipeline.getBindGroupLayout(0),
+    entries: slots.map(([binding, buffer]) => ({ binding, resource: { buffer } })),
+  });
+}

@@ -4,7 +4,7 @@
 import forwardSource from '../../../shaders/attention_forward.wgsl?raw';
 import backwardSource from '../../../shaders/attention_backward.wgsl?raw';
 import { storageBuffer, uniformBuffer } from '../buffers';
-import type { Dispatch } from '../dispatch';
+import { bindGroup, bindSlots, type Dispatch } from '../dispatch';
 import { computePipeline } from '../pipeline';
 
 /** Threads per workgroup = query rows (forward, dq) or key rows (dkv) owned by one workgroup. */
@@ -108,7 +108,7 @@ export class Attention {
         label,
         pipeline: forward,
         workgroups: this.grid(args),
-        bindGroup: bindSlots(this.device, label, forward, [params, args.qkv, args.lengths, args.out, args.lse]),
+        bindGroup: bindGroup(this.device, label, forward, [params, args.qkv, args.lengths, args.out, args.lse]),
       },
     ];
   }
@@ -125,13 +125,13 @@ export class Attention {
     const buffers = [params, args.qkv, args.out, args.dout, args.lse, args.lengths, delta, args.dqkv];
     const workgroups = this.grid(args);
     return [
-      { label: `${label}.dq`, pipeline: dq, workgroups, bindGroup: bindSlots(this.device, `${label}.dq`, dq, buffers) },
+      { label: `${label}.dq`, pipeline: dq, workgroups, bindGroup: bindGroup(this.device, `${label}.dq`, dq, buffers) },
       {
         label: `${label}.dkv`,
         pipeline: dkv,
         workgroups,
         // dkv never reads `out` (binding 2): auto layouts only hold the bindings an entry point uses.
-        bindGroup: bindSlots(this.device, `${label}.dkv`, dkv, buffers.map((b, slot) => (slot === 2 ? null : b))),
+        bindGroup: bindSlots(this.device, `${label}.dkv`, dkv, buffers.flatMap((b, slot): [number, GPUBuffer][] => (slot === 2 ? [] : [[slot, b]]))),
       },
     ];
   }
@@ -160,13 +160,4 @@ function checkHeadDim(D: number): void {
   if (!Number.isInteger(D) || D % 4 !== 0 || D < 4 || D > 64) {
     throw new Error(`Attention: head dim ${D} unsupported; use a multiple of 4 up to 64 (16, 32, 64)`);
   }
-}
-
-/** Binds buffers to slots 0..n-1, skipping null slots (bindings the entry point does not use). */
-function bindSlots(device: GPUDevice, label: string, pipeline: GPUComputePipeline, buffers: (GPUBuffer | null)[]): GPUBindGroup {
-  const entries: GPUBindGroupEntry[] = [];
-  buffers.forEach((buffer, binding) => {
-    if (buffer) entries.push({ binding, resource: { buffer } });
-  });
-  return device.createBindGroup({ label, layout: pipeline.getBindGroupLayout(0), entries });
 }

@@ -4,7 +4,7 @@
 import addSource from '../../../shaders/bias_add.wgsl?raw';
 import backwardSource from '../../../shaders/bias_backward.wgsl?raw';
 import { uniformBuffer } from '../buffers';
-import { bindGroup, grid1d, groups, type Dispatch } from '../dispatch';
+import { bindGroup, bindSlots, grid1d, groups, type Dispatch } from '../dispatch';
 import { computePipeline } from '../pipeline';
 
 /** Threads per workgroup of the elementwise add. */
@@ -67,15 +67,7 @@ export class BiasAdd {
     checkBuffer(label, 'bias', bias, cols);
     const { params, workgroups } = this.elementwise(label, rows, cols);
     // The in-place entry point uses bindings 0, 1 and 3 (binding 2, the separate x, is unused).
-    const group = this.device.createBindGroup({
-      label,
-      layout: this.inPlacePipeline.getBindGroupLayout(0),
-      entries: [
-        { binding: 0, resource: { buffer: params } },
-        { binding: 1, resource: { buffer: bias } },
-        { binding: 3, resource: { buffer: x } },
-      ],
-    });
+    const group = bindSlots(this.device, label, this.inPlacePipeline, [[0, params], [1, bias], [3, x]]);
     return { label, pipeline: this.inPlacePipeline, workgroups, bindGroup: group };
   }
 

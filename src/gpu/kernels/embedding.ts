@@ -4,7 +4,7 @@
 import forwardSource from '../../../shaders/embedding_forward.wgsl?raw';
 import backwardSource from '../../../shaders/embedding_backward.wgsl?raw';
 import { uniformBuffer } from '../buffers';
-import { bindGroup, grid1d, groups, type Dispatch } from '../dispatch';
+import { bindGroup, bindSlots, grid1d, groups, type Dispatch } from '../dispatch';
 import { computePipeline } from '../pipeline';
 
 /** Threads per workgroup, one output element each. */
@@ -102,11 +102,7 @@ export class Embedding {
     ]);
     // wte_grad reads tokens and dx and writes dwte; wpe_grad reads dx and writes dwpe.
     const bind = (name: string, pipeline: GPUComputePipeline, slots: [number, GPUBuffer][]) =>
-      this.device.createBindGroup({
-        label: `${label}.${name}`,
-        layout: pipeline.getBindGroupLayout(0),
-        entries: [[0, params] as [number, GPUBuffer], ...slots].map(([binding, buffer]) => ({ binding, resource: { buffer } })),
-      });
+      bindSlots(this.device, `${label}.${name}`, pipeline, [[0, params], ...slots]);
     return [
       {
         label: `${label}.wte`,

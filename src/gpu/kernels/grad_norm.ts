@@ -3,7 +3,7 @@
 
 import source from '../../../shaders/grad_norm.wgsl?raw';
 import { storageBuffer, uniformBuffer, uploadBuffer } from '../buffers';
-import { bindGroup, groups, type Dispatch } from '../dispatch';
+import { bindGroup, bindSlots, groups, type Dispatch } from '../dispatch';
 import { computePipeline } from '../pipeline';
 
 const WG = 256;
@@ -68,15 +68,7 @@ export class GradNorm {
       label: `${label}.finalize`,
       pipeline: this.finalizePipeline,
       workgroups: [1, 1, 1],
-      bindGroup: this.device.createBindGroup({
-        label: `${label}.finalize`,
-        layout: this.finalizePipeline.getBindGroupLayout(0),
-        entries: [
-          { binding: 0, resource: { buffer: params } },
-          { binding: 2, resource: { buffer: partials } },
-          { binding: 3, resource: { buffer: args.clip } },
-        ],
-      }),
+      bindGroup: bindSlots(this.device, `${label}.finalize`, this.finalizePipeline, [[0, params], [2, partials], [3, args.clip]]),
     };
     return [partial, finalize];
   }

@@ -4,7 +4,7 @@
 import forwardSource from '../../../shaders/layernorm_forward.wgsl?raw';
 import backwardSource from '../../../shaders/layernorm_backward.wgsl?raw';
 import { storageBuffer, uniformBuffer } from '../buffers';
-import { grid1d, groups, type Dispatch } from '../dispatch';
+import { bindSlots, grid1d, groups, type Dispatch } from '../dispatch';
 import { computePipeline } from '../pipeline';
 
 /** Threads per row (row kernels) and columns per workgroup (column kernels); a power of two. */
@@ -99,7 +99,7 @@ export class LayerNorm {
     ]);
     const pipeline = this.pipelines.forward;
     const buffers = [params, args.x, args.weight, args.bias, args.y, args.mean, args.rstd];
-    return { label, pipeline, workgroups, bindGroup: bindSlots(this.device, label, pipeline, buffers.map((b, i) => [i, b])) };
+    return { label, pipeline, workgroups, bindGroup: bindSlots(this.device, label, pipeline, buffers.map((b, i): [number, GPUBuffer] => [i, b])) };
   }
 
   /** [dx, dparams partial, dparams finalize]. Allocates its (chunks, 2, C) scratch once, here. */
@@ -143,13 +143,4 @@ export class LayerNorm {
       },
     ];
   }
-}
-
-/** A bind group with explicit slot numbers (an entry point's automatic layout has only the slots it uses). */
-function bindSlots(device: GPUDevice, label: string, pipeline: GPUComputePipeline, slots: [number, GPUBuffer][]): GPUBindGroup {
-  return device.createBindGroup({
-    label,
-    layout: pipeline.getBindGroupLayout(0),
-    entries: slots.map(([binding, buffer]) => ({ binding, resource: { buffer } })),
-  });
 }

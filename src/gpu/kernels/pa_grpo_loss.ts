@@ -3,7 +3,7 @@
 
 import source from '../../../shaders/pa_grpo_loss.wgsl?raw';
 import { storageBuffer, uniformBuffer } from '../buffers';
-import { grid1d, groups, type Dispatch } from '../dispatch';
+import { bindSlots, grid1d, groups, type Dispatch } from '../dispatch';
 import { computePipeline } from '../pipeline';
 import { PA_GRPO_LOSS_DEFAULTS, type PaGrpoLossConfig } from '../reference/pa_grpo_loss';
 
@@ -84,11 +84,7 @@ export class PaGrpoLoss {
     return (['sequence', 'finalize', 'gradient'] as const).map((entry) => {
       const pipeline = this.pipelines[entry];
       const name = `${label}.${entry}`;
-      const bindGroup = this.device.createBindGroup({
-        label: name,
-        layout: pipeline.getBindGroupLayout(0),
-        entries: slots[entry].map(([binding, buffer]) => ({ binding, resource: { buffer } })),
-      });
+      const bindGroup = bindSlots(this.device, name, pipeline, slots[entry]);
       return { label: name, pipeline, bindGroup, workgroups: workgroups[entry] };
     });
   }
