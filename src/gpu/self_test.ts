@@ -3,8 +3,10 @@
 
 import { readF32, uploadBuffer, storageBuffer } from './buffers';
 import { encodeAll } from './dispatch';
+import { Attention } from './kernels/attention';
 import { Matmul } from './kernels/matmul';
 import { ResidualAdd } from './kernels/residual_add';
+import { attentionForward } from './reference/attention';
 import { matmul } from './reference/matmul';
 import { residualAdd } from './reference/residual_add';
 import { Rng } from '../util/rng';
@@ -54,8 +56,37 @@ async function checkMatmul(device: GPUDevice): Promise<SelfTestResult> {
   return { kernel: 'matmul', ok: maxAbsError <= 1e-4 * Math.sqrt(k), maxAbsError, elements: m * n, ms };
 }
 
+async function checkAttention(device: GPUDevice): Promise<SelfTestResult> {
+  // Two sequences, the second padded: exercises the causal mask, valid lengths and a partial key tile.
+  const [B, T, H, D] = [2, 37, 2, 16];
+  const lengths = new Uint32Array([37, 30]);
+  const rng = new Rng(13);
+  const qkv = rng.f32(B * T * 3 * H * D);
+  const out = storageBuffer(device, 'SelfTest.attnOut', B * T * H * D);
+  const lse = storageBuffer(device, 'SelfTest.lse', B * H * T);
+  const kernel = await Attention.create(device, [D]);
+  const t0 = performance.now();
+  const dispatches = kernel.forward({
+    qkv: uploadBuffer(device, 'SelfTest.qkv', qkv),
+    lengths: uploadBuffer(device, 'SelfTest.lengths', lengths),
+    out,
+    lse,
+    B,
+    T,
+    H,
+    D,
+  });
+  device.queue.submit([encodeAll(device, 'SelfTest', dispatches)]);
+  const got = await readF32(device, out, B * T * H * D);
+  const ms = performance.now() - t0;
+  const want = attentionForward(qkv, lengths, { B, T, H, D }).out;
+  let maxAbsError = 0;
+  for (let i = 0; i < want.length; i++) maxAbsError = Math.max(maxAbsError, Math.abs(got[i] - want[i]));
+  return { kernel: 'attention_forward', ok: maxAbsError <= 1e-4, maxAbsError, elements: want.length, ms };
+}
+
 export async function runSelfTest(device: GPUDevice): Promise<SelfTestResult[]> {
-  const checks = [checkResidualAdd, checkMatmul];
+  const checks = [checkResidualAdd, checkMatmul, checkAttention];
   const results: SelfTestResult[] = [];
   for (const check of checks) {
     try {
