@@ -2,7 +2,7 @@
 // with an upgrade ladder, atomic per-shard commits, and the browser's storage estimate and
 // persistence request. Every failure leaves here as a DataError (quota errors as 'QuotaExceeded').
 
-import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction } from 'idb';
 import type { DatasetManifest, ShardIndex } from './types';
 import type { ShardCommit } from './manifest';
 import { applyShard, shardIndexOf } from './manifest';
@@ -113,7 +113,7 @@ export async function putManifest(db: DataDb, m: DatasetManifest): Promise<void>
 export async function commitShard(db: DataDb, m: DatasetManifest, payload: Uint8Array, commit: ShardCommit): Promise<DatasetManifest> {
   const next = applyShard(m, commit);
   const index = m.shards.length;
-  let tx: ReturnType<DataDb['transaction']> | undefined;
+  let tx: IDBPTransaction<DataSchema, ('datasets' | 'shards' | 'shardIndex')[], 'readwrite'> | undefined;
   try {
     tx = db.transaction(['datasets', 'shards', 'shardIndex'], 'readwrite');
     // Whatever fails below, the transaction's own rejection is reported through the catch, once.
