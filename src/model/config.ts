@@ -1,0 +1,163 @@
+// One typed config for the model and its training, with commented defaults, and named presets that
+// override only what differs (nanoGPT style): `tiny` for tests and CI (seconds on SwiftShader),
+// `demo` for a laptop GPU (a few million parameters). Pure data: no WebGPU, no React.
+
+import { VOCAB_SIZE } from './tokenizer';
+
+export interface ModelConfig {
+  /** Token ids: 256 bytes + BOS, EOS, PAD, FRAME (src/model/tokenizer.ts). Not a knob. */
+  vocabSize: number;
+  /** C: channels of the residual stream. Must equal heads · headDim with headDim in {16, 32, 64} (attention kernel). */
+  width: number;
+  /** Transformer blocks. */
+  layers: number;
+  /** H: attention heads. */
+  heads: number;
+  /** Hidden width of the MLP as a multiple of C (GPT-2: 4). */
+  mlpRatio: number;
+  /** T_max: rows of the position embedding = the longest [frames, prompt, completion] sequence. */
+  contextLength: number;
+  /** Frames per sample, sampled uniformly from the clip (VideoP2R trains with 16). */
+  frames: number;
+  /** Frames are resized (nearest) to frameSize × frameSize pixels before patchify. */
+  frameSize: number;
+  /** Square patches of patchSize × patchSize pixels; each is one frame token. */
+  patchSize: number;
+  /** Colour channels kept per pixel (RGB; alpha dropped). */
+  channels: number;
+  /** LayerNorm epsilon (GPT-2, torch.nn.LayerNorm). */
+  lnEps: number;
+  /** Std of the normal initialisation of weights (GPT-2: 0.02); residual projections get / sqrt(2·layers). */
+  initStd: number;
+}
+
+export interface TrainConfig {
+  /** Seeds initialisation, batch order and sampling: the same seed gives the same run. */
+  seed: number;
+  /** B: sequences per step. */
+  batchSize: number;
+  /** Optimiser steps of the run. */
+  steps: number;
+  /**
+   * Peak learning rate. Video-R1 fine-tunes a 7B model at 1e-6; a model trained from scratch at this
+   * size needs ~1e-3 (nanoGPT's small configs use 1e-3 .. 6e-4).
+   */
+  lr: number;
+  /** Linear warmup from 0 over this many steps, then cosine decay to minLrRatio · lr at `steps`. */
+  warmupSteps: number;
+  minLrRatio: number;
+  /** AdamW (torch defaults for betas and eps; decay 0.01 as Video-R1). */
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  /** Global L2 gradient clip (Video-R1: 5; nanoGPT: 1). 0 disables clipping. */
+  maxGradNorm: number;
+}
+
+export interface Config {
+  model: ModelConfig;
+  train: TrainConfig;
+}
+
+export const DEFAULT_MODEL: ModelConfig = {
+  vocabSize: VOCAB_SIZE,
+  width: 128,
+  layers: 4,
+  heads: 4,
+  mlpRatio: 4,
+  contextLength: 256,
+  frames: 4,
+  frameSize: 32,
+  patchSize: 8,
+  channels: 3,
+  lnEps: 1e-5,
+  initStd: 0.02,
+};
+
+export const DEFAULT_TRAIN: TrainConfig = {
+  seed: 1,
+  batchSize: 8,
+  steps: 1000,
+  lr: 1e-3,
+  warmupSteps: 50,
+  minLrRatio: 0.1,
+  beta1: 0.9,
+  beta2: 0.999,
+  eps: 1e-8,
+  weightDecay: 0.01,
+  maxGradNorm: 1,
+};
+
+export interface ConfigOverrides {
+  model?: Partial<ModelConfig>;
+  train?: Partial<TrainConfig>;
+}
+
+export const PRESETS = {
+  /**
+   * Tests and CI: ~50k parameters, 8 frame tokens (2 frames of 16×16 px, 8×8 patches), T 128
+   * (the template tags alone are ~50 bytes: a byte-level CoT does not fit in 64 after the frames).
+   * A training step takes well under a second on SwiftShader.
+   */
+  tiny: {
+    model: { width: 32, layers: 2, heads: 2, contextLength: 128, frames: 2, frameSize: 16, patchSize: 8 },
+    train: { batchSize: 2, steps: 30, lr: 1e-2, warmupSteps: 3, maxGradNorm: 1 },
+  },
+  /**
+   * A laptop GPU: ~3.3M parameters (C 256, 4 layers of 64-dim heads), 64 frame tokens (4 frames of
+   * 32×32 px), T 512 so a byte-level observation + think + answer fits after the frames and prompt.
+   */
+  demo: {
+    model: { width: 256, layers: 4, heads: 4, contextLength: 512, frames: 4, frameSize: 32, patchSize: 8 },
+    train: { batchSize: 8, steps: 2000, lr: 6e-4, warmupSteps: 100 },
+  },
+} satisfies Record<string, ConfigOverrides>;
+
+export type PresetName = keyof typeof PRESETS;
+
+/** The defaults, then a preset, then explicit overrides; validated. */
+export function makeConfig(preset?: PresetName, overrides: ConfigOverrides = {}): Config {
+  const p: ConfigOverrides = preset ? PRESETS[preset] : {};
+  const config: Config = {
+    model: { ...DEFAULT_MODEL, ...p.model, ...overrides.model },
+    train: { ...DEFAULT_TRAIN, ...p.train, ...overrides.train },
+  };
+  validateModelConfig(config.model);
+  return config;
+}
+
+/** Derived sizes used everywhere (shapes of the layout, the reference and the GPU model). */
+export function modelDims(m: ModelConfig) {
+  const headDim = m.width / m.heads;
+  const patchesPerSide = m.frameSize / m.patchSize;
+  const patchesPerFrame = patchesPerSide * patchesPerSide;
+  return {
+    C: m.width,
+    H: m.heads,
+    D: headDim,
+    /** MLP hidden width. */
+    F: m.width * m.mlpRatio,
+    V: m.vocabSize,
+    maxT: m.contextLength,
+    patchesPerSide,
+    patchesPerFrame,
+    /** Frame tokens at the start of every sequence. */
+    frameTokens: m.frames * patchesPerFrame,
+    /** Values per patch: patchSize² · channels. */
+    patchDim: m.patchSize * m.patchSize * m.channels,
+  };
+}
+
+export function validateModelConfig(m: ModelConfig): void {
+  const fail = (msg: string, hint: string) => {
+    throw new Error(`ModelConfig: ${msg} (${hint})`);
+  };
+  if (m.vocabSize !== VOCAB_SIZE) fail(`vocabSize ${m.vocabSize} != ${VOCAB_SIZE}`, 'the byte-level tokenizer fixes it');
+  if (m.width % m.heads !== 0) fail(`width ${m.width} is not a multiple of heads ${m.heads}`, 'C = H·D');
+  const D = m.width / m.heads;
+  if (![16, 32, 64].includes(D)) fail(`head dim ${D}`, 'the attention kernel supports 16, 32 or 64');
+  if (m.frameSize % m.patchSize !== 0) fail(`frameSize ${m.frameSize} is not a multiple of patchSize ${m.patchSize}`, 'patches tile the frame');
+  const { frameTokens } = modelDims(m);
+  if (frameTokens + 2 >= m.contextLength) fail(`${frameTokens} frame tokens leave no room in context ${m.contextLength}`, 'raise contextLength');
+}
