@@ -61,19 +61,23 @@ export interface Agreement {
   bad: number;
   /** Index of the worst element, for debugging a broken tile. */
   worstIndex: number;
+  /** Both sides entirely zero: two kernels that never ran agree, so this counts as a failure. */
+  allZero: boolean;
   tol: Tolerance;
 }
 
-/** Compares `actual` to `expected` (the reference side) elementwise. */
+/** Compares `actual` to `expected` (the reference side) elementwise; all-zero outputs fail. */
 export function agreement(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: Tolerance): Agreement {
   const n = Math.min(actual.length, expected.length);
   let maxAbsErr = 0;
   let maxRelErr = 0;
   let bad = actual.length === expected.length ? 0 : Math.abs(actual.length - expected.length);
   let worstIndex = -1;
+  let allZero = n > 0;
   for (let i = 0; i < n; i++) {
     const a = actual[i];
     const e = expected[i];
+    if (a !== 0 || e !== 0) allZero = false;
     if (a === e) continue;
     const err = Math.abs(a - e);
     if (!Number.isFinite(err)) {
@@ -90,7 +94,7 @@ export function agreement(actual: ArrayLike<number>, expected: ArrayLike<number>
     }
     maxRelErr = Math.max(maxRelErr, err / Math.max(Math.abs(e), tol.atol));
   }
-  return { ok: bad === 0, n, maxAbsErr, maxRelErr, bad, worstIndex, tol };
+  return { ok: bad === 0 && !allZero, n, maxAbsErr, maxRelErr, bad, worstIndex, allZero, tol };
 }
 
 /** Formats rows of cells as a left-aligned text table with a header rule. */

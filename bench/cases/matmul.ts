@@ -31,6 +31,26 @@ export function matmulInputs({ m, n, k }: MatmulShape, seed: number): MatmulInpu
   return { a: rng.f32(m * k), b: rng.f32(k * n) };
 }
 
+/**
+ * `count` elements of C recomputed in float64 on the CPU (cheap at any size), as a second opinion
+ * beside the other implementation: two kernels summing in the same order agree bit for bit.
+ */
+export function spotCheckMatmul(c: Float32Array, inputs: MatmulInputs, { m, n, k }: MatmulShape, count = 64) {
+  const got: number[] = [];
+  const want: number[] = [];
+  const rng = new Rng(99);
+  for (let s = 0; s < Math.min(count, m * n); s++) {
+    const index = s === 0 ? m * n - 1 : rng.int(m * n); // always include the last element (ragged tile edge)
+    const row = Math.floor(index / n);
+    const col = index % n;
+    let sum = 0;
+    for (let p = 0; p < k; p++) sum += inputs.a[row * k + p] * inputs.b[p * n + col];
+    got.push(c[index]);
+    want.push(sum);
+  }
+  return agreement(got, want, MATMUL_TOL);
+}
+
 /** Device buffers of one matmul: shared inputs, and an output per side. */
 export interface MatmulBuffers {
   a: GPUBuffer;
@@ -57,7 +77,8 @@ export async function benchMatmulVsNaive(
   shape: MatmulShape,
   options: RepeatOptions & { seed: number },
 ): Promise<BenchRow> {
-  const buffers = uploadMatmulInputs(device, matmulInputs(shape, options.seed));
+  const inputs = matmulInputs(shape, options.seed);
+  const buffers = uploadMatmulInputs(device, inputs);
   const ours = bindOurMatmul(device, kernels.ours, buffers, shape);
   const cNaive = storageBuffer(device, 'bench.matmul.c.naive', shape.m * shape.n);
   const naive = kernels.naive.bind({ a: buffers.a, b: buffers.b, c: cNaive, ...shape, label: 'bench.MatmulNaive' });
@@ -71,10 +92,10 @@ export async function benchMatmulVsNaive(
     const n = shape.m * shape.n;
     const got = await readF32(device, ours.c, n);
     const want = await readF32(device, cNaive, n);
-    row.agreement = { c: agreement(got, want, MATMUL_TOL) };
-    row.agreementAgainst = 'naive baseline';
-    if (!row.agreement.c.ok) {
-      row.skipped = 'not timed: ours disagrees with the naive baseline';
+    row.agreement = { c: agreement(got, want, MATMUL_TOL), 'c (64 elements vs float64)': spotCheckMatmul(got, inputs, shape) };
+    row.agreementAgainst = 'naive baseline (and a float64 spot check)';
+    if (!Object.values(row.agreement).every((a) => a.ok)) {
+      row.skipped = 'not timed: ours disagrees with the naive baseline or the float64 spot check';
       return row;
     }
     const t = await timeInterleaved({ ours: oursSampler.sample, naive: naiveSampler.sample }, options);
