@@ -1,0 +1,262 @@
+// Rebuilding GRPO groups from imported rows and deriving what the group view shows: groups are keyed by
+// (step, prompt) — never by row order, which verl's balance_batch shuffles (inspector.md §0 item 2) —
+// process breakdowns from reward columns, and process advantages recomputed when the dump lacks them.
+
+import { rescoreAdvantages } from './rescore';
+import {
+  breakdownsFromRewards,
+  hash53,
+  missingTags,
+  quadrantOf,
+  rolloutId,
+  type DraftRollout,
+  type ProcessBreakdown,
+  type Quadrant,
+  type Rollout,
+  type SourceFormat,
+  type Split,
+} from './record';
+
+export interface FinalizeOptions {
+  runId: string;
+  split: Split;
+  format: SourceFormat;
+  file: string;
+  /** Use the draft's groupKey as the group id as is (inspect sample ids) instead of hashing it. */
+  keepGroupKey?: boolean;
+}
+
+/** Groups drafts by (step, groupKey), numbers samples within each group, fills breakdowns and advantages. */
+export function finalizeRollouts(drafts: readonly DraftRollout[], opts: FinalizeOptions): Rollout[] {
+  const groups = new Map<string, DraftRollout[]>();
+  for (const d of drafts) {
+    const key = `${d.step}\u0000${d.groupKey}`;
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = []));
+    g.push(d);
+  }
+  const out: Rollout[] = [];
+  for (const members of groups.values()) {
+    // The source's own index when every member has one, else import order (line order).
+    const ordered = members.every((m) => m.sampleIdx !== undefined) ? [...members].sort((a, b) => a.sampleIdx! - b.sampleIdx!) : members;
+    const groupId = opts.keepGroupKey ? members[0].groupKey : hash53(members[0].groupKey);
+    const rollouts = ordered.map((d, i): Rollout => {
+      const fromRewards = breakdownsFromRewards(d.rewards);
+      const sampleIdx = d.sampleIdx ?? i;
+      const r: Rollout = {
+        id: rolloutId(opts.runId, d.step, groupId, sampleIdx),
+        runId: opts.runId,
+        split: d.split ?? opts.split,
+        step: d.step,
+        groupId,
+        sampleIdx,
+        prompt: d.prompt,
+        completion: d.completion,
+        groundTruth: d.groundTruth,
+        rewards: d.rewards,
+        perception: merge(fromRewards.perception, d.perception),
+        reasoning: merge(fromRewards.reasoning, d.reasoning),
+        advantage: d.advantage,
+        advantages: d.processAdvantages ? { ...d.processAdvantages, grpo: NaN, source: 'trainer' } : null,
+        tokens: d.tokens ?? null,
+        extra: d.extra,
+        source: { format: opts.format, file: d.file ?? opts.file, ...(d.line !== undefined ? { line: d.line } : {}) },
+        raw: d.raw,
+      };
+      return r;
+    });
+    rescoreAdvantages(rollouts);
+    out.push(...rollouts);
+  }
+  out.sort((a, b) => a.step - b.step || (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0) || a.sampleIdx - b.sampleIdx);
+  return out;
+}
+
+function merge(a: ProcessBreakdown | null, b: ProcessBreakdown | null | undefined): ProcessBreakdown | null {
+  if (!b) return a;
+  const m: ProcessBreakdown = { ...(a ?? {}), ...b };
+  if (m.total === undefined && (m.accuracy !== undefined || m.format !== undefined || m.length !== undefined)) {
+    m.total = (m.accuracy ?? 0) + (m.format ?? 0) + (m.length ?? 0);
+  }
+  return m;
+}
+
+/** Import warnings shared by every format. */
+export function importWarnings(rollouts: readonly Rollout[]): string[] {
+  const warnings: string[] = [];
+  if (rollouts.length === 0) return ['no rollouts found'];
+  const missing = missingTags(rollouts.map((r) => r.completion));
+  if (missing.length) {
+    warnings.push(
+      `template tags never seen: ${missing.map((t) => `<${t}>`).join(', ')}. If they are special tokens in your tokenizer, ` +
+        'the trainer stripped them when decoding (skip_special_tokens=True): segments cannot be parsed.',
+    );
+  }
+  if (!rollouts.some((r) => r.perception) || !rollouts.some((r) => r.reasoning)) {
+    warnings.push('no perception/reasoning reward columns: process rewards are unknown; advantages are the single GRPO one until re-scored.');
+  }
+  return warnings;
+}
+
+// ---- summaries for lists, charts and filters ------------------------------------------------------------
+
+/** One group at one step, without text: what lists and charts need. */
+export interface GroupSummary {
+  runId: string;
+  step: number;
+  groupId: string;
+  size: number;
+  promptPreview: string;
+  meanPerception: number | null;
+  meanReasoning: number | null;
+  collapsedPerception: boolean;
+  collapsedReasoning: boolean;
+  quadrants: Record<Quadrant, number>;
+}
+
+export interface StepSummary {
+  step: number;
+  rollouts: number;
+  groups: number;
+  /** Means of each process's parts over the step's rollouts (null when unknown). */
+  perception: { accuracy: number | null; format: number | null; length: number | null; total: number | null };
+  reasoning: { accuracy: number | null; format: number | null; length: number | null; total: number | null };
+  score: number | null;
+  kl: number | null;
+  /** Mean characters of the observation and think+answer segments. */
+  perceptionChars: number;
+  reasoningChars: number;
+  collapsedPerception: number;
+  collapsedReasoning: number;
+  collapsedBoth: number;
+  quadrants: Record<Quadrant, number>;
+}
+
+const allEqual = (xs: readonly number[]) => xs.length > 0 && xs.every((x) => x === xs[0]);
+const emptyQuadrants = (): Record<Quadrant, number> => ({ PhRh: 0, PhRl: 0, PlRh: 0, PlRl: 0 });
+
+export function summarizeGroup(rollouts: readonly Rollout[]): GroupSummary {
+  const r0 = rollouts[0];
+  const pt = rollouts.map((r) => r.perception?.total).filter((x): x is number => x !== undefined && Number.isFinite(x));
+  const rt = rollouts.map((r) => r.reasoning?.total).filter((x): x is number => x !== undefined && Number.isFinite(x));
+  const quadrants = emptyQuadrants();
+  for (const r of rollouts) {
+    const q = quadrantOf(r);
+    if (q) quadrants[q]++;
+  }
+  return {
+    runId: r0.runId,
+    step: r0.step,
+    groupId: r0.groupId,
+    size: rollouts.length,
+    promptPreview: r0.prompt.slice(-160),
+    meanPerception: pt.length ? mean(pt) : null,
+    meanReasoning: rt.length ? mean(rt) : null,
+    collapsedPerception: pt.length === rollouts.length && allEqual(pt),
+    collapsedReasoning: rt.length === rollouts.length && allEqual(rt),
+    quadrants,
+  };
+}
+
+function mean(xs: readonly number[]): number {
+  let s = 0;
+  for (const x of xs) s += x;
+  return s / xs.length;
+}
+
+/** Per-step chart rows of a run (rollouts in any order). */
+export function summarizeSteps(rollouts: readonly Rollout[]): StepSummary[] {
+  const bySteps = new Map<number, Map<string, Rollout[]>>();
+  for (const r of rollouts) {
+    let s = bySteps.get(r.step);
+    if (!s) bySteps.set(r.step, (s = new Map()));
+    let g = s.get(r.groupId);
+    if (!g) s.set(r.groupId, (g = []));
+    g.push(r);
+  }
+  const rows: StepSummary[] = [];
+  for (const [step, groups] of [...bySteps.entries()].sort((a, b) => a[0] - b[0])) {
+    const all = [...groups.values()].flat();
+    const part = (proc: 'perception' | 'reasoning', key: 'accuracy' | 'format' | 'length' | 'total') => {
+      const xs = all.map((r) => r[proc]?.[key]).filter((x): x is number => x !== undefined && Number.isFinite(x));
+      return xs.length ? mean(xs) : null;
+    };
+    const scores = all.map((r) => r.rewards.score).filter((x): x is number => x !== undefined && Number.isFinite(x));
+    const kls = all.map((r) => r.rewards.kl ?? (r.extra.kl as number | undefined)).filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
+    let pc = 0;
+    let rc = 0;
+    for (const r of all) {
+      const obsEnd = r.completion.indexOf('</observation>');
+      pc += obsEnd < 0 ? 0 : obsEnd;
+      rc += obsEnd < 0 ? r.completion.length : r.completion.length - obsEnd;
+    }
+    const row: StepSummary = {
+      step,
+      rollouts: all.length,
+      groups: groups.size,
+      perception: { accuracy: part('perception', 'accuracy'), format: part('perception', 'format'), length: part('perception', 'length'), total: part('perception', 'total') },
+      reasoning: { accuracy: part('reasoning', 'accuracy'), format: part('reasoning', 'format'), length: part('reasoning', 'length'), total: part('reasoning', 'total') },
+      score: scores.length ? mean(scores) : null,
+      kl: kls.length ? mean(kls) : null,
+      perceptionChars: pc / all.length,
+      reasoningChars: rc / all.length,
+      collapsedPerception: 0,
+      collapsedReasoning: 0,
+      collapsedBoth: 0,
+      quadrants: emptyQuadrants(),
+    };
+    for (const g of groups.values()) {
+      const s = summarizeGroup(g);
+      if (s.collapsedPerception) row.collapsedPerception++;
+      if (s.collapsedReasoning) row.collapsedReasoning++;
+      if (s.collapsedPerception && s.collapsedReasoning) row.collapsedBoth++;
+      for (const q of Object.keys(s.quadrants) as Quadrant[]) row.quadrants[q] += s.quadrants[q];
+    }
+    rows.push(row);
+  }
+  return rows;
+}
+
+/** Sort keys of the group view. */
+export type SortKey = 'sample' | 'perception' | 'reasoning' | 'advPerception' | 'advReasoning' | 'advGrpo' | 'score';
+export const SORT_KEYS: { id: SortKey; label: string }[] = [
+  { id: 'sample', label: 'sample #' },
+  { id: 'perception', label: 'perception reward' },
+  { id: 'reasoning', label: 'reasoning reward' },
+  { id: 'advPerception', label: 'perception advantage' },
+  { id: 'advReasoning', label: 'reasoning advantage' },
+  { id: 'advGrpo', label: 'GRPO advantage' },
+  { id: 'score', label: 'trainer score' },
+];
+
+function sortValue(r: Rollout, key: SortKey): number {
+  switch (key) {
+    case 'sample':
+      return r.sampleIdx;
+    case 'perception':
+      return r.perception?.total ?? NaN;
+    case 'reasoning':
+      return r.reasoning?.total ?? NaN;
+    case 'advPerception':
+      return r.advantages?.perception ?? NaN;
+    case 'advReasoning':
+      return r.advantages?.reasoning ?? NaN;
+    case 'advGrpo':
+      return r.advantages?.grpo ?? NaN;
+    case 'score':
+      return r.rewards.score ?? NaN;
+  }
+}
+
+/** Descending by the key (ascending for 'sample'); unknown values last; ties by sample index. */
+export function sortRollouts(rollouts: readonly Rollout[], key: SortKey): Rollout[] {
+  const dir = key === 'sample' ? 1 : -1;
+  return [...rollouts].sort((a, b) => {
+    const x = sortValue(a, key);
+    const y = sortValue(b, key);
+    const xn = Number.isNaN(x);
+    const yn = Number.isNaN(y);
+    if (xn !== yn) return xn ? 1 : -1;
+    return (xn ? 0 : dir * (x - y)) || a.sampleIdx - b.sampleIdx;
+  });
+}

@@ -1,0 +1,86 @@
+// One entry for every import format: detects each file's format from its name and content, parses it
+// into draft rows, and rebuilds GRPO groups over all files of the run at once (a verl run is a folder
+// of `{step}.jsonl`). Pure: runs in the main thread, a worker, Node tests and the benchmark alike.
+
+import { finalizeRollouts, importWarnings } from '../group';
+import { parseJsonLines, parseLenientJson } from '../lenient_json';
+import type { SourceFormat } from '../record';
+import { ImportError, isRecord, type ImportOptions, type ImportResult, type ParsedFile } from './common';
+import { importInspectEval, importInspectJson, isEvalLog } from './inspect_log';
+import { looksNative, nativeDrafts } from './native';
+import { looksLikeRllb, rllbDrafts } from './rllb';
+import { importTrlParquet, importWandbTable, isWandbTable, trlDrafts } from './trl';
+import { verlDrafts } from './verl';
+import { isVideoR1Results, videoR1Drafts } from './videor1';
+
+export { ImportError, type ImportOptions, type ImportResult } from './common';
+
+export interface InputFile {
+  /** File name, with its relative folder when known (`val/12.jsonl`). */
+  name: string;
+  bytes: Uint8Array;
+}
+
+const decoder = new TextDecoder();
+
+/** Parses one file into drafts; the format is chosen by extension, then by the first record's keys. */
+export async function parseFile(file: InputFile, opts: ImportOptions): Promise<ParsedFile> {
+  const name = file.name;
+  const lower = name.toLowerCase();
+  if (lower.endsWith('.parquet')) return importTrlParquet(file.bytes, name);
+  if (lower.endsWith('.eval') || (file.bytes[0] === 0x50 && file.bytes[1] === 0x4b)) return importInspectEval(file.bytes, name);
+  const text = decoder.decode(file.bytes);
+  const trimmed = text.trimStart();
+  // A single JSON document (EvalLog, Video-R1 results, W&B table), unless it is clearly JSON Lines.
+  if (lower.endsWith('.json') || (trimmed.startsWith('{') && !lower.endsWith('.jsonl') && !lower.endsWith('.ndjson'))) {
+    let doc: unknown;
+    try {
+      doc = parseLenientJson(text);
+    } catch (e) {
+      if (lower.endsWith('.json')) throw new ImportError(`${name}: invalid JSON (${(e as Error).message})`, 'expected an inspect EvalLog, Video-R1 results or a W&B table');
+    }
+    if (doc !== undefined) {
+      if (isEvalLog(doc)) return importInspectJson(doc, name);
+      if (isVideoR1Results(doc)) return { format: 'videor1-eval', drafts: videoR1Drafts(doc.results), warnings: [], columns: Object.keys(doc.results[0]) };
+      if (isWandbTable(doc)) return importWandbTable(doc, name);
+      if (Array.isArray(doc)) return parseRows(doc.map((value, i) => ({ value, line: i + 1 })), name, opts, []);
+      if (isRecord(doc) && !lower.endsWith('.json')) return parseRows([{ value: doc, line: 1 }], name, opts, []);
+      throw new ImportError(`${name}: unrecognised JSON document`, 'supported: inspect EvalLog (.json/.eval), Video-R1 {"results": [...]}, W&B {"columns","data"} tables');
+    }
+  }
+  const { values, errors } = parseJsonLines(text);
+  return parseRows(values, name, opts, errors);
+}
+
+function parseRows(values: { value: unknown; line: number }[], name: string, opts: ImportOptions, errors: string[]): ParsedFile {
+  const first = values.find((v) => isRecord(v.value))?.value;
+  const columns = isRecord(first) ? Object.keys(first) : [];
+  const split = opts.split ?? (/(^|[\\/])val[^\\/]*[\\/]/i.test(name) ? 'val' : 'train');
+  let format: SourceFormat;
+  let drafts;
+  if (looksNative(first)) (format = 'native'), (drafts = nativeDrafts(values));
+  else if (looksLikeRllb(first)) (format = 'rllb'), (drafts = rllbDrafts(values, name));
+  else if (isRecord(first) && 'input' in first && 'output' in first) (format = 'verl'), (drafts = verlDrafts(values, name, split));
+  else if (isRecord(first) && 'prompt' in first && 'completion' in first) (format = 'trl'), (drafts = trlDrafts(values.map((v) => v.value).filter(isRecord), name));
+  else if (isRecord(first) && 'output' in first && 'problem' in first) (format = 'videor1-eval'), (drafts = videoR1Drafts(values.map((v) => v.value).filter(isRecord)));
+  else throw new ImportError(`${name}: unrecognised records (keys: ${columns.slice(0, 8).join(', ')})`, 'supported: verl {step}.jsonl, TRL rows, RL Logging Board, our own export');
+  return { format, drafts, warnings: errors.map((e) => `${name}: ${e}`), columns, keepGroupKey: format === 'native' };
+}
+
+/** Imports the files of one run: parse each, then rebuild groups over all drafts of a format at once. */
+export async function importFiles(files: readonly InputFile[], opts: ImportOptions): Promise<ImportResult> {
+  const parsed = await Promise.all(files.map((f) => parseFile(f, opts)));
+  parsed.forEach((p, i) => p.drafts.forEach((d) => (d.file = files[i].name)));
+  const formats = [...new Set(parsed.map((p) => p.format))];
+  const rollouts = formats.flatMap((format) => {
+    const ofFormat = parsed.filter((p) => p.format === format);
+    return finalizeRollouts(
+      ofFormat.flatMap((p) => p.drafts),
+      { runId: opts.runId, split: opts.split ?? 'train', format, file: files[0]?.name ?? '', keepGroupKey: ofFormat[0].keepGroupKey },
+    );
+  });
+  const columns = [...new Set(parsed.flatMap((p) => p.columns))];
+  const warnings = [...parsed.flatMap((p) => p.warnings), ...importWarnings(rollouts)];
+  if (formats.length > 1) warnings.push(`mixed formats in one run: ${formats.join(', ')}`);
+  return { format: formats[0] ?? 'native', rollouts, warnings, columns };
+}

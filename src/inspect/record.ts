@@ -1,0 +1,285 @@
+// The canonical rollout record every importer normalises into (inspector.md §3.7, method.md §5.5),
+// plus the small pure helpers the importers share: stable hashes, reward-key mapping onto the two
+// processes, template segment spans and quadrant classification. No React, no WebGPU.
+
+export type SourceFormat = 'verl' | 'trl' | 'wandb-table' | 'inspect' | 'rllb' | 'videor1-eval' | 'native';
+export type Split = 'train' | 'val';
+
+/** One process's reward parts (method.md §1.5.5: R_k = accuracy + format + length). */
+export interface ProcessBreakdown {
+  accuracy?: number;
+  format?: number;
+  length?: number;
+  total?: number;
+  /** The perception judge's verdict and explanation when the source carries them. */
+  judge?: { verdict?: number; explanation?: string };
+}
+
+/** Per-token values, each array the length of `tokens` (RL Logging Board schema, inspector.md §3.4). */
+export interface TokenLane {
+  tokens: string[];
+  advantage?: number[];
+  ratio?: number[];
+  logprob?: number[];
+  refLogprob?: number[];
+  entropy?: number[];
+  value?: number[];
+  tokenReward?: number[];
+}
+export const TOKEN_CHANNELS = ['advantage', 'ratio', 'logprob', 'refLogprob', 'entropy', 'value', 'tokenReward'] as const;
+export type TokenChannel = (typeof TOKEN_CHANNELS)[number];
+
+export interface Advantages {
+  perception: number;
+  reasoning: number;
+  /** The single advantage plain GRPO gives this rollout: its scalar reward normalised in the group. */
+  grpo: number;
+  /** 'trainer' when the dump carried both process advantages; 'rescored' when computed here. */
+  source: 'trainer' | 'rescored';
+}
+
+export interface Rollout {
+  /** `${runId}|${step}|${groupId}|${sampleIdx}`: unique within the rollout database. */
+  id: string;
+  runId: string;
+  split: Split;
+  step: number;
+  /** Same prompt ⇒ same groupId at every step (a hash of the prompt text, or the source's own id). */
+  groupId: string;
+  /** Order within the group (verl rollout index, TRL row order, inspect epoch − 1). */
+  sampleIdx: number;
+  prompt: string;
+  completion: string;
+  groundTruth: string | null;
+  /** Every numeric reward column as the source named it (NaN kept: "unscored"). */
+  rewards: Record<string, number>;
+  perception: ProcessBreakdown | null;
+  reasoning: ProcessBreakdown | null;
+  /** The trainer's own single advantage (TRL `advantage`), when logged. */
+  advantage: number | null;
+  advantages: Advantages | null;
+  tokens: TokenLane | null;
+  /** Unknown, non-numeric columns: kept, shown on demand. */
+  extra: Record<string, unknown>;
+  source: { format: SourceFormat; file: string; line?: number };
+  raw: unknown;
+}
+
+/** What an importer hands to `finalizeRollouts`: one row, before grouping. */
+export interface DraftRollout {
+  step: number;
+  /** Text or id the group is rebuilt by (within one step). */
+  groupKey: string;
+  /** The source's own index within the group, when it has one. */
+  sampleIdx?: number;
+  prompt: string;
+  completion: string;
+  groundTruth: string | null;
+  rewards: Record<string, number>;
+  advantage: number | null;
+  /** Process advantages when the source logged them. */
+  processAdvantages?: { perception: number; reasoning: number };
+  tokens?: TokenLane | null;
+  extra: Record<string, unknown>;
+  line?: number;
+  /** Source file, when a run is imported from several. */
+  file?: string;
+  raw: unknown;
+  split?: Split;
+  /** Explicit breakdowns (our own export carries them). */
+  perception?: ProcessBreakdown | null;
+  reasoning?: ProcessBreakdown | null;
+}
+
+// ---- hashing -----------------------------------------------------------------------------------------
+
+/** cyrb53: a fast 53-bit string hash; base-36, so group ids stay short in URLs. */
+export function hash53(text: string, seed = 0): string {
+  let h1 = 0xdeadbeef ^ seed;
+  let h2 = 0x41c6ce57 ^ seed;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ ch, 2654435761);
+    h2 = Math.imul(h2 ^ ch, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36);
+}
+
+export function rolloutId(runId: string, step: number, groupId: string, sampleIdx: number): string {
+  return `${runId}|${step}|${groupId}|${sampleIdx}`;
+}
+
+/** Values in URLs and ids: keep [A-Za-z0-9._-], replace the rest. */
+export function slug(text: string): string {
+  return text.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'run';
+}
+
+// ---- reward keys → processes -------------------------------------------------------------------------
+
+const PROCESS_ALIASES: Record<string, 'perception' | 'reasoning'> = {
+  perception: 'perception',
+  perc: 'perception',
+  p: 'perception',
+  obs: 'perception',
+  observation: 'perception',
+  reasoning: 'reasoning',
+  reason: 'reasoning',
+  r: 'reasoning',
+};
+const PART_ALIASES: Record<string, keyof Omit<ProcessBreakdown, 'judge'>> = {
+  accuracy: 'accuracy',
+  acc: 'accuracy',
+  format: 'format',
+  form: 'format',
+  fmt: 'format',
+  length: 'length',
+  len: 'length',
+  total: 'total',
+  reward: 'total',
+  score: 'total',
+};
+
+/**
+ * Maps a reward key onto (process, part): `perception` → total, `perception.accuracy`, `reasoning_format`,
+ * `perception/acc`, `acc_p`, `format_reward_r`… Returns null for keys of neither process (`score`, `acc`).
+ */
+export function processKey(key: string): { process: 'perception' | 'reasoning'; part: keyof Omit<ProcessBreakdown, 'judge'> } | null {
+  const parts = key
+    .toLowerCase()
+    .split(/[._/\-\s]+/)
+    .filter((p) => p && p !== 'reward' && p !== 'rewards');
+  if (key.toLowerCase() === 'perception_reward' || key.toLowerCase() === 'reasoning_reward') {
+    return { process: key.toLowerCase().startsWith('p') ? 'perception' : 'reasoning', part: 'total' };
+  }
+  let process: 'perception' | 'reasoning' | null = null;
+  let part: keyof Omit<ProcessBreakdown, 'judge'> | null = null;
+  for (const p of parts) {
+    // Single letters only count as a process when paired with a known part (acc_p), never alone.
+    if (PROCESS_ALIASES[p] && !process && (p.length > 1 || parts.length > 1)) process = PROCESS_ALIASES[p];
+    else if (PART_ALIASES[p] && !part) part = PART_ALIASES[p];
+    else return null;
+  }
+  if (!process) return null;
+  return { process, part: part ?? 'total' };
+}
+
+/** Builds the two breakdowns from flat reward keys; null for a process no key mentions. */
+export function breakdownsFromRewards(rewards: Record<string, number>): { perception: ProcessBreakdown | null; reasoning: ProcessBreakdown | null } {
+  const out: { perception: ProcessBreakdown | null; reasoning: ProcessBreakdown | null } = { perception: null, reasoning: null };
+  for (const [key, value] of Object.entries(rewards)) {
+    const m = processKey(key);
+    if (!m) continue;
+    const b = (out[m.process] ??= {});
+    b[m.part] = value;
+  }
+  for (const b of [out.perception, out.reasoning]) {
+    if (b && b.total === undefined && (b.accuracy !== undefined || b.format !== undefined || b.length !== undefined)) {
+      b.total = (b.accuracy ?? 0) + (b.format ?? 0) + (b.length ?? 0);
+    }
+  }
+  return out;
+}
+
+// ---- template segments --------------------------------------------------------------------------------
+
+export type SegmentKind = 'observation' | 'think' | 'answer';
+export interface SegmentSpan {
+  kind: SegmentKind;
+  /** [start, end) of the inner text. */
+  start: number;
+  end: number;
+}
+export interface Segments {
+  observation: string | null;
+  think: string | null;
+  answer: string | null;
+  spans: SegmentSpan[];
+  /** End (exclusive) of '</observation>': perception tokens lie before it (method.md §1.7). */
+  perceptionEnd: number | null;
+}
+
+/**
+ * Display parser (method.md §6 item 1): first <observation>…</observation>, then the first <think>…</think>
+ * after it, then the first <answer>…</answer> after that. Tolerant, never throws; the strict format
+ * flags used for rewards live in the rewards module.
+ */
+export function segmentsOf(text: string): Segments {
+  const spans: SegmentSpan[] = [];
+  const found: Record<SegmentKind, string | null> = { observation: null, think: null, answer: null };
+  let from = 0;
+  let perceptionEnd: number | null = null;
+  for (const kind of ['observation', 'think', 'answer'] as const) {
+    const open = `<${kind}>`;
+    const close = `</${kind}>`;
+    const o = text.indexOf(open, from);
+    if (o < 0) continue;
+    const c = text.indexOf(close, o + open.length);
+    if (c < 0) continue;
+    spans.push({ kind, start: o + open.length, end: c });
+    found[kind] = text.slice(o + open.length, c);
+    from = c + close.length;
+    if (kind === 'observation') perceptionEnd = from;
+  }
+  return { ...found, spans, perceptionEnd };
+}
+
+/** Which template tags never appear in any completion (trainers decode with skip_special_tokens=True). */
+export function missingTags(completions: Iterable<string>): SegmentKind[] {
+  const seen = new Set<SegmentKind>();
+  for (const c of completions) {
+    for (const kind of ['observation', 'think', 'answer'] as const) if (!seen.has(kind) && c.includes(`</${kind}>`)) seen.add(kind);
+    if (seen.size === 3) break;
+  }
+  return (['observation', 'think', 'answer'] as const).filter((k) => !seen.has(k));
+}
+
+// ---- quadrants ----------------------------------------------------------------------------------------
+
+/** Perception high/low × reasoning high/low (inspector.md §5 item 3). */
+export type Quadrant = 'PhRh' | 'PhRl' | 'PlRh' | 'PlRl';
+export const QUADRANTS: { id: Quadrant; label: string; hint: string }[] = [
+  { id: 'PhRh', label: 'P high · R high', hint: 'sound perception, right answer' },
+  { id: 'PhRl', label: 'P high · R low', hint: 'reasoning failure: saw enough, answered wrong' },
+  { id: 'PlRh', label: 'P low · R high', hint: 'right answer on poor perception: the hacking signal' },
+  { id: 'PlRl', label: 'P low · R low', hint: 'both processes failed' },
+];
+
+/** The score a quadrant is decided by: the accuracy when known, else the total scaled to accuracy's [0, 1] range. */
+export function processScore(b: ProcessBreakdown | null): number | null {
+  if (!b) return null;
+  if (b.accuracy !== undefined && Number.isFinite(b.accuracy)) return b.accuracy;
+  if (b.total !== undefined && Number.isFinite(b.total)) return b.total / 2.2; // totals span [0, 2.2]: format alone (1) stays low
+  return null;
+}
+
+export function quadrantOf(r: Pick<Rollout, 'perception' | 'reasoning'>, threshold = 0.5): Quadrant | null {
+  const p = processScore(r.perception);
+  const q = processScore(r.reasoning);
+  if (p === null || q === null) return null;
+  return `${p >= threshold ? 'Ph' : 'Pl'}${q >= threshold ? 'Rh' : 'Rl'}` as Quadrant;
+}
+
+/** The scalar reward plain GRPO would normalise: the trainer's score, else P + R totals. */
+export function scalarReward(r: Pick<Rollout, 'rewards' | 'perception' | 'reasoning'>): number | null {
+  for (const k of ['score', 'reward', 'total', 'overall', 'accuracy', 'acc']) {
+    const v = r.rewards[k];
+    if (v !== undefined && Number.isFinite(v)) return v;
+  }
+  const p = r.perception?.total;
+  const q = r.reasoning?.total;
+  if (p !== undefined || q !== undefined) return (p ?? 0) + (q ?? 0);
+  return null;
+}
+
+/** A value for display and CSV: ground truth and extra columns may be any JSON. */
+export function textOf(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') return value;
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return String(value);
+  }
+}
