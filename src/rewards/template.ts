@@ -92,6 +92,9 @@ function describeIssues(text: string, parsed: Omit<ParsedCompletion, 'issues'>):
   for (const m of text.matchAll(tagLike)) {
     if (!canonical.has(m[0])) issues.push(`malformed tag ${quote(m[0])} at ${m.index}`);
   }
+  // A completion cut off inside a tag: '<', '</', '<ans', '</thi' at the very end.
+  const tail = /<\/?([a-z]*)$/.exec(text);
+  if (tail && TAG_NAMES.some((t) => t.startsWith(tail[1]))) issues.push(`truncated tag ${quote(tail[0])} at the end`);
 
   const { observation, think, answer } = parsed;
   if (observation && think === null && text.includes('<think>')) issues.push('no <think>…</think> after </observation>');

@@ -488,11 +488,22 @@ export class HfBpeTokenizer implements Tokenizer {
     return this.addedById.get(id)?.content ?? this.idToTokenMap.get(id);
   }
 
+  /** The pre-tokenizer's pieces of text without added tokens (normalized, before the byte mapping). */
+  preTokenize(text: string): string[] {
+    const normalized = normalizeWithOffsets(text, this.normalizer).normalized;
+    return this.split(normalized).map(([a, b]) => normalized.slice(a, b));
+  }
+
+  private split(normalized: string): Piece[] {
+    let pieces: Piece[] = [[0, normalized.length]];
+    for (const step of this.steps) pieces = pieces.flatMap((p) => splitPiece(normalized, p, step));
+    return pieces;
+  }
+
   /** Encodes text without added tokens; `base` is its offset in the full input. */
   private encodeSpan(text: string, base: number, ids: number[], offsets: [number, number][]): void {
     const { normalized, starts, ends } = normalizeWithOffsets(text, this.normalizer);
-    let pieces: Piece[] = [[0, normalized.length]];
-    for (const step of this.steps) pieces = pieces.flatMap((p) => splitPiece(normalized, p, step));
+    const pieces = this.split(normalized);
 
     for (const [pieceStart, pieceEnd] of pieces) {
       // Each byte of the piece, as a GPT-2 byte character, with the original span of its code point.
