@@ -159,7 +159,7 @@ function buildJudge(v: ReturnType<typeof parseCli>): CountingJudge {
       http: {
         baseUrl: v['judge-url'],
         model: v['judge-model'],
-        apiKey: process.env.OPENAI_API_KEY ?? process.env.JUDGE_API_KEY,
+        apiKey: process.env.OPENAI_API_KEY || process.env.JUDGE_API_KEY || undefined,
         concurrency: number('judge-concurrency', v['judge-concurrency']),
         timeoutMs: number('judge-timeout', v['judge-timeout']),
         retries: number('judge-retries', v['judge-retries']),

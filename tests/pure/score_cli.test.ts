@@ -2,6 +2,8 @@
 // Video-R1 {"results": [...]} document, bad lines, exit codes, and advantages checked by hand.
 
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,9 +19,9 @@ interface CliResult {
   stderr: string;
 }
 
-function runCli(args: string[]): Promise<CliResult> {
+function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('npx', ['tsx', 'scripts/score.ts', ...args], { cwd: ROOT, env: { ...process.env, OPENAI_API_KEY: '', JUDGE_API_KEY: '' } });
+    const child = spawn('npx', ['tsx', 'scripts/score.ts', ...args], { cwd: ROOT, env: { ...process.env, OPENAI_API_KEY: '', JUDGE_API_KEY: '', ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -207,6 +209,38 @@ describe('npm run score', { timeout: 60_000 }, () => {
     expect(lines[2].judge_error).toMatch(/no scene facts/);
     expect(r.stderr).toMatch(/judge rules: 3 calls, 0 cache hits, 1 failures/);
     expect(lines[0].tokens.perception).toBe('<observation> I see the circle move </observation>'.length);
+  });
+
+  it('asks an OpenAI-compatible judge on 127.0.0.1 with the key from JUDGE_API_KEY, once per distinct observation', async () => {
+    const seen: { auth: string | undefined; prompt: string }[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => (body += d));
+      req.on('end', () => {
+        const prompt: string = JSON.parse(body).messages[0].content;
+        seen.push({ auth: req.headers.authorization, prompt });
+        const verdict = prompt.includes('circle move') ? 'Yes' : 'No';
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify({ choices: [{ message: { role: 'assistant', content: `<judgement>${verdict}</judgement>` } }] }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+      const other = { ...mc('q', 'A', 0), output: '<observation> nothing here </observation> <think> the answer is A </think> <answer>A</answer>' };
+      const input = file('http.jsonl', jsonl([mc('q', 'A', 0), other, mc('q', 'B', 0)]));
+      const out = join(dir, 'http.out.jsonl');
+      const r = await runCli(['--in', input, '--out', out, '--judge', 'http', '--judge-url', url, '--judge-model', 'judge-x'], { JUDGE_API_KEY: 'sk-cli-test' });
+      expect(r.code).toBe(0);
+      expect(outputLines(out).map((l) => l.rewards.perception.accuracy)).toEqual([1, 0, 1]);
+      expect(seen).toHaveLength(2); // the third observation equals the first: a cache hit
+      expect(seen.every((s) => s.auth === 'Bearer sk-cli-test')).toBe(true);
+      expect(r.stderr).toMatch(/judge http:judge-x: 3 calls, 1 cache hits, 0 failures/);
+      expect(readFileSync(out, 'utf8')).not.toContain('sk-cli-test');
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 
   it('documents every option in --help', async () => {
