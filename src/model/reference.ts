@@ -11,6 +11,7 @@
 
 import { attentionBackward, attentionForward } from '../gpu/reference/attention';
 import { biasAdd, biasBackward } from '../gpu/reference/bias_add';
+import { crossEntropyBackward, crossEntropyForward } from '../gpu/reference/cross_entropy';
 import { embeddingBackward, embeddingForward } from '../gpu/reference/embedding';
 import { geluBackward, geluForward } from '../gpu/reference/gelu';
 import { layerNormBackward, layerNormForward } from '../gpu/reference/layernorm';
@@ -38,26 +39,27 @@ function linearBackward(dy: ArrayLike<number>, x: ArrayLike<number>, w: ArrayLik
 }
 
 /**
- * Softmax cross-entropy over rows with a target, averaged over those rows: loss and dlogits.
- * TODO(cross_entropy): replace with src/gpu/reference/cross_entropy.ts when that kernel lands.
+ * Per-row loss weights of the SFT objective: 1/count on rows with a target, 0 elsewhere, so that
+ * loss = Σ_rows w · (−log p[target]) is the mean over completion tokens, and dLoss/dlogp = −w.
  */
-export function crossEntropy(logits: ArrayLike<number>, targets: ArrayLike<number>, N: number, V: number, count: number) {
-  const dlogits = new Float64Array(N * V);
+export function lossWeights(targets: ArrayLike<number>, count: number): Float32Array {
+  const w = new Float32Array(targets.length);
+  for (let i = 0; i < targets.length; i++) if (targets[i] >= 0 && count > 0) w[i] = 1 / count;
+  return w;
+}
+
+/** Mean cross-entropy over rows with a target, its per-row pieces, and dLoss/dlogits. */
+export function sftLoss(logits: ArrayLike<number>, targets: ArrayLike<number>, N: number, V: number, count: number) {
+  const ce = crossEntropyForward(logits, targets, N, V);
+  const w = lossWeights(targets, count);
   let loss = 0;
-  for (let n = 0; n < N; n++) {
-    const target = targets[n];
-    if (target < 0) continue;
-    const base = n * V;
-    let max = -Infinity;
-    for (let v = 0; v < V; v++) max = Math.max(max, logits[base + v]);
-    let sum = 0;
-    for (let v = 0; v < V; v++) sum += Math.exp(logits[base + v] - max);
-    const lse = max + Math.log(sum);
-    loss += lse - logits[base + target];
-    for (let v = 0; v < V; v++) dlogits[base + v] = Math.exp(logits[base + v] - lse) / count;
-    dlogits[base + target] -= 1 / count;
+  let entropy = 0;
+  for (let i = 0; i < N; i++) {
+    loss += w[i] * ce.loss[i];
+    entropy += w[i] * ce.entropy[i];
   }
-  return { loss: count > 0 ? loss / count : 0, dlogits };
+  const dlogits = () => crossEntropyBackward(logits, targets, ce.lse, Float64Array.from(w, (x) => -x), N, V);
+  return { loss, entropy, dlogits };
 }
 
 interface BlockActs {
@@ -73,6 +75,8 @@ interface BlockActs {
 
 export interface ReferenceForward {
   loss: number;
+  /** Mean entropy of the predicted distribution over the target rows, nats. */
+  entropy: number;
   /** (N, V) */
   logits: Float64Array;
   blocks: BlockActs[];
@@ -104,8 +108,8 @@ export function referenceForward(params: Flat, layout: ParamLayout, m: ModelConf
   }
   const lnf = layerNormForward(x, p('ln_f.weight'), p('ln_f.bias'), N, C, m.lnEps);
   const logits = linear(lnf.y, p('lm_head.weight'), N, C, V);
-  const { loss } = crossEntropy(logits, batch.targets, N, V, batch.targetCount);
-  return { loss, logits, blocks, xf: x, lnf };
+  const { loss, entropy } = sftLoss(logits, batch.targets, N, V, batch.targetCount);
+  return { loss, entropy, logits, blocks, xf: x, lnf };
 }
 
 /** The SFT loss alone (what finite differences probe). */
@@ -123,7 +127,7 @@ export function referenceLossAndGrads(params: Flat, layout: ParamLayout, m: Mode
   const grads = new Float64Array(layout.total);
   const g = (name: string) => view(layout, grads, name);
 
-  const { dlogits } = crossEntropy(fwd.logits, batch.targets, N, V, batch.targetCount);
+  const dlogits = sftLoss(fwd.logits, batch.targets, N, V, batch.targetCount).dlogits();
   const head = linearBackward(dlogits, fwd.lnf.y, p('lm_head.weight'), N, C, V);
   g('lm_head.weight').set(head.dw);
   const f = layerNormBackward(head.dx, fwd.xf, p('ln_f.weight'), fwd.lnf.mean, fwd.lnf.rstd, N, C);

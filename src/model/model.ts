@@ -1,0 +1,406 @@
+// The model on the GPU: forward, SFT loss, backward, gradient clipping and AdamW of the whole
+// transformer of src/model/reference.ts, composed from the WGSL kernel owners in src/gpu/kernels.
+// Every GPU object (buffers, uniform blocks, bind groups) is made once in create(); a training step
+// re-encodes the same dispatches into ONE command buffer and reads back only an 8-float metrics
+// buffer.
+//
+// Parameters, gradients and AdamW moments are four flat buffers (src/model/params.ts). Matmul takes
+// element offsets, so weight matrices are used in place. The other owners (embedding, layernorm,
+// bias add) bind whole buffers, so their parameters are copied into small per-tensor "view" buffers
+// at the start of each step and their gradients copied back into the flat gradient buffer before
+// the norm (copyBufferToBuffer inside the same command buffer; ~20 tiny copies each way for tiny).
+// TODO(kernels): when the owners accept a GPUBufferBinding ({buffer, offset, size}) the views go away
+// (the layout's offsets are already 256-byte aligned for it).
+
+import { USAGE, storageBuffer } from '../gpu/buffers';
+import { encodeDispatch, type Dispatch } from '../gpu/dispatch';
+import { AdamW } from '../gpu/kernels/adamw';
+import { Attention } from '../gpu/kernels/attention';
+import { BiasAdd } from '../gpu/kernels/bias_add';
+import { CrossEntropy } from '../gpu/kernels/cross_entropy';
+import { Embedding } from '../gpu/kernels/embedding';
+import { Gelu } from '../gpu/kernels/gelu';
+import { CLIP_LENGTH, GradNorm } from '../gpu/kernels/grad_norm';
+import { LayerNorm } from '../gpu/kernels/layernorm';
+import { Matmul, type MatmulArgs } from '../gpu/kernels/matmul';
+import { ResidualAdd } from '../gpu/kernels/residual_add';
+import type { Batch } from './batch';
+import { modelDims, type ModelConfig, type TrainConfig } from './config';
+import { createParamBuffers, tensor, type ParamBuffers, type ParamLayout } from './params';
+import { lossWeights } from './reference';
+
+/** Pipelines of every kernel the model uses; built once per device and shareable between models. */
+export interface ModelKernels {
+  matmul: Matmul;
+  biasAdd: BiasAdd;
+  residual: ResidualAdd;
+  gelu: Gelu;
+  layerNorm: LayerNorm;
+  embedding: Embedding;
+  attention: Attention;
+  crossEntropy: CrossEntropy;
+  gradNorm: GradNorm;
+}
+
+export async function createModelKernels(device: GPUDevice, headDims: number[]): Promise<ModelKernels> {
+  const [matmul, biasAdd, residual, gelu, layerNorm, embedding, attention, crossEntropy, gradNorm] = await Promise.all([
+    Matmul.create(device),
+    BiasAdd.create(device),
+    ResidualAdd.create(device),
+    Gelu.create(device),
+    LayerNorm.create(device),
+    Embedding.create(device),
+    Attention.create(device, headDims),
+    CrossEntropy.create(device),
+    GradNorm.create(device),
+  ]);
+  return { matmul, biasAdd, residual, gelu, layerNorm, embedding, attention, crossEntropy, gradNorm };
+}
+
+/** Index of each value in the metrics buffer (f32). */
+export const METRIC = { loss: 0, entropy: 1, gradNorm: 4, clipScale: 5, finite: 6 } as const;
+export const METRICS_LENGTH = 8;
+
+export interface StepMetrics {
+  /** Mean cross-entropy over the batch's completion tokens (before this step's update), nats. */
+  loss: number;
+  /** Mean entropy of the predicted next-token distribution on those rows, nats. */
+  entropy: number;
+  /** Global L2 norm of the gradient before clipping. */
+  gradNorm: number;
+  clipScale: number;
+  /** False when the loss or a gradient was not finite: AdamW skipped the update. */
+  finite: boolean;
+}
+
+/** Per-layer activations kept for the backward pass. N = B·T rows. */
+interface LayerBuffers {
+  x: GPUBuffer; // (N, C) block input
+  ln1: GPUBuffer; // (N, C)
+  mean1: GPUBuffer; // (N)
+  rstd1: GPUBuffer; // (N)
+  qkv: GPUBuffer; // (N, 3C)
+  att: GPUBuffer; // (N, C)
+  lse: GPUBuffer; // (B, H, T)
+  x1: GPUBuffer; // (N, C) after the attention residual
+  ln2: GPUBuffer;
+  mean2: GPUBuffer;
+  rstd2: GPUBuffer;
+  fc: GPUBuffer; // (N, F) pre-activation
+  h: GPUBuffer; // (N, F) gelu(fc)
+}
+
+/** Names of the tensors bound through per-tensor view buffers (owners without offsets). */
+function viewedTensors(m: ModelConfig): string[] {
+  const names = ['wte', 'wpe', 'ln_f.weight', 'ln_f.bias'];
+  for (let l = 0; l < m.layers; l++) {
+    for (const s of ['ln_1.weight', 'ln_1.bias', 'attn.c_attn.bias', 'attn.c_proj.bias', 'ln_2.weight', 'ln_2.bias', 'mlp.c_fc.bias', 'mlp.c_proj.bias']) {
+      names.push(`h.${l}.${s}`);
+    }
+  }
+  return names;
+}
+
+export interface GpuModelOptions {
+  /** Sequences per batch: the GPU buffers are sized for exactly B. */
+  batchSize: number;
+  /** Initial parameters (initParams or a checkpoint), layout.total f32. */
+  init: Float32Array;
+  /** AdamW and clipping settings (lr here is only the first step's; step() passes the schedule's). */
+  train: Pick<TrainConfig, 'lr' | 'beta1' | 'beta2' | 'eps' | 'weightDecay' | 'maxGradNorm'>;
+  kernels?: ModelKernels;
+  label?: string;
+}
+
+export class GpuModel {
+  readonly B: number;
+  readonly T: number;
+  readonly N: number;
+  /** AdamW updates applied so far (skipped steps do not count, as torch with a skipped step). */
+  updates = 0;
+
+  private readonly forwardDispatches: Dispatch[];
+  private readonly backwardDispatches: Dispatch[];
+  private readonly optimizerDispatches: Dispatch[];
+  private readonly views: { name: string; offset: number; bytes: number; param: GPUBuffer; grad: GPUBuffer }[];
+  private readonly staging: GPUBuffer;
+
+  private constructor(
+    readonly device: GPUDevice,
+    readonly config: ModelConfig,
+    readonly layout: ParamLayout,
+    readonly buffers: ParamBuffers,
+    private readonly inputs: { tokens: GPUBuffer; labels: GPUBuffer; lengths: GPUBuffer; patches: GPUBuffer; weights: GPUBuffer; dlogp: GPUBuffer },
+    private readonly metrics: GPUBuffer,
+    private readonly clip: GPUBuffer,
+    private readonly adamw: AdamW,
+    parts: {
+      views: GpuModel['views'];
+      forward: Dispatch[];
+      backward: Dispatch[];
+      optimizer: Dispatch[];
+      B: number;
+      T: number;
+    },
+  ) {
+    this.B = parts.B;
+    this.T = parts.T;
+    this.N = parts.B * parts.T;
+    this.views = parts.views;
+    this.forwardDispatches = parts.forward;
+    this.backwardDispatches = parts.backward;
+    this.optimizerDispatches = parts.optimizer;
+    this.staging = device.createBuffer({ label: 'Model.metrics.readback', size: METRICS_LENGTH * 4, usage: USAGE.MAP_READ | USAGE.COPY_DST });
+  }
+
+  static async create(device: GPUDevice, config: ModelConfig, layout: ParamLayout, options: GpuModelOptions): Promise<GpuModel> {
+    const { C, H, D, F, V, maxT, patchDim } = modelDims(config);
+    const B = options.batchSize;
+    const T = maxT;
+    const N = B * T;
+    const label = options.label ?? 'Model';
+    const kernels = options.kernels ?? (await createModelKernels(device, [D]));
+    const adamw = await AdamW.create(
+      device,
+      { lr: options.train.lr, beta1: options.train.beta1, beta2: options.train.beta2, eps: options.train.eps, weightDecay: options.train.weightDecay },
+      `${label}.AdamW`,
+    );
+    const { matmul, biasAdd, residual, gelu, layerNorm, embedding, attention, crossEntropy, gradNorm } = kernels;
+    const buf = (name: string, length: number) => storageBuffer(device, `${label}.${name}`, length);
+    const pb = createParamBuffers(device, layout, options.init, label);
+    const off = (name: string) => tensor(layout, name).offset;
+
+    // Per-batch inputs, written by setBatch().
+    const inputs = {
+      tokens: buf('tokens', N), // (B, T) i32
+      labels: buf('labels', N), // (B, T) i32 next-token targets, −1 ignored
+      lengths: buf('lengths', B), // (B) u32
+      patches: buf('patches', N * patchDim), // (N, P)
+      weights: buf('lossWeights', N), // (N) 1/count on target rows
+      dlogp: buf('dlogp', N), // (N) −weights: dLoss/dlogp of the mean CE
+    };
+    const metrics = buf('metrics', METRICS_LENGTH); // see METRIC
+    const clip = buf('clip', CLIP_LENGTH); // [norm, scale, finite, 0] from GradNorm
+
+    // Parameter views for the owners that bind whole buffers, and their gradient twins.
+    const views = viewedTensors(config).map((name) => {
+      const t = tensor(layout, name);
+      return { name, offset: t.offset * 4, bytes: t.size * 4, param: buf(`view.${name}`, t.size), grad: buf(`gradView.${name}`, t.size) };
+    });
+    const pv = (name: string) => views.find((v) => v.name === name)!.param;
+    const gv = (name: string) => views.find((v) => v.name === name)!.grad;
+
+    // y (rows, out) = x (rows, in) · Wᵀ with W (out, in) in the flat parameter buffer.
+    const linear = (x: GPUBuffer, w: string, y: GPUBuffer, rows: number, inDim: number, outDim: number, extra: Partial<MatmulArgs> = {}) =>
+      matmul.bind({ a: x, b: pb.params, c: y, m: rows, n: outDim, k: inDim, variant: 'NT', offsetB: off(w), label: `${label}.${w}`, ...extra });
+    // dx (rows, in) = dy (rows, out) · W.
+    const linearDx = (dy: GPUBuffer, w: string, dx: GPUBuffer, rows: number, inDim: number, outDim: number) =>
+      matmul.bind({ a: dy, b: pb.params, c: dx, m: rows, n: inDim, k: outDim, variant: 'NN', offsetB: off(w), label: `${label}.${w}.dx` });
+    // dW (out, in) = dyᵀ · x, written into the flat gradient buffer.
+    const linearDw = (dy: GPUBuffer, x: GPUBuffer, w: string, rows: number, inDim: number, outDim: number) =>
+      matmul.bind({ a: dy, b: x, c: pb.grads, m: outDim, n: inDim, k: rows, variant: 'TN', offsetC: off(w), label: `${label}.${w}.dW` });
+
+    // ---- activations ----
+    const layers: LayerBuffers[] = [];
+    for (let l = 0; l < config.layers; l++) {
+      const p = `h${l}`;
+      layers.push({
+        x: buf(`${p}.x`, N * C),
+        ln1: buf(`${p}.ln1`, N * C),
+        mean1: buf(`${p}.mean1`, N),
+        rstd1: buf(`${p}.rstd1`, N),
+        qkv: buf(`${p}.qkv`, N * 3 * C),
+        att: buf(`${p}.att`, N * C),
+        lse: buf(`${p}.lse`, B * H * T),
+        x1: buf(`${p}.x1`, N * C),
+        ln2: buf(`${p}.ln2`, N * C),
+        mean2: buf(`${p}.mean2`, N),
+        rstd2: buf(`${p}.rstd2`, N),
+        fc: buf(`${p}.fc`, N * F),
+        h: buf(`${p}.h`, N * F),
+      });
+    }
+    const xf = buf('xf', N * C); // (N, C) input of ln_f
+    const lnf = buf('lnf', N * C);
+    const meanf = buf('meanf', N);
+    const rstdf = buf('rstdf', N);
+    const proj = buf('proj', N * C); // (N, C) scratch: output of a residual branch before its add
+    const logits = buf('logits', N * V); // (N, V)
+    const ce = { loss: buf('ce.loss', N), logp: buf('ce.logp', N), entropy: buf('ce.entropy', N), lse: buf('ce.lse', N) };
+    // Backward scratch.
+    const dlogits = buf('dlogits', N * V);
+    const dres = buf('dres', N * C); // dLoss/d(residual stream)
+    const dln = buf('dln', N * C); // dLoss/d(layernorm output)
+    const dh = buf('dh', N * F);
+    const dfc = buf('dfc', N * F);
+    const datt = buf('datt', N * C);
+    const dqkv = buf('dqkv', N * 3 * C);
+    const sizes = { B, T, C, V, maxT };
+
+    // ---- forward ----
+    const forward: Dispatch[] = [];
+    const x0 = config.layers > 0 ? layers[0].x : xf;
+    forward.push(embedding.forward({ ...sizes, tokens: inputs.tokens, wte: pv('wte'), wpe: pv('wpe'), x: x0, label: `${label}.embed` }));
+    // Frame rows: x += patches · frame_projᵀ (patch rows of text positions are 0, so they add nothing).
+    forward.push(linear(inputs.patches, 'frame_proj.weight', x0, N, patchDim, C, { accumulate: true }));
+    layers.forEach((a, l) => {
+      const q = (s: string) => `h.${l}.${s}`;
+      const next = l + 1 < layers.length ? layers[l + 1].x : xf;
+      forward.push(
+        layerNorm.forward({ x: a.x, weight: pv(q('ln_1.weight')), bias: pv(q('ln_1.bias')), y: a.ln1, mean: a.mean1, rstd: a.rstd1, N, C, eps: config.lnEps, label: `${label}.${q('ln_1')}` }),
+        linear(a.ln1, q('attn.c_attn.weight'), a.qkv, N, C, 3 * C),
+        biasAdd.addInPlace({ x: a.qkv, bias: pv(q('attn.c_attn.bias')), rows: N, cols: 3 * C }),
+        ...attention.forward({ B, T, H, D, qkv: a.qkv, out: a.att, lse: a.lse, lengths: inputs.lengths, label: `${label}.${q('attn')}` }),
+        linear(a.att, q('attn.c_proj.weight'), proj, N, C, C),
+        biasAdd.addInPlace({ x: proj, bias: pv(q('attn.c_proj.bias')), rows: N, cols: C }),
+        residual.add({ a: a.x, b: proj, out: a.x1, n: N * C }),
+        layerNorm.forward({ x: a.x1, weight: pv(q('ln_2.weight')), bias: pv(q('ln_2.bias')), y: a.ln2, mean: a.mean2, rstd: a.rstd2, N, C, eps: config.lnEps, label: `${label}.${q('ln_2')}` }),
+        linear(a.ln2, q('mlp.c_fc.weight'), a.fc, N, C, F),
+        biasAdd.addInPlace({ x: a.fc, bias: pv(q('mlp.c_fc.bias')), rows: N, cols: F }),
+        gelu.forward({ x: a.fc, y: a.h, n: N * F }),
+        linear(a.h, q('mlp.c_proj.weight'), proj, N, F, C),
+        biasAdd.addInPlace({ x: proj, bias: pv(q('mlp.c_proj.bias')), rows: N, cols: C }),
+        residual.add({ a: a.x1, b: proj, out: next, n: N * C }),
+      );
+    });
+    forward.push(
+      layerNorm.forward({ x: xf, weight: pv('ln_f.weight'), bias: pv('ln_f.bias'), y: lnf, mean: meanf, rstd: rstdf, N, C, eps: config.lnEps, label: `${label}.ln_f` }),
+      linear(lnf, 'lm_head.weight', logits, N, C, V),
+      crossEntropy.forward({ logits, labels: inputs.labels, loss: ce.loss, logp: ce.logp, entropy: ce.entropy, lse: ce.lse, N, V }),
+      // Mean over target rows as a (1, N)·(N, 1) matmul with the 1/count weights: deterministic, no atomics.
+      matmul.bind({ a: ce.loss, b: inputs.weights, c: metrics, m: 1, n: 1, k: N, offsetC: METRIC.loss, label: `${label}.metrics.loss` }),
+      matmul.bind({ a: ce.entropy, b: inputs.weights, c: metrics, m: 1, n: 1, k: N, offsetC: METRIC.entropy, label: `${label}.metrics.entropy` }),
+    );
+
+    // ---- backward (reverse order; every gradient is written, none accumulated across steps) ----
+    const backward: Dispatch[] = [];
+    backward.push(
+      crossEntropy.backward({ logits, labels: inputs.labels, lse: ce.lse, dlogp: inputs.dlogp, dlogits, N, V }),
+      linearDw(dlogits, lnf, 'lm_head.weight', N, C, V),
+      linearDx(dlogits, 'lm_head.weight', dln, N, C, V),
+      ...layerNorm.backward({ dy: dln, x: xf, weight: pv('ln_f.weight'), mean: meanf, rstd: rstdf, dx: dres, dweight: gv('ln_f.weight'), dbias: gv('ln_f.bias'), N, C, label: `${label}.ln_f.backward` }),
+    );
+    for (let l = layers.length - 1; l >= 0; l--) {
+      const a = layers[l];
+      const q = (s: string) => `h.${l}.${s}`;
+      backward.push(
+        // MLP branch: dres holds dLoss/d(block output).
+        biasAdd.backward({ dy: dres, dbias: gv(q('mlp.c_proj.bias')), rows: N, cols: C }),
+        linearDw(dres, a.h, q('mlp.c_proj.weight'), N, F, C),
+        linearDx(dres, q('mlp.c_proj.weight'), dh, N, F, C),
+        gelu.backward({ x: a.fc, dy: dh, dx: dfc, n: N * F }),
+        biasAdd.backward({ dy: dfc, dbias: gv(q('mlp.c_fc.bias')), rows: N, cols: F }),
+        linearDw(dfc, a.ln2, q('mlp.c_fc.weight'), N, C, F),
+        linearDx(dfc, q('mlp.c_fc.weight'), dln, N, C, F),
+        ...layerNorm.backward({ dy: dln, x: a.x1, weight: pv(q('ln_2.weight')), mean: a.mean2, rstd: a.rstd2, dx: dres, dweight: gv(q('ln_2.weight')), dbias: gv(q('ln_2.bias')), N, C, accumulateDx: true, label: `${label}.${q('ln_2')}.backward` }),
+        // Attention branch: dres now holds dLoss/dx1.
+        biasAdd.backward({ dy: dres, dbias: gv(q('attn.c_proj.bias')), rows: N, cols: C }),
+        linearDw(dres, a.att, q('attn.c_proj.weight'), N, C, C),
+        linearDx(dres, q('attn.c_proj.weight'), datt, N, C, C),
+        ...attention.backward({ B, T, H, D, qkv: a.qkv, out: a.att, dout: datt, lse: a.lse, lengths: inputs.lengths, dqkv, label: `${label}.${q('attn')}.backward` }),
+        biasAdd.backward({ dy: dqkv, dbias: gv(q('attn.c_attn.bias')), rows: N, cols: 3 * C }),
+        linearDw(dqkv, a.ln1, q('attn.c_attn.weight'), N, C, 3 * C),
+        linearDx(dqkv, q('attn.c_attn.weight'), dln, N, C, 3 * C),
+        ...layerNorm.backward({ dy: dln, x: a.x, weight: pv(q('ln_1.weight')), mean: a.mean1, rstd: a.rstd1, dx: dres, dweight: gv(q('ln_1.weight')), dbias: gv(q('ln_1.bias')), N, C, accumulateDx: true, label: `${label}.${q('ln_1')}.backward` }),
+      );
+    }
+    backward.push(
+      ...embedding.backward({ ...sizes, tokens: inputs.tokens, dx: dres, dwte: gv('wte'), dwpe: gv('wpe'), label: `${label}.embed.backward` }),
+      // d frame_proj (C, P) = dresᵀ · patches.
+      matmul.bind({ a: dres, b: inputs.patches, c: pb.grads, m: C, n: patchDim, k: N, variant: 'TN', offsetC: off('frame_proj.weight'), label: `${label}.frame_proj.dW` }),
+    );
+
+    // ---- clip + AdamW: two ranges of the flat buffers (decayed tensors, then the rest) ----
+    const optimizer: Dispatch[] = [
+      ...gradNorm.clip({ grads: pb.grads, n: layout.total, clip, maxNorm: options.train.maxGradNorm, label: `${label}.gradNorm` }),
+      adamw.update({ params: pb.params, grads: pb.grads, m: pb.m, v: pb.v, clip, offset: layout.decayRange[0], n: layout.decayRange[1], decay: true, label: `${label}.adamw.decay` }),
+      adamw.update({ params: pb.params, grads: pb.grads, m: pb.m, v: pb.v, clip, offset: layout.noDecayRange[0], n: layout.noDecayRange[1], decay: false, label: `${label}.adamw.noDecay` }),
+    ];
+
+    return new GpuModel(device, config, layout, pb, inputs, metrics, clip, adamw, { views, forward, backward, optimizer, B, T });
+  }
+
+  /** Uploads a batch (queued writes; they land before the next submitted step). */
+  setBatch(batch: Batch): void {
+    if (batch.B !== this.B || batch.T !== this.T) throw new Error(`GpuModel.setBatch: batch is ${batch.B}×${batch.T}, model buffers are ${this.B}×${this.T}`);
+    const q = this.device.queue;
+    const w = lossWeights(batch.targets, batch.targetCount);
+    q.writeBuffer(this.inputs.tokens, 0, batch.tokens);
+    q.writeBuffer(this.inputs.labels, 0, batch.targets);
+    q.writeBuffer(this.inputs.lengths, 0, batch.lengths);
+    q.writeBuffer(this.inputs.patches, 0, batch.patches);
+    q.writeBuffer(this.inputs.weights, 0, w);
+    q.writeBuffer(this.inputs.dlogp, 0, Float32Array.from(w, (x) => -x));
+  }
+
+  /**
+   * Encodes and submits one command buffer: forward (+ backward, + clip and AdamW at learning rate
+   * `lr`), then reads back the metrics. `lr` given means a training step.
+   */
+  async run(what: { backward?: boolean; lr?: number } = {}): Promise<StepMetrics> {
+    const train = what.lr !== undefined;
+    if (train) this.adamw.setStep(this.updates + 1, what.lr);
+    const encoder = this.device.createCommandEncoder({ label: 'Model.step' });
+    for (const v of this.views) encoder.copyBufferToBuffer(this.buffers.params, v.offset, v.param, 0, v.bytes);
+    const pass = (label: string, dispatches: Dispatch[]) => {
+      const p = encoder.beginComputePass({ label });
+      for (const d of dispatches) encodeDispatch(p, d);
+      p.end();
+    };
+    pass('Model.forward', this.forwardDispatches);
+    if (what.backward || train) {
+      pass('Model.backward', this.backwardDispatches);
+      for (const v of this.views) encoder.copyBufferToBuffer(v.grad, 0, this.buffers.grads, v.offset, v.bytes);
+    }
+    if (train) {
+      pass('Model.optimizer', this.optimizerDispatches);
+      encoder.copyBufferToBuffer(this.clip, 0, this.metrics, METRIC.gradNorm * 4, 3 * 4);
+    }
+    encoder.copyBufferToBuffer(this.metrics, 0, this.staging, 0, METRICS_LENGTH * 4);
+    this.device.queue.submit([encoder.finish()]);
+    await this.staging.mapAsync(0x1 /* GPUMapMode.READ */);
+    const m = new Float32Array(this.staging.getMappedRange().slice(0));
+    this.staging.unmap();
+    const out: StepMetrics = {
+      loss: m[METRIC.loss],
+      entropy: m[METRIC.entropy],
+      gradNorm: train ? m[METRIC.gradNorm] : NaN,
+      clipScale: train ? m[METRIC.clipScale] : NaN,
+      finite: train ? m[METRIC.finite] === 1 && Number.isFinite(m[METRIC.loss]) : Number.isFinite(m[METRIC.loss]),
+    };
+    // AdamW skipped the update itself when the clip record was not finite; only count real updates.
+    // (A non-finite loss alone with finite gradients cannot happen: the loss is a sum of the same rows.)
+    if (train && out.finite) this.updates++;
+    return out;
+  }
+
+  /** Forward only: the SFT loss of the current batch. */
+  forward(): Promise<StepMetrics> {
+    return this.run();
+  }
+
+  /** One SFT training step on the current batch at learning rate lr. */
+  step(lr: number): Promise<StepMetrics> {
+    return this.run({ lr });
+  }
+
+  async readParams(): Promise<Float32Array> {
+    return this.read(this.buffers.params);
+  }
+
+  async readGrads(): Promise<Float32Array> {
+    return this.read(this.buffers.grads);
+  }
+
+  private async read(buffer: GPUBuffer): Promise<Float32Array> {
+    const staging = this.device.createBuffer({ label: `${buffer.label}.readback`, size: buffer.size, usage: USAGE.MAP_READ | USAGE.COPY_DST });
+    const encoder = this.device.createCommandEncoder({ label: 'Model.read' });
+    encoder.copyBufferToBuffer(buffer, 0, staging, 0, buffer.size);
+    this.device.queue.submit([encoder.finish()]);
+    await staging.mapAsync(0x1);
+    const out = new Float32Array(staging.getMappedRange().slice(0));
+    staging.unmap();
+    staging.destroy();
+    return out.subarray(0, this.layout.total);
+  }
+}
