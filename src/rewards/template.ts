@@ -88,7 +88,10 @@ function describeIssues(text: string, parsed: Omit<ParsedCompletion, 'issues'>):
 
   // Broken tags such as Fig. 18's '</<observation>', '<answer' cut off at the end, '< think>', '<Answer>'.
   const canonical = new Set<string>(TAG_NAMES.flatMap((t) => [TEMPLATE_TAGS[t].open, TEMPLATE_TAGS[t].close]));
-  const tagLike = /<\/?(?=<)|<\/?[^<>]{0,20}?(?:observation|think|answer)[^<>]{0,20}?(?:>|(?=<)|$)/gi;
+  // A bare '<' or '</' right before another '<', or a '<' directly (or after spaces) followed by at
+  // most 3 other characters and a tag name, up to the next '>', '<' or the end; 'a < b, I think'
+  // does not count.
+  const tagLike = /<\/?(?=<)|<\/?\s*[^<>\s]{0,3}(?:observation|think|answer)[^<>\n]{0,8}?(?:>|(?=<)|$)/gi;
   for (const m of text.matchAll(tagLike)) {
     if (!canonical.has(m[0])) issues.push(`malformed tag ${quote(m[0])} at ${m.index}`);
   }

@@ -109,6 +109,15 @@ describe('parseCompletion', () => {
     expect(p.issues).toContain('repeated </observation> (2 times)');
   });
 
+  it("flags broken spellings of the tags but not a '<' in prose", () => {
+    const text = '<observation>o</observation>< think>a < b, so I think</think ><Answer>A</answer>';
+    const p = parseCompletion(text);
+    for (const tag of ['< think>', '</think >', '<Answer>']) {
+      expect(p.issues).toContain(`malformed tag ${JSON.stringify(tag)} at ${text.indexOf(tag)}`);
+    }
+    expect(p.issues.filter((i) => i.startsWith('malformed'))).toHaveLength(3);
+  });
+
   it('reports an empty completion', () => {
     const p = parseCompletion('');
     expect([p.formatPerception, p.formatReasoning, p.formatFull]).toEqual([false, false, false]);
