@@ -6,3 +6,16 @@ import { gpuStore, type GpuState } from './gpu';
 export function useGpu<T>(selector: (s: GpuState) => T): T {
   return useStore(gpuStore, selector);
 }
+
+import { datasetsStore, type DatasetsState } from './datasets';
+
+export function useDatasets<T>(selector: (s: DatasetsState) => T): T {
+  return useStore(datasetsStore, selector);
+}
+
+// Rollout inspector slice.
+import { rolloutsStore, type RolloutsState } from './rollouts';
+
+export function useRollouts<T>(selector: (s: RolloutsState) => T): T {
+  return useStore(rolloutsStore, selector);
+}
