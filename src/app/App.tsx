@@ -7,10 +7,12 @@ import { gpuStore } from '../store/gpu';
 import { DevicePanel } from './DevicePanel';
 import { WebGpuMissing } from './WebGpuMissing';
 import { DatasetsView } from '../inspect/DatasetsView';
+import { RolloutsView } from '../inspect/RolloutsView';
 
-type Route = 'datasets' | 'device';
+type Route = 'datasets' | 'rollouts' | 'device';
 const ROUTES: { id: Route; title: string }[] = [
   { id: 'datasets', title: 'Datasets' },
+  { id: 'rollouts', title: 'Rollouts' },
   { id: 'device', title: 'Device' },
 ];
 
@@ -46,7 +48,10 @@ export function App() {
         </span>
       </header>
       <main>
-        {route === 'datasets' ? (
+        {route === 'rollouts' ? (
+          // Rollouts live in IndexedDB and need no GPU either.
+          <RolloutsView />
+        ) : route === 'datasets' ? (
           // Datasets live in IndexedDB and need no GPU: browsable even without WebGPU.
           <DatasetsView />
         ) : status === 'unavailable' || status === 'lost' ? (

@@ -292,3 +292,31 @@ export function compileFilter(src: string): (r: Rollout) => boolean {
   const ast = parseFilter(src);
   return (r) => truthy(evaluate(ast, r, {}));
 }
+
+/** What the filter bar sends to the worker. */
+export interface FilterSpec {
+  expr: string;
+  search: string;
+  quadrants: readonly string[];
+}
+
+export interface FilterHit {
+  step: number;
+  groupId: string;
+  sampleIdx: number;
+}
+
+/** Rollouts matching expression, search text and quadrant set (empty set = any quadrant). */
+export function applyFilter(rollouts: readonly Rollout[], spec: FilterSpec): FilterHit[] {
+  const pred = compileFilter(spec.expr);
+  const q = spec.search.toLowerCase();
+  const quads = new Set(spec.quadrants);
+  const hits: FilterHit[] = [];
+  for (const r of rollouts) {
+    if (quads.size && !quads.has(quadrantOf(r) ?? '')) continue;
+    if (q && !(r.completion.toLowerCase().includes(q) || r.prompt.toLowerCase().includes(q))) continue;
+    if (!pred(r)) continue;
+    hits.push({ step: r.step, groupId: r.groupId, sampleIdx: r.sampleIdx });
+  }
+  return hits.sort((a, b) => a.step - b.step || (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0) || a.sampleIdx - b.sampleIdx);
+}

@@ -1,0 +1,210 @@
+// The one module through which rollout storage goes: its own IndexedDB database ('p2r-rollouts'), one
+// typed idb schema with an upgrade ladder. Stores: runs (metadata + per-step chart rows), indexes (the
+// group ids of every step, so navigation never scans rollouts) and rollouts (indexed by run, by
+// run+step and by run+step+group). A quota error leaves as a RolloutDbError with code 'QuotaExceeded'.
+
+import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import { summarizeSteps, type StepSummary } from './group';
+import type { Rollout, SourceFormat } from './record';
+
+export const ROLLOUT_DB_NAME = 'p2r-rollouts';
+const DB_VERSION = 1;
+
+export interface RunMeta {
+  runId: string;
+  name: string;
+  format: SourceFormat;
+  files: string[];
+  createdAt: number;
+  rollouts: number;
+  groups: number;
+  steps: number[];
+  splits: string[];
+  warnings: string[];
+  columns: string[];
+  /** Chart rows of the run dashboard, computed once at import. */
+  stepSummaries: StepSummary[];
+}
+
+/** Group ids per step, in display order: what [ ] and h/l navigate over. */
+export interface RunIndex {
+  runId: string;
+  steps: { step: number; groups: { groupId: string; size: number }[] }[];
+}
+
+export interface RolloutSchema extends DBSchema {
+  runs: { key: string; value: RunMeta };
+  indexes: { key: string; value: RunIndex };
+  rollouts: {
+    key: string;
+    value: Rollout;
+    indexes: { 'by-run': string; 'by-run-step': [string, number]; 'by-group': [string, number, string] };
+  };
+}
+
+export class RolloutDbError extends Error {
+  constructor(
+    readonly code: 'QuotaExceeded' | 'Unavailable' | 'NotFound' | 'WriteFailed',
+    message: string,
+    readonly hint: string,
+  ) {
+    super(message);
+    this.name = 'RolloutDbError';
+  }
+}
+
+function wrap(e: unknown, what: string): RolloutDbError {
+  if (e instanceof RolloutDbError) return e;
+  const name = (e as { name?: string })?.name ?? '';
+  const msg = (e as Error)?.message ?? String(e);
+  if (name === 'QuotaExceededError') return new RolloutDbError('QuotaExceeded', `storage quota exceeded while ${what}: ${msg}`, 'delete old runs, or import fewer steps at once');
+  return new RolloutDbError('WriteFailed', `IndexedDB failed while ${what}: ${msg}`, 'private browsing can disable IndexedDB; try a normal window');
+}
+
+let dbPromise: Promise<IDBPDatabase<RolloutSchema>> | null = null;
+
+export function openRolloutDb(name = ROLLOUT_DB_NAME): Promise<IDBPDatabase<RolloutSchema>> {
+  if (typeof indexedDB === 'undefined') return Promise.reject(new RolloutDbError('Unavailable', 'IndexedDB is not available', 'use a browser with IndexedDB'));
+  dbPromise ??= openDB<RolloutSchema>(name, DB_VERSION, {
+    upgrade(db, oldVersion) {
+      if (oldVersion < 1) {
+        db.createObjectStore('runs', { keyPath: 'runId' });
+        db.createObjectStore('indexes', { keyPath: 'runId' });
+        const rollouts = db.createObjectStore('rollouts', { keyPath: 'id' });
+        rollouts.createIndex('by-run', 'runId');
+        rollouts.createIndex('by-run-step', ['runId', 'step']);
+        rollouts.createIndex('by-group', ['runId', 'step', 'groupId']);
+      }
+      // Future versions: if (oldVersion < 2) { … } — never edit a step above.
+    },
+  }).catch((e) => {
+    dbPromise = null;
+    throw wrap(e, 'opening the rollout database');
+  });
+  return dbPromise;
+}
+
+/** For tests: forget the open connection (fake-indexeddb is reset between files). */
+export async function closeRolloutDb(): Promise<void> {
+  const db = await dbPromise?.catch(() => null);
+  db?.close();
+  dbPromise = null;
+}
+
+export function buildIndex(runId: string, rollouts: readonly Rollout[]): RunIndex {
+  const steps = new Map<number, Map<string, number>>();
+  for (const r of rollouts) {
+    let s = steps.get(r.step);
+    if (!s) steps.set(r.step, (s = new Map()));
+    s.set(r.groupId, (s.get(r.groupId) ?? 0) + 1);
+  }
+  return {
+    runId,
+    steps: [...steps.entries()].sort((a, b) => a[0] - b[0]).map(([step, groups]) => ({ step, groups: [...groups.entries()].map(([groupId, size]) => ({ groupId, size })) })),
+  };
+}
+
+export interface SaveRunInput {
+  runId: string;
+  name: string;
+  format: SourceFormat;
+  files: string[];
+  warnings: string[];
+  columns: string[];
+  rollouts: readonly Rollout[];
+}
+
+/** Writes a run (replacing one of the same id) in chunks of transactions; returns its metadata. */
+export async function saveRun(input: SaveRunInput, onProgress?: (done: number, total: number) => void): Promise<RunMeta> {
+  const db = await openRolloutDb();
+  await deleteRun(input.runId);
+  const index = buildIndex(input.runId, input.rollouts);
+  const meta: RunMeta = {
+    runId: input.runId,
+    name: input.name,
+    format: input.format,
+    files: input.files,
+    createdAt: Date.now(),
+    rollouts: input.rollouts.length,
+    groups: index.steps.reduce((n, s) => n + s.groups.length, 0),
+    steps: index.steps.map((s) => s.step),
+    splits: [...new Set(input.rollouts.map((r) => r.split))],
+    warnings: input.warnings,
+    columns: input.columns,
+    stepSummaries: summarizeSteps(input.rollouts),
+  };
+  const CHUNK = 5000;
+  try {
+    for (let i = 0; i < input.rollouts.length; i += CHUNK) {
+      const tx = db.transaction('rollouts', 'readwrite');
+      for (const r of input.rollouts.slice(i, i + CHUNK)) void tx.store.put(r);
+      await tx.done;
+      onProgress?.(Math.min(i + CHUNK, input.rollouts.length), input.rollouts.length);
+    }
+    const tx = db.transaction(['runs', 'indexes'], 'readwrite');
+    void tx.objectStore('indexes').put(index);
+    void tx.objectStore('runs').put(meta);
+    await tx.done;
+  } catch (e) {
+    throw wrap(e, `saving run ${input.runId}`);
+  }
+  return meta;
+}
+
+export async function listRuns(): Promise<RunMeta[]> {
+  const db = await openRolloutDb();
+  return (await db.getAll('runs')).sort((a, b) => b.createdAt - a.createdAt);
+}
+
+export async function getRun(runId: string): Promise<{ meta: RunMeta; index: RunIndex } | null> {
+  const db = await openRolloutDb();
+  const tx = db.transaction(['runs', 'indexes']);
+  const [meta, index] = await Promise.all([tx.objectStore('runs').get(runId), tx.objectStore('indexes').get(runId)]);
+  return meta && index ? { meta, index } : null;
+}
+
+/** The G rollouts of one group at one step, by sample index. */
+export async function getGroup(runId: string, step: number, groupId: string): Promise<Rollout[]> {
+  const db = await openRolloutDb();
+  const rs = await db.getAllFromIndex('rollouts', 'by-group', [runId, step, groupId]);
+  return rs.sort((a, b) => a.sampleIdx - b.sampleIdx);
+}
+
+export async function getStep(runId: string, step: number): Promise<Rollout[]> {
+  const db = await openRolloutDb();
+  return db.getAllFromIndex('rollouts', 'by-run-step', [runId, step]);
+}
+
+export async function getRunRollouts(runId: string): Promise<Rollout[]> {
+  const db = await openRolloutDb();
+  return db.getAllFromIndex('rollouts', 'by-run', runId);
+}
+
+export async function deleteRun(runId: string): Promise<void> {
+  const db = await openRolloutDb();
+  try {
+    const tx = db.transaction(['runs', 'indexes', 'rollouts'], 'readwrite');
+    void tx.objectStore('runs').delete(runId);
+    void tx.objectStore('indexes').delete(runId);
+    let cursor = await tx.objectStore('rollouts').index('by-run').openKeyCursor(IDBKeyRange.only(runId));
+    while (cursor) {
+      void tx.objectStore('rollouts').delete(cursor.primaryKey);
+      cursor = await cursor.continue();
+    }
+    await tx.done;
+  } catch (e) {
+    throw wrap(e, `deleting run ${runId}`);
+  }
+}
+
+/** Replaces some rollouts (after re-scoring a group) and refreshes the run's chart rows. */
+export async function putRollouts(rollouts: readonly Rollout[]): Promise<void> {
+  const db = await openRolloutDb();
+  try {
+    const tx = db.transaction('rollouts', 'readwrite');
+    for (const r of rollouts) void tx.store.put(r);
+    await tx.done;
+  } catch (e) {
+    throw wrap(e, 'updating rollouts');
+  }
+}

@@ -1,0 +1,203 @@
+// Rollouts slice of the app store: runs in IndexedDB, the open run's index, loaded groups and the
+// filter result. No React here (src/store/react.ts binds it). Each action reads state, calls a pure
+// function or the rollout database, and writes the result. The position (run, step, group, sample)
+// lives in the URL hash, not here, so a link reopens a view.
+
+import { createStore } from 'zustand/vanilla';
+import { importFiles, ImportError, type InputFile } from '../inspect/importers';
+import { applyFilter, compileFilter, FilterSyntaxError, type FilterHit, type FilterSpec } from '../inspect/filter';
+import { hash53, slug, type Rollout } from '../inspect/record';
+import * as rdb from '../inspect/rollout_db';
+import type { RunIndex, RunMeta } from '../inspect/rollout_db';
+import type { FilterRequest, FilterResponse } from '../inspect/filter_worker';
+
+export interface ImportStatus {
+  state: 'idle' | 'reading' | 'parsing' | 'saving' | 'done' | 'error';
+  message: string;
+  runId?: string;
+  warnings?: string[];
+}
+
+export interface FilterState extends FilterSpec {
+  /** null = no filter active. */
+  hits: FilterHit[] | null;
+  running: boolean;
+  error: string | null;
+  ms: number | null;
+}
+
+export interface RolloutsState {
+  runs: RunMeta[];
+  runsLoaded: boolean;
+  error: { code: string; message: string; hint: string } | null;
+  importStatus: ImportStatus;
+  /** The open run: its metadata and group index. */
+  run: { meta: RunMeta; index: RunIndex } | null;
+  runMissing: string | null;
+  /** Loaded groups, keyed `${step}|${groupId}` (of the open run). */
+  groups: Record<string, Rollout[]>;
+  filter: FilterState;
+
+  refreshRuns(): Promise<void>;
+  importFiles(files: readonly { name: string; bytes: Uint8Array }[], name?: string): Promise<string | null>;
+  deleteRun(runId: string): Promise<void>;
+  openRun(runId: string): Promise<void>;
+  loadGroup(step: number, groupId: string): Promise<Rollout[]>;
+  setFilter(spec: Partial<FilterSpec>): void;
+  runFilter(): Promise<void>;
+  clearFilter(): void;
+}
+
+const EMPTY_FILTER: FilterState = { expr: '', search: '', quadrants: [], hits: null, running: false, error: null, ms: null };
+
+function describe(e: unknown): RolloutsState['error'] {
+  if (e instanceof ImportError || e instanceof rdb.RolloutDbError) return { code: e instanceof ImportError ? e.code : e.code, message: e.message, hint: e.hint };
+  return { code: 'Unexpected', message: (e as Error)?.message ?? String(e), hint: 'see the console for details' };
+}
+
+export const groupKey = (step: number, groupId: string) => `${step}|${groupId}`;
+
+// ---- the filter worker (module scope: one per page) ---------------------------------------------------
+
+let worker: Worker | null = null;
+let workerRun: string | null = null;
+let nextId = 1;
+const pending = new Map<number, (r: FilterResponse) => void>();
+
+function filterInWorker(runId: string, spec: FilterSpec): Promise<FilterResponse> {
+  if (typeof Worker === 'undefined') return Promise.reject(new Error('no Worker'));
+  if (!worker || workerRun !== runId) {
+    worker?.terminate();
+    worker = new Worker(new URL('../inspect/filter_worker.ts', import.meta.url), { type: 'module' });
+    workerRun = runId;
+    worker.onmessage = (e: MessageEvent<FilterResponse>) => {
+      pending.get(e.data.id)?.(e.data);
+      pending.delete(e.data.id);
+    };
+  }
+  const id = nextId++;
+  return new Promise((resolve) => {
+    pending.set(id, resolve);
+    worker!.postMessage({ id, runId, expr: spec.expr, search: spec.search, quadrants: [...spec.quadrants] } satisfies FilterRequest);
+  });
+}
+
+function resetWorker() {
+  worker?.terminate();
+  worker = null;
+  workerRun = null;
+}
+
+export const rolloutsStore = createStore<RolloutsState>()((set, get) => ({
+  runs: [],
+  runsLoaded: false,
+  error: null,
+  importStatus: { state: 'idle', message: '' },
+  run: null,
+  runMissing: null,
+  groups: {},
+  filter: EMPTY_FILTER,
+
+  async refreshRuns() {
+    try {
+      set({ runs: await rdb.listRuns(), runsLoaded: true });
+    } catch (e) {
+      set({ error: describe(e), runsLoaded: true });
+    }
+  },
+
+  async importFiles(files, name) {
+    const label = name ?? (files.length === 1 ? files[0].name : `${files[0]?.name ?? 'run'} +${files.length - 1}`);
+    const runId = `${slug(label.replace(/\.(jsonl|json|parquet|eval)$/i, ''))}-${hash53(files.map((f) => `${f.name}:${f.bytes.length}`).join('|')).slice(0, 6)}`;
+    set({ importStatus: { state: 'parsing', message: `parsing ${files.length} file(s)…`, runId }, error: null });
+    try {
+      const res = await importFiles(files as InputFile[], { runId });
+      set({ importStatus: { state: 'saving', message: `saving ${res.rollouts.length} rollouts…`, runId } });
+      await rdb.saveRun(
+        { runId, name: label, format: res.format, files: files.map((f) => f.name), warnings: res.warnings, columns: res.columns, rollouts: res.rollouts },
+        (done, total) => set({ importStatus: { state: 'saving', message: `saving ${done}/${total} rollouts…`, runId } }),
+      );
+      if (workerRun === runId) resetWorker();
+      set({ importStatus: { state: 'done', message: `imported ${res.rollouts.length} rollouts (${res.format})`, runId, warnings: res.warnings } });
+      await get().refreshRuns();
+      return runId;
+    } catch (e) {
+      const err = describe(e);
+      set({ importStatus: { state: 'error', message: `${err!.message} — ${err!.hint}`, runId }, error: err });
+      return null;
+    }
+  },
+
+  async deleteRun(runId) {
+    await rdb.deleteRun(runId);
+    if (get().run?.meta.runId === runId) set({ run: null, groups: {} });
+    await get().refreshRuns();
+  },
+
+  async openRun(runId) {
+    if (get().run?.meta.runId === runId) return;
+    try {
+      const run = await rdb.getRun(runId);
+      set({ run, runMissing: run ? null : runId, groups: {}, filter: EMPTY_FILTER });
+    } catch (e) {
+      set({ error: describe(e) });
+    }
+  },
+
+  async loadGroup(step, groupId) {
+    const run = get().run;
+    if (!run) return [];
+    const key = groupKey(step, groupId);
+    const have = get().groups[key];
+    if (have) return have;
+    const rollouts = await rdb.getGroup(run.meta.runId, step, groupId);
+    // Keep a small cache: the neighbours j/k/[/]/h/l reach are loaded ahead by the view.
+    const groups = { ...get().groups, [key]: rollouts };
+    const keys = Object.keys(groups);
+    if (keys.length > 64) for (const k of keys.slice(0, keys.length - 64)) delete groups[k];
+    set({ groups });
+    return rollouts;
+  },
+
+  setFilter(spec) {
+    const filter = { ...get().filter, ...spec };
+    let error: string | null = null;
+    try {
+      compileFilter(filter.expr);
+    } catch (e) {
+      error = e instanceof FilterSyntaxError ? `${e.message} at ${e.position}` : (e as Error).message;
+    }
+    set({ filter: { ...filter, error } });
+  },
+
+  async runFilter() {
+    const run = get().run;
+    const f = get().filter;
+    if (!run || f.error) return;
+    if (!f.expr.trim() && !f.search && f.quadrants.length === 0) {
+      set({ filter: { ...f, hits: null, ms: null } });
+      return;
+    }
+    set({ filter: { ...f, running: true } });
+    const t0 = performance.now();
+    let res: FilterResponse;
+    try {
+      res = await filterInWorker(run.meta.runId, f);
+    } catch {
+      // No worker (tests, old browsers): filter on the main thread.
+      try {
+        res = { id: 0, hits: applyFilter(await rdb.getRunRollouts(run.meta.runId), f), ms: performance.now() - t0 };
+      } catch (e) {
+        res = { id: 0, error: (e as Error).message };
+      }
+    }
+    const now = get().filter;
+    if (now.expr !== f.expr || now.search !== f.search || now.quadrants !== f.quadrants) return; // superseded
+    if ('error' in res) set({ filter: { ...now, running: false, error: res.error } });
+    else set({ filter: { ...now, running: false, hits: res.hits, ms: performance.now() - t0 } });
+  },
+
+  clearFilter() {
+    set({ filter: EMPTY_FILTER });
+  },
+}));
