@@ -40,6 +40,11 @@ export const SECTIONS: BenchSection[] = [
     title: 'Chromium: ours vs onnxruntime-web (webgpu EP), forward only',
     run: async (ctx) => (await import('./browser/run')).runBrowserKernels(ctx),
   },
+  {
+    name: 'datasets',
+    title: 'Chromium IndexedDB: dataset shards vs one record per sample',
+    run: async (ctx) => (await import('./datasets')).runDatasetsSection(ctx),
+  },
 ];
 
 /** Runs the selected sections in order; a section that throws becomes a failure, not a crash. */

@@ -315,5 +315,7 @@ export function exposeForTests(): void {
       return ids;
     },
     putManifest: async (m: DatasetManifest) => putManifest(await openDataDb(), m),
+    /** The storage benchmark (bench/datasets.ts), loaded only when called. */
+    bench: async (options: object) => (await import('../data/bench_storage')).runStorageBench(options),
   };
 }
