@@ -97,7 +97,8 @@ export function buildTinyEncoderModel(opts: TinyEncoderOptions, weights: TinyEnc
     input: [valueInfo(ENCODER_INPUT, ['frames', 3, S, S])],
     output: [valueInfo(ENCODER_OUTPUT, ['tokens', C])],
   };
-  return onnx.ModelProto.encode({
+  // A plain Uint8Array (protobufjs hands back a Node Buffer in Node).
+  const encoded = onnx.ModelProto.encode({
     irVersion: 8,
     producerName: 'p2r-lab',
     producerVersion: '1',
@@ -105,4 +106,5 @@ export function buildTinyEncoderModel(opts: TinyEncoderOptions, weights: TinyEnc
     opsetImport: [{ domain: '', version: ONNX_OPSET }],
     graph,
   }).finish();
+  return new Uint8Array(encoded);
 }
