@@ -18,7 +18,7 @@ import { formatMs, formatRatio } from './stats';
 export function progressLine(row: BenchRow, seconds: number): string {
   if (row.skipped) return `  ${row.kernel} ${row.shape}: ${row.skipped}`;
   const base = row.baseline ? ` vs ${formatMs(row.baseline.wall.median)} ms → ${formatRatio(row.ratio)}` : '';
-  return `  ${row.kernel} ${row.shape}: ours ${formatMs(row.ours.wall.median)} ms${base} (${seconds.toFixed(1)} s)`;
+  return `  ${row.kernel} ${row.shape}: ours ${formatMs(row.ours?.wall.median)} ms${base} (${seconds.toFixed(1)} s)`;
 }
 
 export async function runNodeKernels(config: BenchConfig, log: (line: string) => void): Promise<SectionBody> {

@@ -27,7 +27,8 @@ export interface BenchRow {
   /** The same shape as numbers. */
   params: Record<string, number>;
   repeats: number;
-  ours: TimedSide;
+  /** Absent only when the row was not timed (see `skipped`). */
+  ours?: TimedSide;
   baseline?: TimedSide;
   /** baseline / ours on wall medians (> 1: ours is faster). */
   ratio?: number;
@@ -79,7 +80,7 @@ export function side(label: string, timing: Timing, flops?: number): TimedSide {
 
 /** Fills the ratios of a row from its two sides. */
 export function withRatios(row: BenchRow): BenchRow {
-  if (!row.baseline) return row;
+  if (!row.baseline || !row.ours) return row;
   row.ratio = speedup(row.baseline.wall.median, row.ours.wall.median);
   if (row.baseline.gpu && row.ours.gpu) row.gpuRatio = speedup(row.baseline.gpu.median, row.ours.gpu.median);
   if (row.baseline.phases && row.ours.phases) {

@@ -134,7 +134,7 @@ async function matmulRow(device: GPUDevice, kernel: Matmul, shape: MatmulShape, 
     { name: 'c', dims: [shape.m, shape.n] },
   );
   if (ortSide.note) notes.add(ortSide.note);
-  const row = { kernel: 'matmul', shape: matmulLabel(shape), params: { ...shape }, repeats: config.repeats } as BenchRow;
+  const row: BenchRow = { kernel: 'matmul', shape: matmulLabel(shape), params: { ...shape }, repeats: config.repeats };
   try {
     await oursSampler.sample();
     await ortSide.sampler();
@@ -167,13 +167,13 @@ async function attentionRow(device: GPUDevice, kernel: Attention, s: { B: number
   const dims = [s.B * s.H, s.T, s.D];
   const ortSide = await ortCase(attentionModel(s), { q: { data: q, dims }, k: { data: k, dims }, v: { data: v, dims } }, { name: 'o', dims });
   if (ortSide.note) notes.add(ortSide.note);
-  const row = {
+  const row: BenchRow = {
     kernel: 'attention fwd',
     shape: attentionLabel(s),
     params: { ...s },
     repeats,
     target: s.T >= ATTENTION_TARGET_MIN_T ? ATTENTION_TARGET : undefined,
-  } as BenchRow;
+  };
   try {
     await oursSampler.sample();
     await ortSide.sampler();
@@ -218,7 +218,7 @@ async function run(config: BenchConfig): Promise<SectionBody> {
       result.rows.push(row);
       if (row.skipped) result.failures.push(`${row.kernel} ${row.shape}: ${row.skipped}`);
       const seconds = ((performance.now() - t0) / 1000).toFixed(1);
-      log(row.skipped ? `  ${name}: ${row.skipped}` : `  ${name}: ours ${formatMs(row.ours.wall.median)} ms vs ORT ${formatMs(row.baseline?.wall.median)} ms → ${formatRatio(row.ratio)} (${seconds} s)`);
+      log(row.skipped ? `  ${name}: ${row.skipped}` : `  ${name}: ours ${formatMs(row.ours?.wall.median)} ms vs ORT ${formatMs(row.baseline?.wall.median)} ms → ${formatRatio(row.ratio)} (${seconds} s)`);
     } catch (e) {
       result.failures.push(`${name}: crashed: ${(e as Error).stack ?? e}`);
       log(`  ${name}: CRASHED: ${(e as Error).message}`);

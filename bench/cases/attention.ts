@@ -162,7 +162,7 @@ export async function benchAttentionVsUnfused(
     params: { ...s },
     repeats: options.repeats,
     target: s.T >= ATTENTION_TARGET_MIN_T ? ATTENTION_TARGET : undefined,
-  } as BenchRow;
+  };
   try {
     await ours.sample();
     const got = await readAttention(device, oursOut, s);

@@ -84,7 +84,7 @@ export async function benchMatmulVsNaive(
   const naive = kernels.naive.bind({ a: buffers.a, b: buffers.b, c: cNaive, ...shape, label: 'bench.MatmulNaive' });
   const oursSampler = dispatchSampler(device, 'bench.matmul.ours', [{ name: 'matmul', dispatches: [ours.dispatch] }]);
   const naiveSampler = dispatchSampler(device, 'bench.matmul.naive', [{ name: 'matmul', dispatches: [naive] }]);
-  const row: BenchRow = { kernel: 'matmul', shape: matmulLabel(shape), params: { ...shape }, repeats: options.repeats } as BenchRow;
+  const row: BenchRow = { kernel: 'matmul', shape: matmulLabel(shape), params: { ...shape }, repeats: options.repeats };
   try {
     // One run of each exactly as timed, read back once: never time a kernel that disagrees.
     await oursSampler.sample();
