@@ -8,9 +8,13 @@ import { makeConfig } from '../../src/model/config';
 import { initParams, paramLayout } from '../../src/model/params';
 import { makeBatch } from '../../src/model/batch';
 import { referenceForward, referenceLossAndGrads } from '../../src/model/reference';
-import { GpuModel } from '../../src/model/model';
+import { GpuModel, createModelKernels, type ModelKernels } from '../../src/model/model';
+import { SftTrainer } from '../../src/train/sft';
 import { microSamples } from '../../src/train/samples';
 import { Rng } from '../../src/util/rng';
+
+let kernels: Promise<ModelKernels> | undefined;
+const sharedKernels = async () => (kernels ??= createModelKernels(await device(), [16]));
 
 describe('GPU model (tiny preset)', () => {
   const { model, train } = makeConfig('tiny');
@@ -22,7 +26,7 @@ describe('GPU model (tiny preset)', () => {
 
   it('computes the same SFT loss and gradients as the float64 reference', async () => {
     const d = await device();
-    const gpu = await GpuModel.create(d, model, layout, { batchSize: train.batchSize, init, train });
+    const gpu = await GpuModel.create(d, model, layout, { batchSize: train.batchSize, init, train, kernels: await sharedKernels() });
     gpu.setBatch(batch);
     d.pushErrorScope('validation');
     const fwd = await gpu.run({ backward: true });
@@ -43,5 +47,26 @@ describe('GPU model (tiny preset)', () => {
       // f32 accumulation over up to N = 256 rows: absolute error relative to the tensor's largest gradient.
       expectClose(got, want, { atol: 2e-4 * scale + 1e-7, rtol: 1e-3 }, t.name);
     }
+  });
+
+  it('skips the update and logs it when the loss is not finite', async () => {
+    const config = makeConfig('tiny');
+    const bad = initParams(layout, 1);
+    bad[layout.tensors.find((t) => t.name === 'lm_head.weight')!.offset] = Number.POSITIVE_INFINITY;
+    const warnings: string[] = [];
+    const trainer = await SftTrainer.create(await device(), config, {
+      samples: microSamples(4, 1),
+      init: bad,
+      kernels: await sharedKernels(),
+      onWarning: (w) => warnings.push(w),
+    });
+    const entry = await trainer.trainStep();
+    expect(entry.skipped).toBe(true);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/update skipped/);
+    expect(trainer.model.updates).toBe(0);
+    // Every parameter is exactly as it was (Object.is: the Infinity stays, nothing became NaN).
+    const after = await trainer.model.readParams();
+    expect(after.every((v, i) => Object.is(v, bad[i]))).toBe(true);
   });
 });
