@@ -105,7 +105,7 @@ export async function runStorageBench(partial: Partial<StorageBenchOptions> = {}
       let reader = await DatasetReader.open(db, shardId, 0);
       let t = now();
       let n = 0;
-      for await (const s of reader.stream()) n += s.frames.length > 0 ? 1 : 0;
+      for await (const s of reader.stream()) n += s.frames.length === o.frames ? 1 : 0;
       result.sequential.shards.push(now() - t);
       result.complete &&= n === o.samples;
       t = now();
