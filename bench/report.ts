@@ -103,7 +103,12 @@ function worstError(row: BenchRow): string {
 
 /** The printed table of one section: medians (ms), ratios, GPU-timestamp ratios, agreement. */
 export function sectionTable(section: SectionResult): string {
-  const header = ['kernel', 'shape', 'n', 'ours ms', 'p10-p90', 'base ms', 'p10-p90', 'ratio', 'gpu ratio', 'target', 'max |err|'];
+  const header = ['kernel', 'shape', 'n', 'ours ms', 'p10-p90', 'base ms', 'p10-p90', 'ratio', 'gpu ratio', 'per pass (gpu)', 'target', 'max |err|'];
+  // Per-pass ratios only where a row has several passes (attention: forward, backward).
+  const perPass = (r: BenchRow) =>
+    r.phaseRatios && Object.keys(r.phaseRatios).length > 1
+      ? Object.entries(r.phaseRatios).map(([name, ratio]) => `${({ forward: 'fwd', backward: 'bwd' } as Record<string, string>)[name] ?? name} ${formatRatio(ratio)}`).join(' ')
+      : '';
   const range = (s?: Summary) => (s ? `${formatMs(s.p10)}-${formatMs(s.p90)}` : '-');
   const rows = section.rows.map((r) => [
     r.kernel,
@@ -115,6 +120,7 @@ export function sectionTable(section: SectionResult): string {
     range(r.baseline?.wall),
     r.skipped ? `skipped` : formatRatio(r.ratio),
     formatRatio(r.gpuRatio),
+    perPass(r),
     r.target === undefined ? '' : `>=${r.target}x${r.ratio !== undefined && Number.isFinite(r.ratio) ? (r.ratio >= r.target ? ' met' : ' MISSED') : ''}`,
     worstError(r),
   ]);
