@@ -45,6 +45,11 @@ export const SECTIONS: BenchSection[] = [
     title: 'Chromium IndexedDB: dataset shards vs one record per sample',
     run: async (ctx) => (await import('./datasets')).runDatasetsSection(ctx),
   },
+  {
+    name: 'inspector',
+    title: 'Chromium: rollout inspector on a 100k-rollout run (open, key → next rollout, filter)',
+    run: async (ctx) => (await import('./inspector')).runInspectorSection(ctx),
+  },
 ];
 
 /** Runs the selected sections in order; a section that throws becomes a failure, not a crash. */

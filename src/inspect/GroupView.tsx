@@ -2,7 +2,7 @@
 // sortable by reward or advantage, with a virtualised list of the step's groups (or of the filter's
 // hits). Keyboard: j/k rollout, [ ] group, h/l step, / search, ? help, Esc; off while typing.
 
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useRollouts } from '../store/react';
 import { groupKey, rolloutsStore } from '../store/rollouts';
@@ -112,6 +112,8 @@ export function GroupView({ route }: { route: InspectorRoute & { runId: string; 
   }, [listPos, list, index, stepIdx, groupId]);
 
   const go = (to: Partial<InspectorRoute>) => navigate({ runId, step, groupId, sample, ...to });
+  // Stable across renders so memoised cards that did not change skip re-rendering on j/k.
+  const selectSample = useCallback((s: number) => navigate({ runId, step, groupId, sample: s }), [runId, step, groupId]);
   const goGroup = (d: number) => {
     const g = list[Math.min(list.length - 1, Math.max(0, listPos + d))];
     if (g) go({ step: g.step, groupId: g.groupId, sample: hitGroups ? filter.hits!.find((h) => h.step === g.step && h.groupId === g.groupId)?.sampleIdx ?? 0 : 0 });
@@ -376,7 +378,7 @@ export function GroupView({ route }: { route: InspectorRoute & { runId: string; 
                     }
                     marked={marked?.id === r.id}
                     dim={!!hitSamples && !hitSamples.has(r.sampleIdx)}
-                    onSelect={() => go({ sample: r.sampleIdx })}
+                    onSelect={selectSample}
                   />
                 ))}
               </div>

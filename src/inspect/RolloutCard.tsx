@@ -41,7 +41,7 @@ export interface CardProps {
   marked: boolean;
   /** Not among the filter's hits: shown faded. */
   dim?: boolean;
-  onSelect: () => void;
+  onSelect: (sampleIdx: number) => void;
 }
 
 export const RolloutCard = memo(function RolloutCard({ rollout: r, selected, query, showTokens, showRaw, diffWith, marked, dim, onSelect }: CardProps) {
@@ -55,7 +55,7 @@ export const RolloutCard = memo(function RolloutCard({ rollout: r, selected, que
       data-testid="rollout"
       data-sample={r.sampleIdx}
       aria-selected={selected}
-      onClick={onSelect}
+      onClick={() => onSelect(r.sampleIdx)}
     >
       <header className="rollout-head">
         <span className="sample-no">#{r.sampleIdx}</span>

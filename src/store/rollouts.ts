@@ -139,6 +139,8 @@ export const rolloutsStore = createStore<RolloutsState>()((set, get) => ({
     try {
       const run = await rdb.getRun(runId);
       set({ run, runMissing: run ? null : runId, groups: {}, filter: EMPTY_FILTER });
+      // Warm the filter worker: it reads the whole run from IndexedDB once, in the background.
+      if (run) filterInWorker(runId, { expr: 'false', search: '', quadrants: [] }).catch(() => {});
     } catch (e) {
       set({ error: describe(e) });
     }
