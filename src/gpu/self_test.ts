@@ -10,6 +10,7 @@ import { attentionForward } from './reference/attention';
 import { matmul } from './reference/matmul';
 import { residualAdd } from './reference/residual_add';
 import { Rng } from '../util/rng';
+import { checkOnnxEncoder } from '../model/onnx_self_test';
 
 export interface SelfTestResult {
   kernel: string;
@@ -86,7 +87,7 @@ async function checkAttention(device: GPUDevice): Promise<SelfTestResult> {
 }
 
 export async function runSelfTest(device: GPUDevice): Promise<SelfTestResult[]> {
-  const checks = [checkResidualAdd, checkMatmul, checkAttention];
+  const checks = [checkResidualAdd, checkMatmul, checkAttention, checkOnnxEncoder];
   const results: SelfTestResult[] = [];
   for (const check of checks) {
     try {
