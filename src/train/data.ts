@@ -3,6 +3,7 @@
 
 import { makeBatch, type Batch, type FrameInput, type SequenceInput } from '../model/batch';
 import type { ModelConfig } from '../model/config';
+import { DEFAULT_SYNTHETIC, makeQuestions, makeScene, renderVideo } from '../data/synthetic';
 import { Rng } from '../util/rng';
 import type { SftSample } from './samples';
 
@@ -57,4 +58,22 @@ export function rgbaFrames(frames: { width: number; height: number; bytes: Uint8
     if (f.encoding !== 'rgba8') throw new Error(`rgbaFrames: frame encoding '${f.encoding}' needs decoding first (createImageBitmap in the browser)`);
     return { width: f.width, height: f.height, rgba: f.bytes };
   });
+}
+
+/**
+ * SFT samples from src/data's synthetic generator (moving shapes, five question types, gold
+ * process-aware CoT): `videos` videos × 5 questions. Prompt = problem, then the options one per line.
+ */
+export function syntheticSftSamples(videos: number, seed: number, frames = 8, size = 64): SftSample[] {
+  const opts = { ...DEFAULT_SYNTHETIC, seed, videos, frames, width: size, height: size };
+  const out: SftSample[] = [];
+  for (let v = 0; v < videos; v++) {
+    const scene = makeScene(opts, v);
+    const rgba = rgbaFrames(renderVideo(scene));
+    for (const r of makeQuestions(opts, scene)) {
+      if (!r.output) continue;
+      out.push({ prompt: [r.problem, ...r.options].join('\n'), output: r.output, solution: r.solution, frames: rgba });
+    }
+  }
+  return out;
 }
