@@ -1,75 +1,236 @@
-// Checkpoints as safetensors (https://github.com/huggingface/safetensors: an 8-byte little-endian
-// header length, a JSON header of {name: {dtype, shape, data_offsets}}, then raw little-endian
-// data) plus a JSON config, so PyTorch loads them with `safetensors.torch.load_file`. Pure: bytes in,
-// bytes out; the browser stores them in IndexedDB, Node writes files.
+// A checkpoint as two files: `<name>.safetensors` (parameters, and AdamW's m and v when present) and
+// `<name>.json` (model config, step, tensor layout, user metadata, and the SHA-256 and size of the
+// safetensors bytes, so a torn or corrupted file is caught before anything is decoded). Pure: only
+// TextEncoder and crypto.subtle (Node 20 and every browser). docs/checkpoints.md shows the format and
+// the Python that loads it.
 
-import type { Config } from '../model/config';
-import type { ParamLayout } from '../model/params';
+import { decodeSafetensors, encodeSafetensors, SafetensorsError, type SafetensorsTensor } from './safetensors';
 
-export const CHECKPOINT_FORMAT = 'p2r-lab/1';
+export type CheckpointTensor = SafetensorsTensor;
 
-export interface CheckpointMeta {
-  /** Optimiser updates done. */
+/** JSON-able values (what a model config may hold). */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+export interface Checkpoint {
+  /** The model config, stored as is in the JSON. */
+  config: JsonValue;
+  /** Optimizer steps taken. */
   step: number;
-  /** Free-form notes (mode, dataset), strings only (safetensors metadata is str → str). */
-  [key: string]: string | number;
+  /** The parameters, in layout order. */
+  tensors: CheckpointTensor[];
+  /** AdamW moments, one tensor per parameter (names as the caller gives them); t is the bias-correction step when it differs from `step`. */
+  optimizer?: { m: CheckpointTensor[]; v: CheckpointTensor[]; t?: number };
+  /** Free-form strings (run id, mode, seed, ...). Keys beginning with 'p2r.' are reserved. */
+  metadata: Record<string, string>;
 }
 
-/** The safetensors bytes of every tensor of `layout` from the flat `params` (f32). */
-export function encodeSafetensors(layout: ParamLayout, params: Float32Array, meta: CheckpointMeta): Uint8Array {
-  const header: Record<string, unknown> = {
-    __metadata__: Object.fromEntries(Object.entries({ format: CHECKPOINT_FORMAT, ...meta }).map(([k, v]) => [k, String(v)])),
-  };
+export interface SerializedCheckpoint {
+  safetensors: Uint8Array;
+  /** The JSON config file's text. */
+  config: string;
+  /** Hex SHA-256 of `safetensors`, also in the config. */
+  sha256: string;
+  step: number;
+}
+
+/** One tensor's entry in the JSON layout: `key` is its name in the safetensors file. */
+export interface LayoutEntry {
+  name: string;
+  key: string;
+  shape: number[];
+  dtype: 'F32';
+  data_offsets: [number, number];
+}
+
+/** The JSON config file, version 1. */
+export interface CheckpointConfigFile {
+  format: typeof CHECKPOINT_FORMAT;
+  version: 1;
+  step: number;
+  model_config: JsonValue;
+  safetensors: { sha256: string; bytes: number };
+  params: LayoutEntry[];
+  optimizer: { type: 'adamw'; t: number; m: LayoutEntry[]; v: LayoutEntry[] } | null;
+  metadata: Record<string, string>;
+}
+
+export const CHECKPOINT_FORMAT = 'p2r-checkpoint';
+export const CHECKPOINT_VERSION = 1;
+/** Safetensors keys of AdamW's moments: `optimizer.m.<param name>`, `optimizer.v.<param name>`. */
+export const OPTIMIZER_M_PREFIX = 'optimizer.m.';
+export const OPTIMIZER_V_PREFIX = 'optimizer.v.';
+
+export type CheckpointErrorCode = 'InvalidCheckpoint' | 'BadConfig' | 'Truncated' | 'ChecksumMismatch' | 'BadSafetensors' | 'LayoutMismatch';
+
+export class CheckpointError extends Error {
+  constructor(
+    readonly code: CheckpointErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'CheckpointError';
+  }
+}
+
+/** Lower-case hex SHA-256 through crypto.subtle. */
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
+  let hex = '';
+  for (const b of digest) hex += b.toString(16).padStart(2, '0');
+  return hex;
+}
+
+function checkJson(v: unknown, path: string): void {
+  if (v === null || typeof v === 'boolean' || typeof v === 'string') return;
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw new CheckpointError('InvalidCheckpoint', `config${path} is ${v}, which JSON cannot hold`);
+    return;
+  }
+  if (Array.isArray(v)) return v.forEach((x, i) => checkJson(x, `${path}[${i}]`));
+  const proto = typeof v === 'object' ? Object.getPrototypeOf(v) : undefined;
+  if (proto === Object.prototype || proto === null) {
+    for (const [k, x] of Object.entries(v as object)) checkJson(x, `${path}.${k}`);
+    return;
+  }
+  throw new CheckpointError('InvalidCheckpoint', `config${path} is ${typeof v === 'object' ? (v as object).constructor?.name ?? 'an object' : typeof v}, which JSON cannot hold`);
+}
+
+function isStep(n: unknown): n is number {
+  return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
+}
+
+/** Writes a checkpoint as safetensors bytes plus the JSON config text; the config carries the bytes' SHA-256. */
+export async function serializeCheckpoint(ckpt: Checkpoint): Promise<SerializedCheckpoint> {
+  if (!isStep(ckpt.step)) throw new CheckpointError('InvalidCheckpoint', `step must be a non-negative integer, got ${ckpt.step}`);
+  checkJson(ckpt.config, '');
+  for (const [k, v] of Object.entries(ckpt.metadata ?? {})) {
+    if (typeof v !== 'string') throw new CheckpointError('InvalidCheckpoint', `metadata '${k}' must be a string, got ${typeof v}`);
+    if (k.startsWith('p2r.') || k === 'format') throw new CheckpointError('InvalidCheckpoint', `metadata key '${k}' is reserved`);
+  }
+  const opt = ckpt.optimizer;
+  if (opt && opt.t !== undefined && !isStep(opt.t)) throw new CheckpointError('InvalidCheckpoint', `optimizer.t must be a non-negative integer, got ${opt.t}`);
+
+  const all: { t: CheckpointTensor; key: string }[] = [
+    ...ckpt.tensors.map((t) => ({ t, key: t.name })),
+    ...(opt?.m ?? []).map((t) => ({ t, key: OPTIMIZER_M_PREFIX + t.name })),
+    ...(opt?.v ?? []).map((t) => ({ t, key: OPTIMIZER_V_PREFIX + t.name })),
+  ];
+  let bytes: Uint8Array;
+  try {
+    bytes = encodeSafetensors(
+      all.map(({ t, key }) => ({ ...t, name: key })),
+      // 'format: pt' is what safetensors.torch.save_file writes and what transformers checks for.
+      { ...ckpt.metadata, format: 'pt', 'p2r.format': `${CHECKPOINT_FORMAT}/${CHECKPOINT_VERSION}`, 'p2r.step': String(ckpt.step) },
+    );
+  } catch (e) {
+    if (e instanceof SafetensorsError) throw new CheckpointError('InvalidCheckpoint', `cannot write the checkpoint: ${e.message}`, { cause: e });
+    throw e;
+  }
+  // encodeSafetensors packs the tensors in the order given, from byte 0.
   let offset = 0;
-  for (const t of layout.tensors) {
-    header[t.name] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + t.size * 4] };
-    offset += t.size * 4;
-  }
-  let json = JSON.stringify(header);
-  json += ' '.repeat((8 - ((8 + json.length) % 8)) % 8); // data starts 8-byte aligned
-  const headerBytes = new TextEncoder().encode(json);
-  const out = new Uint8Array(8 + headerBytes.length + offset);
-  const dv = new DataView(out.buffer);
-  dv.setBigUint64(0, BigInt(headerBytes.length), true);
-  out.set(headerBytes, 8);
-  let at = 8 + headerBytes.length;
-  for (const t of layout.tensors) {
-    const src = params.subarray(t.offset, t.offset + t.size);
-    for (let i = 0; i < t.size; i++, at += 4) dv.setFloat32(at, src[i], true);
-  }
-  return out;
+  const entries = all.map(({ t, key }): LayoutEntry => {
+    const begin = offset;
+    offset += t.data.length * 4;
+    return { name: t.name, key, shape: [...t.shape], dtype: 'F32', data_offsets: [begin, offset] };
+  });
+  const n = ckpt.tensors.length;
+  const nm = opt?.m.length ?? 0;
+  const sha256 = await sha256Hex(bytes);
+  const file: CheckpointConfigFile = {
+    format: CHECKPOINT_FORMAT,
+    version: CHECKPOINT_VERSION,
+    step: ckpt.step,
+    model_config: ckpt.config,
+    safetensors: { sha256, bytes: bytes.length },
+    params: entries.slice(0, n),
+    optimizer: opt ? { type: 'adamw', t: opt.t ?? ckpt.step, m: entries.slice(n, n + nm), v: entries.slice(n + nm) } : null,
+    metadata: { ...ckpt.metadata },
+  };
+  return { safetensors: bytes, config: JSON.stringify(file, null, 2) + '\n', sha256, step: ckpt.step };
 }
 
-/** Reads a safetensors file written by encodeSafetensors back into a flat array of `layout`. */
-export function decodeSafetensors(bytes: Uint8Array, layout: ParamLayout): { params: Float32Array; meta: Record<string, string> } {
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLength = Number(dv.getBigUint64(0, true));
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength))) as Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
-  const base = 8 + headerLength;
-  const params = new Float32Array(layout.total);
-  for (const t of layout.tensors) {
-    const e = header[t.name];
-    if (!e) throw new Error(`checkpoint: tensor '${t.name}' is missing (a checkpoint of another config?)`);
-    if (e.dtype !== 'F32' || e.shape.join('x') !== t.shape.join('x')) {
-      throw new Error(`checkpoint: '${t.name}' is ${e.dtype} [${e.shape}], the model expects F32 [${t.shape}]`);
-    }
-    for (let i = 0; i < t.size; i++) params[t.offset + i] = dv.getFloat32(base + e.data_offsets[0] + 4 * i, true);
-  }
-  const meta = (header.__metadata__ ?? {}) as unknown as Record<string, string>;
-  return { params, meta };
+function bad(msg: string): CheckpointError {
+  return new CheckpointError('BadConfig', `checkpoint config: ${msg}`);
 }
 
-/** The JSON written beside the weights: the full config and the tensor table. */
-export function checkpointConfig(config: Config, layout: ParamLayout, meta: CheckpointMeta): string {
-  return JSON.stringify(
-    {
-      format: CHECKPOINT_FORMAT,
-      ...meta,
-      config,
-      tokenizer: { kind: 'bytes', bos: 256, eos: 257, pad: 258, frame: 259, vocabSize: 260 },
-      tensors: layout.tensors.map((t) => ({ name: t.name, shape: t.shape, decay: t.decay })),
-    },
-    null,
-    2,
-  );
+function checkLayout(list: unknown, where: string): LayoutEntry[] {
+  if (!Array.isArray(list)) throw bad(`${where} must be an array`);
+  for (const [i, e] of list.entries()) {
+    const x = e as Partial<LayoutEntry> | null;
+    if (!x || typeof x.name !== 'string' || typeof x.key !== 'string' || !Array.isArray(x.shape) || x.dtype !== 'F32')
+      throw bad(`${where}[${i}] must be {name, key, shape, dtype: 'F32', data_offsets}`);
+  }
+  return list as LayoutEntry[];
+}
+
+/** Reads and checks the JSON config alone (no tensors): what a file picker or a list shows. */
+export function readCheckpointConfig(configJson: string): CheckpointConfigFile {
+  let c: unknown;
+  try {
+    c = JSON.parse(configJson);
+  } catch (e) {
+    throw bad(`not valid JSON: ${(e as Error).message}`);
+  }
+  if (!c || typeof c !== 'object' || Array.isArray(c)) throw bad('must be a JSON object');
+  const f = c as Partial<CheckpointConfigFile>;
+  if (f.format !== CHECKPOINT_FORMAT) throw bad(`format must be '${CHECKPOINT_FORMAT}', got ${JSON.stringify(f.format)}`);
+  if (typeof f.version !== 'number' || f.version > CHECKPOINT_VERSION)
+    throw bad(`version ${JSON.stringify(f.version)} is not one this build reads (up to ${CHECKPOINT_VERSION}); a newer P2R Lab wrote it`);
+  if (!isStep(f.step)) throw bad(`step must be a non-negative integer, got ${JSON.stringify(f.step)}`);
+  if (!f.safetensors || typeof f.safetensors.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(f.safetensors.sha256) || !isStep(f.safetensors.bytes))
+    throw bad('safetensors must be {sha256: 64 hex digits, bytes: integer}');
+  if (!('model_config' in f)) throw bad('model_config is missing');
+  checkLayout(f.params, 'params');
+  if (f.optimizer != null) {
+    checkLayout(f.optimizer.m, 'optimizer.m');
+    checkLayout(f.optimizer.v, 'optimizer.v');
+    if (!isStep(f.optimizer.t)) throw bad(`optimizer.t must be a non-negative integer, got ${JSON.stringify(f.optimizer.t)}`);
+  }
+  if (!f.metadata || typeof f.metadata !== 'object' || Object.values(f.metadata).some((v) => typeof v !== 'string'))
+    throw bad('metadata must be an object of strings');
+  return f as CheckpointConfigFile;
+}
+
+/**
+ * Reads a checkpoint back: checks the config, then the size and SHA-256 of the safetensors bytes
+ * (a torn write or flipped byte fails here, before decoding), then decodes and checks that the file's
+ * tensors are exactly the config's layout.
+ */
+export async function parseCheckpoint(safetensors: Uint8Array, configJson: string): Promise<Checkpoint> {
+  const cfg = readCheckpointConfig(configJson);
+  if (safetensors.length !== cfg.safetensors.bytes)
+    throw new CheckpointError(
+      'Truncated',
+      `the safetensors file is ${safetensors.length} bytes but its config says ${cfg.safetensors.bytes}: it is ${safetensors.length < cfg.safetensors.bytes ? 'truncated' : 'longer than written'} (or belongs to another checkpoint)`,
+    );
+  const sha = await sha256Hex(safetensors);
+  if (sha !== cfg.safetensors.sha256)
+    throw new CheckpointError('ChecksumMismatch', `the safetensors bytes have SHA-256 ${sha} but the config says ${cfg.safetensors.sha256}: the file is corrupted (or belongs to another checkpoint)`);
+
+  let decoded;
+  try {
+    decoded = decodeSafetensors(safetensors);
+  } catch (e) {
+    if (e instanceof SafetensorsError) throw new CheckpointError('BadSafetensors', `the safetensors file is invalid: ${e.message}`, { cause: e });
+    throw e;
+  }
+  const byKey = new Map(decoded.tensors.map((t) => [t.name, t]));
+  const wanted = [...cfg.params, ...(cfg.optimizer ? [...cfg.optimizer.m, ...cfg.optimizer.v] : [])];
+  if (wanted.length !== decoded.tensors.length)
+    throw new CheckpointError('LayoutMismatch', `the config lists ${wanted.length} tensors but the safetensors file holds ${decoded.tensors.length}`);
+  const take = (e: LayoutEntry): CheckpointTensor => {
+    const t = byKey.get(e.key);
+    if (!t) throw new CheckpointError('LayoutMismatch', `tensor '${e.key}' is in the config but not in the safetensors file`);
+    if (t.shape.length !== e.shape.length || t.shape.some((d, i) => d !== e.shape[i]))
+      throw new CheckpointError('LayoutMismatch', `tensor '${e.key}' has shape [${t.shape.join(', ')}] in the file but [${e.shape.join(', ')}] in the config`);
+    return { name: e.name, shape: t.shape, dtype: 'F32', data: t.data };
+  };
+  const fileStep = decoded.metadata['p2r.step'];
+  if (fileStep !== undefined && fileStep !== String(cfg.step))
+    throw new CheckpointError('LayoutMismatch', `the safetensors file is from step ${fileStep} but the config says step ${cfg.step}`);
+
+  const ckpt: Checkpoint = { config: cfg.model_config, step: cfg.step, tensors: cfg.params.map(take), metadata: { ...cfg.metadata } };
+  if (cfg.optimizer) ckpt.optimizer = { m: cfg.optimizer.m.map(take), v: cfg.optimizer.v.map(take), t: cfg.optimizer.t };
+  return ckpt;
 }
