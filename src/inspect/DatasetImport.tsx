@@ -91,7 +91,7 @@ export function DatasetProgress() {
 export function DatasetSummary({ progress, name, onClose }: { progress: ImportProgress; name: string; onClose?: () => void }) {
   const reasons = Object.entries(progress.byReason);
   return (
-    <div className="dataset-summary" data-testid="import-summary" data-state={progress.state}>
+    <div className="dataset-summary" data-testid="import-summary" data-state={progress.state} data-name={name}>
       <strong>
         {name}: {progress.state === 'complete' ? 'imported' : progress.state}
       </strong>{' '}

@@ -65,7 +65,7 @@ describe('datasets in Chromium IndexedDB', () => {
     const { page, errors, close } = await openApp('?syntheticVideos=2#/datasets');
     await waitForSynthetic(page, 10);
     await startImport(page, 'train.jsonl', jsonl(500, 100));
-    const summary = page.locator('[data-testid="import-summary"][data-state="complete"]');
+    const summary = page.locator('[data-testid="import-summary"][data-name="train.jsonl"][data-state="complete"]');
     await summary.waitFor({ timeout: 30_000 });
     expect(await summary.getByTestId('summary-imported').textContent()).toBe('495');
     expect(await summary.getByTestId('summary-skipped').textContent()).toBe('5');
