@@ -11,9 +11,9 @@ export type CheckpointTensor = SafetensorsTensor;
 /** JSON-able values (what a model config may hold). */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
-export interface Checkpoint {
-  /** The model config, stored as is in the JSON. */
-  config: JsonValue;
+export interface Checkpoint<C = unknown> {
+  /** The model config: any JSON-able value (checked when written), stored as is in the JSON. */
+  config: C;
   /** Optimizer steps taken. */
   step: number;
   /** The parameters, in layout order. */
@@ -101,7 +101,7 @@ function isStep(n: unknown): n is number {
 }
 
 /** Writes a checkpoint as safetensors bytes plus the JSON config text; the config carries the bytes' SHA-256. */
-export async function serializeCheckpoint(ckpt: Checkpoint): Promise<SerializedCheckpoint> {
+export async function serializeCheckpoint<C>(ckpt: Checkpoint<C>): Promise<SerializedCheckpoint> {
   if (!isStep(ckpt.step)) throw new CheckpointError('InvalidCheckpoint', `step must be a non-negative integer, got ${ckpt.step}`);
   checkJson(ckpt.config, '');
   for (const [k, v] of Object.entries(ckpt.metadata ?? {})) {
@@ -141,7 +141,7 @@ export async function serializeCheckpoint(ckpt: Checkpoint): Promise<SerializedC
     format: CHECKPOINT_FORMAT,
     version: CHECKPOINT_VERSION,
     step: ckpt.step,
-    model_config: ckpt.config,
+    model_config: ckpt.config as JsonValue,
     safetensors: { sha256, bytes: bytes.length },
     params: entries.slice(0, n),
     optimizer: opt ? { type: 'adamw', t: opt.t ?? ckpt.step, m: entries.slice(n, n + nm), v: entries.slice(n + nm) } : null,
@@ -197,7 +197,7 @@ export function readCheckpointConfig(configJson: string): CheckpointConfigFile {
  * (a torn write or flipped byte fails here, before decoding), then decodes and checks that the file's
  * tensors are exactly the config's layout.
  */
-export async function parseCheckpoint(safetensors: Uint8Array, configJson: string): Promise<Checkpoint> {
+export async function parseCheckpoint<C = unknown>(safetensors: Uint8Array, configJson: string): Promise<Checkpoint<C>> {
   const cfg = readCheckpointConfig(configJson);
   if (safetensors.length !== cfg.safetensors.bytes)
     throw new CheckpointError(
@@ -230,7 +230,38 @@ export async function parseCheckpoint(safetensors: Uint8Array, configJson: strin
   if (fileStep !== undefined && fileStep !== String(cfg.step))
     throw new CheckpointError('LayoutMismatch', `the safetensors file is from step ${fileStep} but the config says step ${cfg.step}`);
 
-  const ckpt: Checkpoint = { config: cfg.model_config, step: cfg.step, tensors: cfg.params.map(take), metadata: { ...cfg.metadata } };
+  const ckpt: Checkpoint<C> = { config: cfg.model_config as C, step: cfg.step, tensors: cfg.params.map(take), metadata: { ...cfg.metadata } };
   if (cfg.optimizer) ckpt.optimizer = { m: cfg.optimizer.m.map(take), v: cfg.optimizer.v.map(take), t: cfg.optimizer.t };
   return ckpt;
+}
+
+/**
+ * A flat parameter buffer's layout, structurally (src/model/params.ts's ParamLayout fits): each
+ * tensor's name, shape and element offset into the flat array.
+ */
+export interface FlatLayout {
+  tensors: readonly { name: string; shape: number[]; offset: number }[];
+}
+
+/** The tensors of a flat buffer as views in layout order (serializeCheckpoint copies them; padding is left out). */
+export function tensorsFromFlat(layout: FlatLayout, flat: Float32Array): CheckpointTensor[] {
+  return layout.tensors.map((t) => {
+    const n = t.shape.reduce((a, b) => a * b, 1);
+    if (t.offset + n > flat.length) throw new CheckpointError('InvalidCheckpoint', `tensor '${t.name}' [${t.offset}, ${t.offset + n}) lies beyond the ${flat.length}-element buffer`);
+    return { name: t.name, shape: [...t.shape], dtype: 'F32', data: flat.subarray(t.offset, t.offset + n) };
+  });
+}
+
+/** Writes checkpoint tensors back into a flat buffer of `total` elements (padding zero), by name; every layout tensor must be present with its shape. */
+export function flatFromTensors(layout: FlatLayout & { total: number }, tensors: readonly CheckpointTensor[]): Float32Array {
+  const byName = new Map(tensors.map((t) => [t.name, t]));
+  const flat = new Float32Array(layout.total);
+  for (const t of layout.tensors) {
+    const src = byName.get(t.name);
+    if (!src) throw new CheckpointError('LayoutMismatch', `tensor '${t.name}' is missing from the checkpoint (a checkpoint of another config?)`);
+    if (src.shape.join('x') !== t.shape.join('x'))
+      throw new CheckpointError('LayoutMismatch', `tensor '${t.name}' is [${src.shape.join(', ')}] in the checkpoint but the model expects [${t.shape.join(', ')}]`);
+    flat.set(src.data, t.offset);
+  }
+  return flat;
 }

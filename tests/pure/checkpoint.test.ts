@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
   CheckpointError,
+  flatFromTensors,
   parseCheckpoint,
   readCheckpointConfig,
   serializeCheckpoint,
   sha256Hex,
+  tensorsFromFlat,
   type Checkpoint,
 } from '../../src/train/checkpoint';
 import { decodeSafetensors } from '../../src/train/safetensors';
@@ -148,5 +150,27 @@ describe('serializeCheckpoint and parseCheckpoint', () => {
     const bad = sample();
     bad.tensors[0].shape = [3];
     await rejects(serializeCheckpoint(bad), 'InvalidCheckpoint', /tensor 'embed': shape \[3\] holds 3 values but data has 20/);
+  });
+});
+
+describe('tensorsFromFlat and flatFromTensors (a flat parameter buffer with a layout table)', () => {
+  // Two tensors with padding between and after them, as an aligned layout has.
+  const layout = { tensors: [{ name: 'wte', shape: [2, 3], offset: 0 }, { name: 'ln.g', shape: [3], offset: 8 }], total: 12 };
+  const flat = Float32Array.from([1, 2, 3, 4, 5, 6, 0, 0, 7, 8, 9, 0]);
+
+  it('round-trips a flat buffer through a checkpoint, leaving the padding out of the file and zero on the way back', async () => {
+    interface ModelConfig { width: number; preset: 'tiny' | 'demo' }
+    const s = await serializeCheckpoint<ModelConfig>({ config: { width: 3, preset: 'tiny' }, step: 4, tensors: tensorsFromFlat(layout, flat), metadata: {} });
+    expect(decodeSafetensors(s.safetensors).tensors.map((t) => Array.from(t.data))).toEqual([[1, 2, 3, 4, 5, 6], [7, 8, 9]]);
+    const back = await parseCheckpoint<ModelConfig>(s.safetensors, s.config);
+    expect(back.config.width).toBe(3);
+    expect(flatFromTensors(layout, back.tensors)).toEqual(flat);
+  });
+
+  it('refuses a layout tensor beyond the buffer, and a checkpoint missing a tensor or of another shape, naming it', () => {
+    expect(() => tensorsFromFlat(layout, flat.subarray(0, 10))).toThrow(/tensor 'ln\.g' \[8, 11\) lies beyond the 10-element buffer/);
+    const tensors = tensorsFromFlat(layout, flat);
+    expect(() => flatFromTensors(layout, tensors.slice(0, 1))).toThrow(/tensor 'ln\.g' is missing from the checkpoint/);
+    expect(() => flatFromTensors(layout, [{ ...tensors[0], shape: [3, 2] }, tensors[1]])).toThrow(/'wte' is \[3, 2\] in the checkpoint but the model expects \[2, 3\]/);
   });
 });
