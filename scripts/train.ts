@@ -15,7 +15,8 @@
 //                                 synthetic: src/data's generator, 5 questions per video (default for demo)
 //   --samples N          dataset size (micro: samples; synthetic: videos). Default 64 / 40
 //   --log-every K        print every K steps (default: about 20 lines per run)
-//   --out DIR            write DIR/model.safetensors + DIR/config.json at the end
+//   --out DIR            write DIR/model.safetensors + DIR/model.json at the end (src/train/checkpoint.ts)
+//   --resume DIR         continue from DIR's checkpoint (same preset and overrides) up to --steps
 
 import { createServer } from 'vite';
 
@@ -34,6 +35,7 @@ export interface TrainArgs {
   samples?: number;
   logEvery?: number;
   out?: string;
+  resume?: string;
 }
 
 function parseArgs(argv: string[]): TrainArgs {
@@ -63,6 +65,7 @@ function parseArgs(argv: string[]): TrainArgs {
         args.data = value;
         break;
       case '--out': args.out = value; break;
+      case '--resume': args.resume = value; break;
       default:
         throw new Error(`unknown option ${flag} (see the header of scripts/train.ts)`);
     }
@@ -102,7 +105,15 @@ export async function main(args: TrainArgs): Promise<void> {
   const ctx = await acquireDevice({ gpu: await nodeGpu(), onError: (e) => errors.push(`${e.code}: ${e.message}`) });
   console.log(`adapter: ${ctx.summary.description}${ctx.summary.isFallback ? ' (CPU fallback: speeds are not GPU speeds)' : ''}`);
   const started = performance.now();
-  const trainer = await SftTrainer.create(ctx.device, config, { samples });
+  let resume;
+  if (args.resume) {
+    const { parseCheckpoint } = await import('../src/train/checkpoint');
+    const { readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    resume = await parseCheckpoint(new Uint8Array(readFileSync(join(args.resume, 'model.safetensors'))), readFileSync(join(args.resume, 'model.json'), 'utf8'));
+    console.log(`resuming from ${args.resume} at step ${resume.step}`);
+  }
+  const trainer = await SftTrainer.create(ctx.device, config, { samples, resume });
   console.log(
     `preset ${args.preset}: ${trainer.layout.count.toLocaleString()} parameters, C ${model.width}, ${model.layers} layers, ${model.heads} heads, T ${model.contextLength}; ` +
       `${samples.length} ${data} samples, B ${train.batchSize}, ${train.steps} steps, lr ${train.lr} (warmup ${train.warmupSteps}, cosine to ${train.minLrRatio}x); ` +
@@ -112,7 +123,7 @@ export async function main(args: TrainArgs): Promise<void> {
   let tokens = 0;
   let skipped = 0;
   const t0 = performance.now();
-  for (let s = 0; s < train.steps; s++) {
+  for (let s = trainer.step; s < train.steps; s++) {
     const e = await trainer.trainStep();
     tokens += e.tokens;
     if (e.skipped) skipped++;
@@ -125,21 +136,23 @@ export async function main(args: TrainArgs): Promise<void> {
     if (errors.length) throw new Error(`GPU error: ${errors.join('; ')}`);
   }
   const seconds = (performance.now() - t0) / 1000;
-  console.log(`${train.steps} steps in ${seconds.toFixed(1)} s (${(seconds / train.steps * 1000).toFixed(0)} ms/step, ${(tokens / seconds).toFixed(0)} target tokens/s), ${skipped} skipped`);
+  const ran = trainer.log.length;
+  console.log(`${ran} steps in ${seconds.toFixed(1)} s (${((seconds / Math.max(1, ran)) * 1000).toFixed(0)} ms/step, ${(tokens / seconds).toFixed(0)} target tokens/s), ${skipped} skipped`);
   if (args.out) {
-    const { encodeSafetensors, checkpointConfig } = await import('../src/train/checkpoint');
+    const { serializeCheckpoint } = await import('../src/train/checkpoint');
     const { mkdirSync, writeFileSync, renameSync } = await import('node:fs');
     const { join } = await import('node:path');
-    const meta = { step: trainer.model.updates, mode: 'sft', preset: args.preset };
+    const ser = await serializeCheckpoint(await trainer.checkpoint({ preset: args.preset, seed: String(train.seed) }));
     mkdirSync(args.out, { recursive: true });
-    // Written to a temporary name, then renamed: a reader never sees half a checkpoint.
+    // Each file written to a temporary name, then renamed: a reader never sees half a file (and the
+    // JSON's SHA-256 catches a safetensors file from another write).
     const write = (name: string, data: Uint8Array | string) => {
       writeFileSync(join(args.out!, `${name}.tmp`), data);
       renameSync(join(args.out!, `${name}.tmp`), join(args.out!, name));
     };
-    write('model.safetensors', encodeSafetensors(trainer.layout, await trainer.model.readParams(), meta));
-    write('config.json', checkpointConfig(config, trainer.layout, meta));
-    console.log(`checkpoint: ${join(args.out, 'model.safetensors')}, ${join(args.out, 'config.json')}`);
+    write('model.safetensors', ser.safetensors);
+    write('model.json', ser.config);
+    console.log(`checkpoint at step ${ser.step}: ${join(args.out, 'model.safetensors')} (${ser.safetensors.length} bytes), ${join(args.out, 'model.json')}`);
   }
   ctx.device.destroy();
 }

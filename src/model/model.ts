@@ -109,6 +109,8 @@ export interface GpuModelOptions {
   /** AdamW and clipping settings (lr here is only the first step's; step() passes the schedule's). */
   train: Pick<TrainConfig, 'lr' | 'beta1' | 'beta2' | 'eps' | 'weightDecay' | 'maxGradNorm'>;
   kernels?: ModelKernels;
+  /** AdamW state to resume from (a checkpoint's moments, flat in the layout, and its update count). */
+  optimizerState?: { m: Float32Array; v: Float32Array; t: number };
   label?: string;
 }
 
@@ -168,6 +170,10 @@ export class GpuModel {
     const { matmul, biasAdd, residual, gelu, layerNorm, embedding, attention, crossEntropy, gradNorm } = kernels;
     const buf = (name: string, length: number) => storageBuffer(device, `${label}.${name}`, length);
     const pb = createParamBuffers(device, layout, options.init, label);
+    if (options.optimizerState) {
+      device.queue.writeBuffer(pb.m, 0, options.optimizerState.m);
+      device.queue.writeBuffer(pb.v, 0, options.optimizerState.v);
+    }
     const off = (name: string) => tensor(layout, name).offset;
 
     // Per-batch inputs, written by setBatch().
@@ -317,7 +323,9 @@ export class GpuModel {
       adamw.update({ params: pb.params, grads: pb.grads, m: pb.m, v: pb.v, clip, offset: layout.noDecayRange[0], n: layout.noDecayRange[1], decay: false, label: `${label}.adamw.noDecay` }),
     ];
 
-    return new GpuModel(device, config, layout, pb, inputs, metrics, clip, adamw, { views, forward, backward, optimizer, B, T });
+    const model = new GpuModel(device, config, layout, pb, inputs, metrics, clip, adamw, { views, forward, backward, optimizer, B, T });
+    model.updates = options.optimizerState?.t ?? 0;
+    return model;
   }
 
   /** Uploads a batch (queued writes; they land before the next submitted step). */
@@ -390,6 +398,11 @@ export class GpuModel {
 
   async readGrads(): Promise<Float32Array> {
     return this.read(this.buffers.grads);
+  }
+
+  /** AdamW's moments (flat, layout order) and update count: with readParams, a full checkpoint. */
+  async readOptimizer(): Promise<{ m: Float32Array; v: Float32Array; t: number }> {
+    return { m: await this.read(this.buffers.m), v: await this.read(this.buffers.v), t: this.updates };
   }
 
   private async read(buffer: GPUBuffer): Promise<Float32Array> {

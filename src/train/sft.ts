@@ -5,7 +5,8 @@
 
 import { makeConfig, type Config } from '../model/config';
 import { GpuModel, type ModelKernels } from '../model/model';
-import { initParams, paramLayout, type ParamLayout } from '../model/params';
+import { fromTensors, initParams, paramLayout, toTensors, type ParamLayout } from '../model/params';
+import type { Checkpoint } from './checkpoint';
 import { BatchOrder, sftBatch } from './data';
 import { learningRate } from './schedule';
 import type { SftSample } from './samples';
@@ -30,8 +31,13 @@ export interface SftLogEntry {
 
 export interface SftOptions {
   samples: SftSample[];
-  /** Starting parameters (a checkpoint); default initParams(layout, train.seed). */
+  /** Starting parameters; default initParams(layout, train.seed). Ignored with `resume`. */
   init?: Float32Array;
+  /**
+   * Continue a run from a checkpoint (src/train/checkpoint.ts parseCheckpoint): parameters, AdamW
+   * moments and step. The batch order restarts from the seed and is fast-forwarded to the step.
+   */
+  resume?: Checkpoint;
   kernels?: ModelKernels;
   /** Train on the first batch every step (the overfitting check). */
   fixedBatch?: boolean;
@@ -56,16 +62,46 @@ export class SftTrainer {
 
   static async create(device: GPUDevice, config: Config = makeConfig('tiny'), options: SftOptions): Promise<SftTrainer> {
     const layout = paramLayout(config.model);
-    const init = options.init ?? initParams(layout, config.train.seed);
+    const r = options.resume;
+    const init = r ? fromTensors(layout, r.tensors) : (options.init ?? initParams(layout, config.train.seed));
+    const optimizerState = r?.optimizer
+      ? { m: fromTensors(layout, r.optimizer.m), v: fromTensors(layout, r.optimizer.v), t: r.optimizer.t ?? r.step }
+      : undefined;
     const model = await GpuModel.create(device, config.model, layout, {
       batchSize: config.train.batchSize,
       init,
       train: config.train,
       kernels: options.kernels,
+      optimizerState,
       label: 'SFT',
     });
     const order = new BatchOrder(options.samples.length, config.train.batchSize, config.train.seed);
-    return new SftTrainer(config, layout, model, order, options);
+    const trainer = new SftTrainer(config, layout, model, order, options);
+    if (r) {
+      // Same batches as an uninterrupted run: replay the order up to the checkpoint's step.
+      for (let s = 0; s < r.step; s++) {
+        if (options.fixedBatch) trainer.fixed ??= order.next();
+        else order.next();
+      }
+      trainer.stepIndex = r.step;
+    }
+    return trainer;
+  }
+
+  /**
+   * Everything needed to resume or export: parameters, AdamW moments and step, in the checkpoint
+   * module's form (serializeCheckpoint writes it as safetensors + JSON).
+   */
+  async checkpoint(metadata: Record<string, string> = {}): Promise<Checkpoint> {
+    const params = await this.model.readParams();
+    const opt = await this.model.readOptimizer();
+    return {
+      config: { model: { ...this.config.model }, train: { ...this.config.train } },
+      step: this.stepIndex,
+      tensors: toTensors(this.layout, params),
+      optimizer: { m: toTensors(this.layout, opt.m), v: toTensors(this.layout, opt.v), t: opt.t },
+      metadata: { mode: 'sft', ...metadata },
+    };
   }
 
   get step(): number {

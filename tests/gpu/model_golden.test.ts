@@ -8,6 +8,7 @@ import golden from '../fixtures/golden_sft_tiny.json';
 import { makeConfig } from '../../src/model/config';
 import { createModelKernels, type ModelKernels } from '../../src/model/model';
 import { SftTrainer } from '../../src/train/sft';
+import { parseCheckpoint, serializeCheckpoint } from '../../src/train/checkpoint';
 import { microSamples } from '../../src/train/samples';
 
 /**
@@ -23,11 +24,19 @@ let kernels: Promise<ModelKernels> | undefined;
 const sharedKernels = async () => (kernels ??= createModelKernels(await device(), [16]));
 
 describe('SFT golden run (tiny preset)', () => {
-  it('reproduces the loss curve recorded by the CPU reference', async () => {
+  it('reproduces the loss curve recorded by the CPU reference, across a checkpoint and resume', async () => {
     const config = makeConfig(golden.preset as 'tiny', { train: { steps: golden.steps } });
     expect(config).toEqual(golden.config); // the fixture was recorded with this exact config
-    const trainer = await SftTrainer.create(await device(), config, { samples: microSamples(golden.samples, golden.dataSeed), kernels: await sharedKernels() });
-    const log = await trainer.run(golden.steps);
+    const options = { samples: microSamples(golden.samples, golden.dataSeed), kernels: await sharedKernels() };
+    const first = await SftTrainer.create(await device(), config, options);
+    const half = Math.floor(golden.steps / 2);
+    await first.run(half);
+    // Through the bytes a user would download: safetensors + JSON, parsed back (params, AdamW m, v, t).
+    const ser = await serializeCheckpoint(await first.checkpoint());
+    const second = await SftTrainer.create(await device(), config, { ...options, resume: await parseCheckpoint(ser.safetensors, ser.config) });
+    expect(second.step).toBe(half);
+    await second.run(golden.steps - half);
+    const log = [...first.log, ...second.log];
     const bad = log
       .map((e, i) => ({ i, got: e.loss, want: golden.loss[i] }))
       .filter(({ got, want }) => !(Math.abs(got - want) <= ATOL + RTOL * want));

@@ -1,13 +1,13 @@
 // Pure tests of the training plumbing: learning-rate schedule, seeded batch order, checkpoints
-// (safetensors round trip), and the CPU reference run the golden fixture comes from.
+// (layout ↔ checkpoint tensors), and the CPU reference run the golden fixture comes from.
 
 import { describe, expect, it } from 'vitest';
 import golden from '../fixtures/golden_sft_tiny.json';
 import { makeConfig } from '../../src/model/config';
-import { initParams, paramLayout } from '../../src/model/params';
+import { fromTensors, initParams, paramLayout, toTensors } from '../../src/model/params';
 import { learningRate } from '../../src/train/schedule';
 import { BatchOrder } from '../../src/train/data';
-import { checkpointConfig, decodeSafetensors, encodeSafetensors } from '../../src/train/checkpoint';
+import { parseCheckpoint, serializeCheckpoint } from '../../src/train/checkpoint';
 import { referenceSftRun } from '../../src/train/sft_reference';
 import { microSamples } from '../../src/train/samples';
 
@@ -37,28 +37,21 @@ describe('batch order', () => {
   });
 });
 
-describe('checkpoints', () => {
+describe('checkpoints of the parameter layout', () => {
   const config = makeConfig('tiny');
   const layout = paramLayout(config.model);
 
-  it('round-trips every tensor through safetensors bytes', () => {
+  it('round-trips the flat parameters through the checkpoint module (safetensors + JSON)', async () => {
     const params = initParams(layout, 9);
-    const bytes = encodeSafetensors(layout, params, { step: 12, mode: 'sft' });
-    const headerLength = Number(new DataView(bytes.buffer).getBigUint64(0, true));
-    expect((8 + headerLength) % 8).toBe(0); // data 8-byte aligned
-    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)));
-    expect(header.__metadata__).toEqual({ format: 'p2r-lab/1', step: '12', mode: 'sft' });
-    expect(header['h.0.attn.c_attn.weight']).toMatchObject({ dtype: 'F32', shape: [96, 32] });
-    const back = decodeSafetensors(bytes, layout);
-    expect(back.params).toEqual(params);
-    expect(bytes.length).toBe(8 + headerLength + 4 * layout.count);
-    expect(JSON.parse(checkpointConfig(config, layout, { step: 12 })).config).toEqual(config);
+    const ser = await serializeCheckpoint({ config: { model: { ...config.model } }, step: 12, tensors: toTensors(layout, params), metadata: { mode: 'sft' } });
+    const back = await parseCheckpoint(ser.safetensors, ser.config);
+    expect(back.tensors.find((t) => t.name === 'h.0.attn.c_attn.weight')?.shape).toEqual([96, 32]);
+    expect(fromTensors(layout, back.tensors)).toEqual(params); // padding stays 0 in both
   });
 
-  it('refuses a checkpoint of another shape, naming the tensor', () => {
+  it('refuses tensors of another shape, naming the tensor', () => {
     const other = paramLayout(makeConfig('tiny', { model: { width: 64, heads: 4 } }).model);
-    const bytes = encodeSafetensors(other, initParams(other, 1), { step: 0 });
-    expect(() => decodeSafetensors(bytes, layout)).toThrow(/'wte' is F32 \[260,64\], the model expects F32 \[260,32\]/);
+    expect(() => fromTensors(layout, toTensors(other, initParams(other, 1)))).toThrow(/'wte' is \[260,64\], the model expects \[260,32\]/);
   });
 });
 
