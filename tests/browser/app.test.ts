@@ -37,7 +37,7 @@ describe('the built app in Chromium', () => {
     const { inject } = await import('vitest');
     await page.goto(new URL('#/device', inject('baseURL')).toString());
     const missing = page.getByTestId('webgpu-missing');
-    await missing.waitFor({ timeout: 30_000 });
+    await missing.waitFor({ timeout: 90_000 });
     const text = await missing.textContent();
     expect(text).toContain('WebGpuUnavailable');
     expect(text).toContain('--enable-unsafe-webgpu');
