@@ -148,29 +148,3 @@ export function createParamBuffers(device: GPUDevice, layout: ParamLayout, init:
   };
 }
 
-/** A named tensor as the checkpoint module (src/train/checkpoint.ts) stores it. */
-export interface NamedTensor {
-  name: string;
-  shape: number[];
-  dtype: 'F32';
-  data: Float32Array;
-}
-
-/** The layout's tensors of a flat array, in layout order (copies, so the flat array may change). */
-export function toTensors(layout: ParamLayout, flat: Float32Array): NamedTensor[] {
-  if (flat.length < layout.total) throw new Error(`toTensors: ${flat.length} values for a layout of ${layout.total}`);
-  return layout.tensors.map((t) => ({ name: t.name, shape: [...t.shape], dtype: 'F32', data: flat.slice(t.offset, t.offset + t.size) }));
-}
-
-/** A flat array of the layout from named tensors (any order); every tensor must be present with its shape. */
-export function fromTensors(layout: ParamLayout, tensors: readonly NamedTensor[]): Float32Array {
-  const byName = new Map(tensors.map((t) => [t.name, t]));
-  const flat = new Float32Array(layout.total);
-  for (const t of layout.tensors) {
-    const src = byName.get(t.name);
-    if (!src) throw new Error(`fromTensors: tensor '${t.name}' is missing (a checkpoint of another model config?)`);
-    if (src.shape.join('x') !== t.shape.join('x')) throw new Error(`fromTensors: '${t.name}' is [${src.shape}], the model expects [${t.shape}]`);
-    flat.set(src.data, t.offset);
-  }
-  return flat;
-}

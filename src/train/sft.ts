@@ -5,8 +5,8 @@
 
 import { makeConfig, type Config } from '../model/config';
 import { GpuModel, type ModelKernels } from '../model/model';
-import { fromTensors, initParams, paramLayout, toTensors, type ParamLayout } from '../model/params';
-import type { Checkpoint } from './checkpoint';
+import { initParams, paramLayout, type ParamLayout } from '../model/params';
+import { flatFromTensors, tensorsFromFlat, type Checkpoint } from './checkpoint';
 import { BatchOrder, sftBatch } from './data';
 import { learningRate } from './schedule';
 import type { SftSample } from './samples';
@@ -63,9 +63,9 @@ export class SftTrainer {
   static async create(device: GPUDevice, config: Config = makeConfig('tiny'), options: SftOptions): Promise<SftTrainer> {
     const layout = paramLayout(config.model);
     const r = options.resume;
-    const init = r ? fromTensors(layout, r.tensors) : (options.init ?? initParams(layout, config.train.seed));
+    const init = r ? flatFromTensors(layout, r.tensors) : (options.init ?? initParams(layout, config.train.seed));
     const optimizerState = r?.optimizer
-      ? { m: fromTensors(layout, r.optimizer.m), v: fromTensors(layout, r.optimizer.v), t: r.optimizer.t ?? r.step }
+      ? { m: flatFromTensors(layout, r.optimizer.m), v: flatFromTensors(layout, r.optimizer.v), t: r.optimizer.t ?? r.step }
       : undefined;
     const model = await GpuModel.create(device, config.model, layout, {
       batchSize: config.train.batchSize,
@@ -98,8 +98,8 @@ export class SftTrainer {
     return {
       config: { model: { ...this.config.model }, train: { ...this.config.train } },
       step: this.stepIndex,
-      tensors: toTensors(this.layout, params),
-      optimizer: { m: toTensors(this.layout, opt.m), v: toTensors(this.layout, opt.v), t: opt.t },
+      tensors: tensorsFromFlat(this.layout, params),
+      optimizer: { m: tensorsFromFlat(this.layout, opt.m), v: tensorsFromFlat(this.layout, opt.v), t: opt.t },
       metadata: { mode: 'sft', ...metadata },
     };
   }

@@ -4,10 +4,10 @@
 import { describe, expect, it } from 'vitest';
 import golden from '../fixtures/golden_sft_tiny.json';
 import { makeConfig } from '../../src/model/config';
-import { fromTensors, initParams, paramLayout, toTensors } from '../../src/model/params';
+import { initParams, paramLayout } from '../../src/model/params';
 import { learningRate } from '../../src/train/schedule';
 import { BatchOrder } from '../../src/train/data';
-import { parseCheckpoint, serializeCheckpoint } from '../../src/train/checkpoint';
+import { flatFromTensors, parseCheckpoint, serializeCheckpoint, tensorsFromFlat } from '../../src/train/checkpoint';
 import { referenceSftRun } from '../../src/train/sft_reference';
 import { microSamples } from '../../src/train/samples';
 
@@ -43,15 +43,15 @@ describe('checkpoints of the parameter layout', () => {
 
   it('round-trips the flat parameters through the checkpoint module (safetensors + JSON)', async () => {
     const params = initParams(layout, 9);
-    const ser = await serializeCheckpoint({ config: { model: { ...config.model } }, step: 12, tensors: toTensors(layout, params), metadata: { mode: 'sft' } });
+    const ser = await serializeCheckpoint({ config: { model: { ...config.model } }, step: 12, tensors: tensorsFromFlat(layout, params), metadata: { mode: 'sft' } });
     const back = await parseCheckpoint(ser.safetensors, ser.config);
     expect(back.tensors.find((t) => t.name === 'h.0.attn.c_attn.weight')?.shape).toEqual([96, 32]);
-    expect(fromTensors(layout, back.tensors)).toEqual(params); // padding stays 0 in both
+    expect(flatFromTensors(layout, back.tensors)).toEqual(params); // padding stays 0 in both
   });
 
   it('refuses tensors of another shape, naming the tensor', () => {
     const other = paramLayout(makeConfig('tiny', { model: { width: 64, heads: 4 } }).model);
-    expect(() => fromTensors(layout, toTensors(other, initParams(other, 1)))).toThrow(/'wte' is \[260,64\], the model expects \[260,32\]/);
+    expect(() => flatFromTensors(layout, tensorsFromFlat(other, initParams(other, 1)))).toThrow(/'wte' is \[260, 64\] in the checkpoint but the model expects \[260, 32\]/);
   });
 });
 
