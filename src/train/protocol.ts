@@ -1,0 +1,111 @@
+// Messages between the training page (src/store/training.ts) and the training worker
+// (src/train/worker.ts). Plain structured-clone data only: no classes, no functions.
+//
+// Flow: page → start → worker → ready → progress* (batched) → checkpoint* → paused | finished | error.
+// A paused run continues with `resume`; after a device loss the worker has dropped its device and
+// `resume` acquires a new one and reloads the run's latest checkpoint from IndexedDB.
+
+import type { PresetName } from '../model/config';
+
+export type TrainMode = 'sft';
+
+/** What the form chooses: the preset's train config overridden by these. */
+export interface TrainSettings {
+  preset: PresetName;
+  /** Total optimiser steps of the run. */
+  steps: number;
+  /** Peak learning rate. */
+  lr: number;
+  seed: number;
+  /** Sequences per step. */
+  batch: number;
+  /** Write a checkpoint every this many steps (and always on pause, stop and at the end). */
+  checkpointEvery: number;
+  mode: TrainMode;
+}
+
+/** Knobs that are not part of the run's identity (demos, tests; see the URL knobs in src/store/training.ts). */
+export interface WorkerKnobs {
+  /** Extra wait between steps, ms (default 0: just a yield to the message loop). */
+  stepDelayMs?: number;
+  /** Post progress at least every this many ms (default 250)… */
+  progressMs?: number;
+  /** …or every this many steps, whichever comes first (default 50). */
+  progressSteps?: number;
+  /** Dataset size (micro samples for tiny, synthetic videos for demo). */
+  samples?: number;
+}
+
+// ---- page → worker ---------------------------------------------------------------------------------
+
+export type ToWorker =
+  /** A new run (`runId` chosen by the page), or with `resumeRunId` the latest checkpoint of a stored run. */
+  | ({ type: 'start'; runId: string; resumeRunId?: string; knobs?: WorkerKnobs } & TrainSettings)
+  | { type: 'pause' }
+  | { type: 'resume' }
+  | { type: 'stop' }
+  /** Tests only: destroy the device as if it were lost (the worker then pauses with reason 'device-lost'). */
+  | { type: 'simulate-device-loss' };
+
+// ---- worker → page ---------------------------------------------------------------------------------
+
+/** One optimiser step as charted. */
+export interface LogPoint {
+  /** 0-based step index (the step counter shows step + 1 done). */
+  step: number;
+  loss: number;
+  lr: number;
+  gradNorm: number;
+  entropy: number;
+  /** Non-finite loss or gradient: the update was skipped. */
+  skipped: boolean;
+  /** Completion (target) tokens per second of this step. */
+  tokensPerSec: number;
+  msPerStep: number;
+}
+
+export interface ReadyMessage {
+  type: 'ready';
+  runId: string;
+  /** The adapter's description, e.g. "Google SwiftShader". */
+  adapter: string;
+  /** A CPU implementation: speeds are not GPU speeds. */
+  isFallback: boolean;
+  /** Steps already done (0 for a new run, the checkpoint's step for a resumed one). */
+  startStep: number;
+  totalSteps: number;
+  parameters: number;
+  settings: TrainSettings;
+}
+
+export type FromWorker =
+  | ReadyMessage
+  /** New log points since the previous progress message, in step order. */
+  | { type: 'progress'; points: LogPoint[] }
+  | { type: 'checkpoint'; step: number; reason: CheckpointReason; savedAt: number; bytes: number }
+  | { type: 'paused'; step: number; reason: 'user' | 'device-lost'; message?: string; hint?: string }
+  /** Also sent after `stop` (stopped: true); the final checkpoint is stored either way. */
+  | { type: 'finished'; step: number; stopped: boolean }
+  | { type: 'warning'; message: string; hint?: string }
+  | { type: 'error'; code: string; message: string; hint: string };
+
+export type CheckpointReason = 'interval' | 'pause' | 'stop' | 'final';
+
+/**
+ * Run state written into every checkpoint's metadata (`state`): a reload offers to resume runs whose
+ * latest checkpoint says 'running' (the tab closed mid-run) or 'paused'.
+ */
+export type StoredRunState = 'running' | 'paused' | 'stopped' | 'finished';
+
+/** Metadata keys the worker writes into each checkpoint (all strings). */
+export interface RunMetadata {
+  mode: TrainMode;
+  preset: PresetName;
+  seed: string;
+  steps: string;
+  lr: string;
+  batch: string;
+  checkpointEvery: string;
+  samples: string;
+  state: StoredRunState;
+}

@@ -1,0 +1,340 @@
+// The training worker: owns its own GPUDevice and runs SftTrainer steps in a loop that yields to the
+// message loop between steps, so pause / resume / stop are handled within one step. Progress is
+// batched (every ~250 ms or every N steps). Checkpoints go through CheckpointStore (one atomic
+// IndexedDB transaction each) every N steps, on pause, on stop and at the end — never after a failed
+// step: a step that throws or raises a GPU error ends the loop before anything is saved, and the store
+// serializes the tensors before it first yields, so nothing a later step does reaches a stored file.
+// Device loss pauses the run with a message; `resume` then acquires a new device and reloads the
+// latest checkpoint. Started by src/store/training.ts as
+//   new Worker(new URL('../train/worker.ts', import.meta.url), { type: 'module' })
+
+import { acquireDevice, type GpuContext } from '../gpu/device';
+import { GpuError, gpuError } from '../gpu/errors';
+import { makeConfig, type Config, type PresetName } from '../model/config';
+import { SftTrainer, type SftLogEntry } from './sft';
+import { microSamples, type SftSample } from './samples';
+import { syntheticSftSamples } from './data';
+import { CheckpointStore, CheckpointStoreError } from './checkpoint_store';
+import { CheckpointError } from './checkpoint';
+import type { CheckpointReason, FromWorker, LogPoint, RunMetadata, StoredRunState, ToWorker, TrainSettings, WorkerKnobs } from './protocol';
+
+const scope = self as unknown as { postMessage(m: FromWorker): void; onmessage: ((e: MessageEvent<ToWorker>) => void) | null };
+const post = (m: FromWorker) => scope.postMessage(m);
+
+interface Run {
+  runId: string;
+  settings: TrainSettings;
+  samplesCount: number;
+  knobs: Required<Omit<WorkerKnobs, 'samples'>>;
+  config: Config;
+  samples: SftSample[];
+  store: CheckpointStore;
+  ctx: GpuContext | null;
+  trainer: SftTrainer | null;
+  lastSaved: number;
+}
+
+let run: Run | null = null;
+/** What the loop does at its next check. */
+let control: 'run' | 'pause' | 'stop' = 'run';
+let loopActive = false;
+/** Set when the device is lost (or a loss is simulated); the loop then pauses. */
+let lost: GpuError | null = null;
+let rejectLost: ((e: GpuError) => void) | null = null;
+/** Uncaptured GPU errors since the last check (validation, out of memory): the step failed. */
+let gpuErrors: GpuError[] = [];
+let simulatedLoss = false;
+let pending: LogPoint[] = [];
+let lastFlush = 0;
+
+function flush() {
+  if (pending.length) post({ type: 'progress', points: pending });
+  pending = [];
+  lastFlush = performance.now();
+}
+
+function point(e: SftLogEntry): LogPoint {
+  return {
+    step: e.step,
+    loss: e.loss,
+    lr: e.lr,
+    gradNorm: e.gradNorm,
+    entropy: e.entropy,
+    skipped: e.skipped,
+    tokensPerSec: e.ms > 0 ? (e.tokens * 1000) / e.ms : 0,
+    msPerStep: e.ms,
+  };
+}
+
+function configFor(s: TrainSettings): Config {
+  const base = makeConfig(s.preset);
+  return makeConfig(s.preset, {
+    train: {
+      steps: s.steps,
+      seed: s.seed,
+      lr: s.lr,
+      batchSize: s.batch,
+      // As scripts/train.ts: a short run keeps the preset's warmup unless it would not fit.
+      warmupSteps: Math.min(base.train.warmupSteps, Math.max(1, Math.floor(s.steps / 10))),
+    },
+  });
+}
+
+function samplesFor(preset: PresetName, count: number, config: Config): SftSample[] {
+  // As scripts/train.ts: tiny trains on the micro fixture, demo on src/data's synthetic generator.
+  return preset === 'tiny'
+    ? microSamples(count, config.train.seed, config.model.frames, config.model.frameSize)
+    : syntheticSftSamples(count, config.train.seed);
+}
+
+function metadata(r: Run, state: StoredRunState): Record<string, string> {
+  const s = r.settings;
+  const m: RunMetadata = {
+    mode: s.mode,
+    preset: s.preset,
+    seed: String(s.seed),
+    steps: String(s.steps),
+    lr: String(s.lr),
+    batch: String(s.batch),
+    checkpointEvery: String(s.checkpointEvery),
+    samples: String(r.samplesCount),
+    state,
+  };
+  return { ...m };
+}
+
+function settingsFromMetadata(m: Record<string, string>): { settings: TrainSettings; samples: number } {
+  const num = (k: string) => {
+    const v = Number(m[k]);
+    if (!Number.isFinite(v)) throw new CheckpointError('BadConfig', `the checkpoint's metadata has no usable '${k}' (got ${m[k]})`);
+    return v;
+  };
+  const preset = m.preset === 'demo' ? 'demo' : 'tiny';
+  return {
+    settings: { preset, steps: num('steps'), lr: num('lr'), seed: num('seed'), batch: num('batch'), checkpointEvery: num('checkpointEvery'), mode: 'sft' },
+    samples: num('samples'),
+  };
+}
+
+/** Acquires a device and builds the trainer, from the run's latest stored checkpoint when there is one. */
+async function attach(r: Run, fromStore: boolean): Promise<void> {
+  lost = null;
+  simulatedLoss = false;
+  gpuErrors = [];
+  const ctx = await acquireDevice({
+    onError: (e) => {
+      if (e.code !== 'DeviceLost') gpuErrors.push(e);
+    },
+  });
+  ctx.device.lost.then((info) => {
+    if (info.reason === 'destroyed' && !simulatedLoss) return; // our own destroy()
+    lost = gpuError('DeviceLost', `GPU device lost: ${info.message || info.reason}`);
+    rejectLost?.(lost);
+  });
+  r.ctx = ctx;
+  let resume;
+  if (fromStore) {
+    const loaded = await r.store.loadLatest(r.runId);
+    if (loaded) {
+      resume = loaded.checkpoint;
+      for (const s of loaded.skipped) post({ type: 'warning', message: `checkpoint at step ${s.step} failed its check and was passed over: ${s.error}` });
+    }
+  }
+  r.trainer = await SftTrainer.create(ctx.device, r.config, {
+    samples: r.samples,
+    resume,
+    onWarning: (message) => post({ type: 'warning', message }),
+  });
+  r.lastSaved = r.trainer.step;
+  post({
+    type: 'ready',
+    runId: r.runId,
+    adapter: ctx.summary.description,
+    isFallback: ctx.summary.isFallback,
+    startStep: r.trainer.step,
+    totalSteps: r.config.train.steps,
+    parameters: r.trainer.layout.count,
+    settings: r.settings,
+  });
+}
+
+function detach(r: Run) {
+  r.trainer = null;
+  const ctx = r.ctx;
+  r.ctx = null;
+  rejectLost = null;
+  try {
+    ctx?.device.destroy();
+  } catch {
+    // already gone
+  }
+}
+
+/** Saves a checkpoint of the current trainer state. A failed save is a warning: the previous one stays. */
+async function save(r: Run, reason: CheckpointReason, state: StoredRunState): Promise<void> {
+  if (!r.trainer) return;
+  try {
+    const ckpt = await r.trainer.checkpoint(metadata(r, state));
+    const entry = await r.store.save(r.runId, ckpt, { reason, keep: 3 });
+    r.lastSaved = entry.step;
+    post({ type: 'checkpoint', step: entry.step, reason, savedAt: entry.savedAt, bytes: entry.bytes });
+  } catch (e) {
+    if (lost) throw e;
+    const hint = e instanceof CheckpointStoreError ? e.hint : undefined;
+    post({ type: 'warning', message: `checkpoint at step ${r.trainer.step} not saved: ${(e as Error).message}`, hint });
+  }
+}
+
+function describe(e: unknown): { code: string; message: string; hint: string } {
+  if (e instanceof GpuError || e instanceof CheckpointStoreError) return { code: e.code, message: e.message, hint: e.hint };
+  if (e instanceof CheckpointError) return { code: e.code, message: e.message, hint: 'The stored checkpoint cannot be used: start a new run.' };
+  return { code: 'TrainingFailed', message: (e as Error)?.message ?? String(e), hint: 'See the browser console of the training worker; the last checkpoint is intact.' };
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+async function loop(r: Run, attachFirst: boolean): Promise<void> {
+  if (loopActive) return;
+  loopActive = true;
+  try {
+    if (attachFirst || !r.trainer) await attach(r, true);
+    const total = r.config.train.steps;
+    for (;;) {
+      const trainer = r.trainer!;
+      if (control === 'stop') {
+        flush();
+        await save(r, 'stop', 'stopped');
+        post({ type: 'finished', step: trainer.step, stopped: true });
+        finishRun(r);
+        return;
+      }
+      if (control === 'pause') {
+        flush();
+        await save(r, 'pause', 'paused');
+        post({ type: 'paused', step: trainer.step, reason: 'user' });
+        return;
+      }
+      if (trainer.step >= total) {
+        flush();
+        await save(r, 'final', 'finished');
+        post({ type: 'finished', step: trainer.step, stopped: false });
+        finishRun(r);
+        return;
+      }
+      const lostNow = new Promise<never>((_, reject) => {
+        if (lost) reject(lost);
+        else rejectLost = reject;
+      });
+      lostNow.catch(() => undefined);
+      const entry = await Promise.race([trainer.trainStep(), lostNow]);
+      if (lost) throw lost;
+      if (gpuErrors.length) throw gpuErrors[0]; // the step failed: save nothing from it
+      pending.push(point(entry));
+      const now = performance.now();
+      if (pending.length >= r.knobs.progressSteps || now - lastFlush >= r.knobs.progressMs) flush();
+      const done = entry.step + 1;
+      if (r.settings.checkpointEvery > 0 && done % r.settings.checkpointEvery === 0 && done < total) {
+        flush();
+        await save(r, 'interval', 'running');
+      }
+      // Yield to the message loop (pause / stop arrive here).
+      await sleep(r.knobs.stepDelayMs);
+    }
+  } catch (e) {
+    flush();
+    // A lost device often fails the step's read-back before `device.lost` settles: give it a moment.
+    if (!lost && r.ctx) await Promise.race([r.ctx.device.lost, sleep(100)]).then(() => sleep(0));
+    if (lost || (e instanceof GpuError && e.code === 'DeviceLost')) {
+      const err = lost ?? (e as GpuError);
+      detach(r);
+      control = 'pause';
+      post({ type: 'paused', step: r.lastSaved, reason: 'device-lost', message: err.message, hint: 'Resume continues from the last checkpoint on a new device.' });
+    } else {
+      post({ type: 'error', ...describe(e) });
+      finishRun(r);
+    }
+  } finally {
+    loopActive = false;
+  }
+}
+
+function finishRun(r: Run) {
+  detach(r);
+  r.store.close();
+  run = null;
+}
+
+async function start(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
+  if (run) {
+    post({ type: 'error', code: 'AlreadyRunning', message: 'this worker already has a run', hint: 'Stop it first.' });
+    return;
+  }
+  try {
+    const store = await CheckpointStore.open();
+    let settings: TrainSettings = { preset: msg.preset, steps: msg.steps, lr: msg.lr, seed: msg.seed, batch: msg.batch, checkpointEvery: msg.checkpointEvery, mode: 'sft' };
+    let samplesCount = msg.knobs?.samples ?? (msg.preset === 'tiny' ? 64 : 40);
+    let runId = msg.runId;
+    if (msg.resumeRunId) {
+      runId = msg.resumeRunId;
+      const summary = (await store.listRuns()).find((s) => s.runId === runId);
+      if (!summary) throw new CheckpointStoreError('NotFound', `No checkpoint is stored for run '${runId}'`);
+      ({ settings, samples: samplesCount } = settingsFromMetadata(summary.metadata));
+    }
+    const config = configFor(settings);
+    const r: Run = {
+      runId,
+      settings,
+      samplesCount,
+      knobs: { stepDelayMs: msg.knobs?.stepDelayMs ?? 0, progressMs: msg.knobs?.progressMs ?? 250, progressSteps: msg.knobs?.progressSteps ?? 50 },
+      config,
+      samples: samplesFor(settings.preset, samplesCount, config),
+      store,
+      ctx: null,
+      trainer: null,
+      lastSaved: 0,
+    };
+    run = r;
+    control = 'run';
+    lastFlush = performance.now();
+    await loop(r, true);
+  } catch (e) {
+    post({ type: 'error', ...describe(e) });
+    if (run) finishRun(run);
+  }
+}
+
+scope.onmessage = (e: MessageEvent<ToWorker>) => {
+  const msg = e.data;
+  switch (msg.type) {
+    case 'start':
+      void start(msg);
+      break;
+    case 'pause':
+      if (run) control = 'pause';
+      break;
+    case 'resume':
+      if (run && !loopActive) {
+        control = 'run';
+        void loop(run, !run.trainer);
+      } else if (run) control = 'run'; // a pause not yet reached is cancelled
+      break;
+    case 'stop':
+      if (!run) break;
+      control = 'stop';
+      if (!loopActive) {
+        if (run.trainer) void loop(run, false);
+        else {
+          // Paused after a device loss: the latest checkpoint is all there is.
+          post({ type: 'finished', step: run.lastSaved, stopped: true });
+          finishRun(run);
+        }
+      }
+      break;
+    case 'simulate-device-loss':
+      if (run?.ctx) {
+        simulatedLoss = true;
+        run.ctx.device.destroy();
+      }
+      break;
+  }
+};
