@@ -74,7 +74,7 @@ export interface StepMetrics {
 }
 
 /** Per-layer activations kept for the backward pass. N = B·T rows. */
-interface LayerBuffers {
+export interface LayerBuffers {
   x: GPUBuffer; // (N, C) block input
   ln1: GPUBuffer; // (N, C)
   mean1: GPUBuffer; // (N)
@@ -88,6 +88,26 @@ interface LayerBuffers {
   rstd2: GPUBuffer;
   fc: GPUBuffer; // (N, F) pre-activation
   h: GPUBuffer; // (N, F) gelu(fc)
+}
+
+/** A tensor bound through its own buffer: `param` is refreshed from the flat buffer every step. */
+interface ParamView {
+  name: string;
+  /** Byte offset in the flat buffers. */
+  offset: number;
+  bytes: number;
+  param: GPUBuffer;
+  grad: GPUBuffer;
+}
+
+export interface ModelInternals {
+  kernels: ModelKernels;
+  layers: LayerBuffers[];
+  /** The view buffer of a tensor bound whole (wte, wpe, LayerNorm parameters, biases). */
+  paramView: (name: string) => GPUBuffer;
+  /** (N, V) logits of the last forward pass. */
+  logits: GPUBuffer;
+  inputs: { tokens: GPUBuffer; labels: GPUBuffer; lengths: GPUBuffer; patches: GPUBuffer; weights: GPUBuffer; dlogp: GPUBuffer };
 }
 
 /** Names of the tensors bound through per-tensor view buffers (owners without offsets). */
@@ -124,7 +144,9 @@ export class GpuModel {
   private readonly forwardDispatches: Dispatch[];
   private readonly backwardDispatches: Dispatch[];
   private readonly optimizerDispatches: Dispatch[];
-  private readonly views: { name: string; offset: number; bytes: number; param: GPUBuffer; grad: GPUBuffer }[];
+  private readonly views: ParamView[];
+  /** What the decoder (src/model/generate.ts) shares: kernels, per-layer buffers, parameter views, logits. */
+  readonly internals: ModelInternals;
   private readonly staging: GPUBuffer;
 
   private constructor(
@@ -137,7 +159,8 @@ export class GpuModel {
     private readonly clip: GPUBuffer,
     private readonly adamw: AdamW,
     parts: {
-      views: GpuModel['views'];
+      views: ParamView[];
+      internals: ModelInternals;
       forward: Dispatch[];
       backward: Dispatch[];
       optimizer: Dispatch[];
@@ -149,6 +172,7 @@ export class GpuModel {
     this.T = parts.T;
     this.N = parts.B * parts.T;
     this.views = parts.views;
+    this.internals = parts.internals;
     this.forwardDispatches = parts.forward;
     this.backwardDispatches = parts.backward;
     this.optimizerDispatches = parts.optimizer;
@@ -323,7 +347,15 @@ export class GpuModel {
       adamw.update({ params: pb.params, grads: pb.grads, m: pb.m, v: pb.v, clip, offset: layout.noDecayRange[0], n: layout.noDecayRange[1], decay: false, label: `${label}.adamw.noDecay` }),
     ];
 
-    const model = new GpuModel(device, config, layout, pb, inputs, metrics, clip, adamw, { views, forward, backward, optimizer, B, T });
+    const model = new GpuModel(device, config, layout, pb, inputs, metrics, clip, adamw, {
+      views,
+      forward,
+      backward,
+      optimizer,
+      B,
+      T,
+      internals: { kernels, layers, paramView: pv, logits, inputs },
+    });
     model.updates = options.optimizerState?.t ?? 0;
     return model;
   }
