@@ -19,3 +19,10 @@ import { rolloutsStore, type RolloutsState } from './rollouts';
 export function useRollouts<T>(selector: (s: RolloutsState) => T): T {
   return useStore(rolloutsStore, selector);
 }
+
+// Training slice.
+import { trainingStore, type TrainingState } from './training';
+
+export function useTraining<T>(selector: (s: TrainingState) => T): T {
+  return useStore(trainingStore, selector);
+}

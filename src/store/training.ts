@@ -1,0 +1,363 @@
+// Training slice: the run the training worker (src/train/worker.ts) is doing, as the page shows it.
+// Vanilla zustand (no React); src/store/react.ts has the `useTraining` hook. The worker and the
+// checkpoint store are injected (createTrainingStore), so tests drive the reducers with a fake worker.
+//
+// URL knobs (demos and the browser test), read once when the store is created:
+//   ?trainPreset=tiny|demo  ?trainSteps=N  ?trainCheckpointEvery=N   form defaults
+//   ?trainStepDelay=ms      extra wait between steps in the worker (default 0)
+//   ?trainProgressMs=ms     progress batching interval (default 250)
+//   ?trainSamples=N         dataset size (micro samples for tiny / synthetic videos for demo)
+
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import { PRESETS, makeConfig, type PresetName } from '../model/config';
+import type { FromWorker, LogPoint, StoredRunState, ToWorker, TrainSettings, WorkerKnobs } from '../train/protocol';
+
+export type TrainStatus = 'idle' | 'starting' | 'running' | 'paused' | 'finished' | 'error';
+
+/** A stored run whose latest checkpoint did not finish: what a reload offers to resume. */
+export interface ResumableRun {
+  runId: string;
+  step: number;
+  totalSteps: number;
+  preset: string;
+  state: StoredRunState;
+  savedAt: number;
+}
+
+/** The part of CheckpointStore's RunSummary this slice reads. */
+export interface RunSummaryLike {
+  runId: string;
+  latestStep: number;
+  latestSavedAt: number;
+  metadata: Record<string, string>;
+}
+
+export interface WorkerLike {
+  postMessage(message: ToWorker): void;
+  terminate(): void;
+  onmessage: ((e: MessageEvent<FromWorker>) => void) | null;
+  onerror: ((e: ErrorEvent) => void) | null;
+}
+
+export interface TrainingDeps {
+  createWorker(): WorkerLike;
+  listRuns(): Promise<RunSummaryLike[]>;
+  deleteRun(runId: string): Promise<void>;
+  now(): number;
+  newRunId(settings: TrainSettings): string;
+  knobs: WorkerKnobs;
+}
+
+export interface TrainingState {
+  status: TrainStatus;
+  form: TrainSettings;
+  runId: string | null;
+  adapter: { name: string; isFallback: boolean } | null;
+  parameters: number | null;
+  /** Step the current attachment started from (0, or a resumed checkpoint's step). */
+  startStep: number;
+  totalSteps: number;
+  /** Steps done. */
+  step: number;
+  /** Every log point received, in step order (points at or after a resume's step are replaced). */
+  series: LogPoint[];
+  skipped: number;
+  /** Mean ms/step over the recent window; null until a step is logged. */
+  msPerStep: number | null;
+  /** Seconds left at the recent pace; null when unknown. */
+  etaSeconds: number | null;
+  lastCheckpoint: { step: number; reason: string; savedAt: number; bytes: number } | null;
+  pause: { reason: 'user' | 'device-lost'; message?: string; hint?: string } | null;
+  stopped: boolean;
+  error: { code: string; message: string; hint: string } | null;
+  warnings: string[];
+  resumable: ResumableRun[];
+  resumableLoaded: boolean;
+
+  setForm(patch: Partial<TrainSettings>): void;
+  start(): void;
+  pauseRun(): void;
+  resumeRun(): void;
+  /** Pause when running, resume when paused (the Space key). */
+  toggle(): void;
+  stop(): void;
+  /** Continue a stored run from its latest checkpoint (the reload offer). */
+  resumeStored(runId: string): void;
+  /** Forget a stored run (deletes its checkpoints). */
+  discardStored(runId: string): Promise<void>;
+  loadResumable(): Promise<void>;
+  /** Tests: make the worker lose its device. */
+  simulateDeviceLoss(): void;
+}
+
+/** Points of the recent window the ETA averages over. */
+export const ETA_WINDOW = 20;
+const MAX_WARNINGS = 20;
+
+/** Seconds left: remaining steps × mean ms/step of the last `window` points. */
+export function estimateEta(series: readonly LogPoint[], totalSteps: number, window = ETA_WINDOW): { msPerStep: number | null; etaSeconds: number | null } {
+  if (series.length === 0) return { msPerStep: null, etaSeconds: null };
+  const recent = series.slice(-window);
+  const ms = recent.reduce((a, p) => a + p.msPerStep, 0) / recent.length;
+  const done = series[series.length - 1].step + 1;
+  const remaining = Math.max(0, totalSteps - done);
+  return { msPerStep: ms, etaSeconds: Number.isFinite(ms) ? (remaining * ms) / 1000 : null };
+}
+
+/** Runs whose latest checkpoint says the run was still going ('running': the tab closed; 'paused'). */
+export function resumableRuns(runs: readonly RunSummaryLike[]): ResumableRun[] {
+  return runs
+    .filter((r) => r.metadata.mode === 'sft' && (r.metadata.state === 'running' || r.metadata.state === 'paused'))
+    .map((r) => ({
+      runId: r.runId,
+      step: r.latestStep,
+      totalSteps: Number(r.metadata.steps) || 0,
+      preset: r.metadata.preset ?? '?',
+      state: r.metadata.state as StoredRunState,
+      savedAt: r.latestSavedAt,
+    }))
+    .filter((r) => r.step < r.totalSteps);
+}
+
+/** The state change one worker message makes (pure: the reducer the tests drive). */
+export function reduce(s: TrainingState, msg: FromWorker): Partial<TrainingState> {
+  switch (msg.type) {
+    case 'ready': {
+      const series = s.series.filter((p) => p.step < msg.startStep);
+      return {
+        status: 'running',
+        runId: msg.runId,
+        adapter: { name: msg.adapter, isFallback: msg.isFallback },
+        parameters: msg.parameters,
+        startStep: msg.startStep,
+        totalSteps: msg.totalSteps,
+        step: msg.startStep,
+        series,
+        skipped: series.filter((p) => p.skipped).length,
+        pause: null,
+        error: null,
+        form: msg.settings,
+        ...estimateEta(series, msg.totalSteps),
+      };
+    }
+    case 'progress': {
+      if (msg.points.length === 0) return {};
+      const first = msg.points[0].step;
+      const series = s.series.length && s.series[s.series.length - 1].step >= first ? [...s.series.filter((p) => p.step < first), ...msg.points] : [...s.series, ...msg.points];
+      return {
+        series,
+        step: msg.points[msg.points.length - 1].step + 1,
+        skipped: s.skipped + msg.points.filter((p) => p.skipped).length,
+        ...estimateEta(series, s.totalSteps),
+      };
+    }
+    case 'checkpoint':
+      return { lastCheckpoint: { step: msg.step, reason: msg.reason, savedAt: msg.savedAt, bytes: msg.bytes } };
+    case 'paused':
+      return { status: 'paused', pause: { reason: msg.reason, message: msg.message, hint: msg.hint }, etaSeconds: s.etaSeconds };
+    case 'finished':
+      return { status: 'finished', step: msg.step, stopped: msg.stopped, pause: null, etaSeconds: msg.stopped ? s.etaSeconds : 0 };
+    case 'warning':
+      return { warnings: [...s.warnings, msg.message].slice(-MAX_WARNINGS) };
+    case 'error':
+      return { status: 'error', error: { code: msg.code, message: msg.message, hint: msg.hint }, pause: null };
+  }
+}
+
+function urlNumber(name: string): number | undefined {
+  if (typeof location === 'undefined') return undefined;
+  const v = new URLSearchParams(location.search).get(name);
+  return v !== null && v !== '' && Number.isFinite(Number(v)) ? Number(v) : undefined;
+}
+
+function urlPreset(): PresetName | undefined {
+  if (typeof location === 'undefined') return undefined;
+  const v = new URLSearchParams(location.search).get('trainPreset');
+  return v === 'tiny' || v === 'demo' ? v : undefined;
+}
+
+/** The form's values for a preset: its own train config. */
+export function presetForm(preset: PresetName): TrainSettings {
+  const t = makeConfig(preset).train;
+  return { preset, steps: t.steps, lr: t.lr, seed: t.seed, batch: t.batchSize, checkpointEvery: Math.max(1, Math.round(t.steps / 10)), mode: 'sft' };
+}
+
+const IDLE: Omit<TrainingState, 'form' | 'resumable' | 'resumableLoaded' | keyof TrainingActions> = {
+  status: 'idle',
+  runId: null,
+  adapter: null,
+  parameters: null,
+  startStep: 0,
+  totalSteps: 0,
+  step: 0,
+  series: [],
+  skipped: 0,
+  msPerStep: null,
+  etaSeconds: null,
+  lastCheckpoint: null,
+  pause: null,
+  stopped: false,
+  error: null,
+  warnings: [],
+};
+
+type TrainingActions = Pick<
+  TrainingState,
+  'setForm' | 'start' | 'pauseRun' | 'resumeRun' | 'toggle' | 'stop' | 'resumeStored' | 'discardStored' | 'loadResumable' | 'simulateDeviceLoss'
+>;
+
+export function createTrainingStore(deps: TrainingDeps, initialForm: TrainSettings = presetForm('tiny')): StoreApi<TrainingState> {
+  let worker: WorkerLike | null = null;
+
+  return createStore<TrainingState>()((set, get) => {
+    const release = () => {
+      worker?.terminate();
+      worker = null;
+    };
+    const send = (m: ToWorker) => worker?.postMessage(m);
+    const spawn = (message: Extract<ToWorker, { type: 'start' }>) => {
+      release();
+      const w = deps.createWorker();
+      worker = w;
+      w.onmessage = (e) => {
+        if (worker !== w) return; // a terminated run's late message
+        const msg = e.data;
+        set(reduce(get(), msg));
+        if (msg.type === 'finished' || msg.type === 'error') {
+          release();
+          void get().loadResumable();
+        }
+      };
+      w.onerror = (e) => {
+        if (worker !== w) return;
+        e.preventDefault?.();
+        set({ status: 'error', error: { code: 'WorkerFailed', message: e.message || 'the training worker failed to start', hint: 'Reload the page; the last checkpoint is intact.' } });
+        release();
+      };
+      w.postMessage(message);
+    };
+
+    return {
+      ...IDLE,
+      form: initialForm,
+      resumable: [],
+      resumableLoaded: false,
+
+      setForm(patch) {
+        const form = patch.preset && patch.preset !== get().form.preset ? { ...presetForm(patch.preset), ...patch } : { ...get().form, ...patch };
+        set({ form });
+      },
+
+      start() {
+        const st = get().status;
+        if (st === 'starting' || st === 'running' || st === 'paused') return;
+        const form = get().form;
+        const runId = deps.newRunId(form);
+        set({ ...IDLE, status: 'starting', runId, totalSteps: form.steps });
+        spawn({ type: 'start', runId, ...form, knobs: deps.knobs });
+      },
+
+      pauseRun() {
+        if (get().status === 'running') send({ type: 'pause' });
+      },
+
+      resumeRun() {
+        if (get().status !== 'paused') return;
+        set({ status: get().pause?.reason === 'device-lost' ? 'starting' : 'running', pause: null });
+        send({ type: 'resume' });
+      },
+
+      toggle() {
+        const st = get().status;
+        if (st === 'running') get().pauseRun();
+        else if (st === 'paused') get().resumeRun();
+      },
+
+      stop() {
+        const st = get().status;
+        if (st === 'running' || st === 'paused' || st === 'starting') send({ type: 'stop' });
+      },
+
+      resumeStored(runId) {
+        const st = get().status;
+        if (st === 'starting' || st === 'running' || st === 'paused') return;
+        const run = get().resumable.find((r) => r.runId === runId);
+        set({ ...IDLE, status: 'starting', runId, totalSteps: run?.totalSteps ?? 0, step: run?.step ?? 0, startStep: run?.step ?? 0, resumable: get().resumable.filter((r) => r.runId !== runId) });
+        const f = get().form;
+        spawn({ type: 'start', runId, resumeRunId: runId, ...f, knobs: deps.knobs });
+      },
+
+      async discardStored(runId) {
+        set({ resumable: get().resumable.filter((r) => r.runId !== runId) });
+        try {
+          await deps.deleteRun(runId);
+        } catch (e) {
+          set({ warnings: [...get().warnings, `could not delete run ${runId}: ${(e as Error).message}`].slice(-MAX_WARNINGS) });
+        }
+      },
+
+      async loadResumable() {
+        try {
+          const runs = resumableRuns(await deps.listRuns());
+          // The run on screen is not "interrupted".
+          const current = get().status === 'finished' || get().status === 'error' || get().status === 'idle' ? null : get().runId;
+          set({ resumable: runs.filter((r) => r.runId !== current), resumableLoaded: true });
+        } catch (e) {
+          set({ resumableLoaded: true, warnings: [...get().warnings, `could not list stored runs: ${(e as Error).message}`].slice(-MAX_WARNINGS) });
+        }
+      },
+
+      simulateDeviceLoss() {
+        send({ type: 'simulate-device-loss' });
+      },
+    };
+  });
+}
+
+// ---- the app's instance ---------------------------------------------------------------------------
+
+function browserDeps(): TrainingDeps {
+  const withStore = async <T>(f: (s: import('../train/checkpoint_store').CheckpointStore) => Promise<T>): Promise<T> => {
+    const { CheckpointStore } = await import('../train/checkpoint_store');
+    const store = await CheckpointStore.open();
+    try {
+      return await f(store);
+    } finally {
+      store.close();
+    }
+  };
+  const knobs: WorkerKnobs = {};
+  const delay = urlNumber('trainStepDelay');
+  if (delay !== undefined) knobs.stepDelayMs = delay;
+  const progress = urlNumber('trainProgressMs');
+  if (progress !== undefined) knobs.progressMs = progress;
+  const samples = urlNumber('trainSamples');
+  if (samples !== undefined) knobs.samples = samples;
+  return {
+    createWorker: () => new Worker(new URL('../train/worker.ts', import.meta.url), { type: 'module' }) as unknown as WorkerLike,
+    listRuns: () => withStore((s) => s.listRuns()),
+    deleteRun: (runId) => withStore((s) => s.deleteRun(runId)),
+    now: () => Date.now(),
+    newRunId: (s) => `sft-${s.preset}-${new Date().toISOString().replace(/[:.]/g, '-')}-${Math.random().toString(36).slice(2, 6)}`,
+    knobs,
+  };
+}
+
+function initialForm(): TrainSettings {
+  const form = presetForm(urlPreset() ?? 'tiny');
+  const steps = urlNumber('trainSteps');
+  if (steps !== undefined) form.steps = Math.max(1, Math.floor(steps));
+  const every = urlNumber('trainCheckpointEvery');
+  form.checkpointEvery = every !== undefined ? Math.max(1, Math.floor(every)) : Math.max(1, Math.round(form.steps / 10));
+  return form;
+}
+
+export const trainingStore = createTrainingStore(browserDeps(), initialForm());
+
+/** Presets offered by the form. */
+export const PRESET_NAMES = Object.keys(PRESETS) as PresetName[];
+
+/** Tests reach the store as globalThis.__p2rTraining (no effect on the app). */
+export function exposeTrainingForTests(): void {
+  (globalThis as { __p2rTraining?: StoreApi<TrainingState> }).__p2rTraining = trainingStore;
+}
