@@ -107,6 +107,8 @@ export interface ModelInternals {
   paramView: (name: string) => GPUBuffer;
   /** (N, V) logits of the last forward pass. */
   logits: GPUBuffer;
+  /** (N) log p[target] of the last forward pass (0 on rows without a target). */
+  logp: GPUBuffer;
   inputs: { tokens: GPUBuffer; labels: GPUBuffer; lengths: GPUBuffer; patches: GPUBuffer; weights: GPUBuffer; dlogp: GPUBuffer };
 }
 
@@ -354,7 +356,7 @@ export class GpuModel {
       optimizer,
       B,
       T,
-      internals: { kernels, layers, paramView: pv, logits, inputs },
+      internals: { kernels, layers, paramView: pv, logits, logp: ce.logp, inputs },
     });
     model.updates = options.optimizerState?.t ?? 0;
     return model;
@@ -424,6 +426,16 @@ export class GpuModel {
     return this.run({ lr });
   }
 
+  /**
+   * Per-token log-probs of a batch's targets under the current parameters, (B, T) row-major with 0
+   * where there is no target: the reference (or old-policy) log-probs of RL rollouts, teacher-forced.
+   */
+  async logProbs(batch: Batch): Promise<Float32Array> {
+    this.setBatch(batch);
+    await this.forward();
+    return (await this.read(this.internals.logp, this.N)).slice();
+  }
+
   async readParams(): Promise<Float32Array> {
     return this.read(this.buffers.params);
   }
@@ -437,15 +449,15 @@ export class GpuModel {
     return { m: await this.read(this.buffers.m), v: await this.read(this.buffers.v), t: this.updates };
   }
 
-  private async read(buffer: GPUBuffer): Promise<Float32Array> {
-    const staging = this.device.createBuffer({ label: `${buffer.label}.readback`, size: buffer.size, usage: USAGE.MAP_READ | USAGE.COPY_DST });
+  private async read(buffer: GPUBuffer, length = this.layout.total): Promise<Float32Array> {
+    const staging = this.device.createBuffer({ label: `${buffer.label}.readback`, size: length * 4, usage: USAGE.MAP_READ | USAGE.COPY_DST });
     const encoder = this.device.createCommandEncoder({ label: 'Model.read' });
-    encoder.copyBufferToBuffer(buffer, 0, staging, 0, buffer.size);
+    encoder.copyBufferToBuffer(buffer, 0, staging, 0, length * 4);
     this.device.queue.submit([encoder.finish()]);
     await staging.mapAsync(0x1);
     const out = new Float32Array(staging.getMappedRange().slice(0));
     staging.unmap();
     staging.destroy();
-    return out.subarray(0, this.layout.total);
+    return out;
   }
 }

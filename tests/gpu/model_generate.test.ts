@@ -21,7 +21,7 @@ describe('KV-cache decoder (tiny preset)', () => {
   const init = Float32Array.from(initParams(layout, 6), (v) => v + 0.05 * rng.normal());
   const [sample] = microSamples(1, 8);
 
-  it('samples G completions whose logits and log-probs equal the reference forward of the same sequences', async () => {
+  it('samples G completions whose logits and log-probs equal the reference forward of the same sequences, and teacher-forced log-probs agree', async () => {
     const gpu = await GpuModel.create(await device(), model, layout, { batchSize: train.batchSize, init, train });
     const decoder = Decoder.create(gpu);
     const steps = 6;
@@ -48,5 +48,12 @@ describe('KV-cache decoder (tiny preset)', () => {
         expect(out.rollouts[g].logp[i]).toBeCloseTo(logProb(want, out.rollouts[g].ids[i], 1), 4);
       }
     });
+
+    // Teacher-forced log-probs of the same completions (what RL's reference model provides) equal
+    // the sampler's: targets at positions L-1 .. L+n-2 are the generated ids.
+    out.rollouts.forEach((r, g) => r.ids.forEach((id, i) => (batch.targets[g * batch.T + L - 1 + i] = id)));
+    batch.targetCount = out.rollouts.reduce((n, r) => n + r.ids.length, 0);
+    const logp = await gpu.logProbs(batch);
+    out.rollouts.forEach((r, g) => r.ids.forEach((_, i) => expect(logp[g * batch.T + L - 1 + i]).toBeCloseTo(r.logp[i], 4)));
   });
 });
