@@ -8,10 +8,12 @@ import { DevicePanel } from './DevicePanel';
 import { WebGpuMissing } from './WebGpuMissing';
 import { DatasetsView } from '../inspect/DatasetsView';
 import { RolloutsView } from '../inspect/RolloutsView';
+import { TrainView } from '../inspect/TrainView';
 
-type Route = 'datasets' | 'rollouts' | 'device';
+type Route = 'datasets' | 'train' | 'rollouts' | 'device';
 const ROUTES: { id: Route; title: string }[] = [
   { id: 'datasets', title: 'Datasets' },
+  { id: 'train', title: 'Train' },
   { id: 'rollouts', title: 'Rollouts' },
   { id: 'device', title: 'Device' },
 ];
@@ -54,6 +56,9 @@ export function App() {
         ) : route === 'datasets' ? (
           // Datasets live in IndexedDB and need no GPU: browsable even without WebGPU.
           <DatasetsView />
+        ) : route === 'train' && status !== 'unavailable' ? (
+          // Training runs in its own worker with its own device: the page's device may be lost meanwhile.
+          <TrainView />
         ) : status === 'unavailable' || status === 'lost' ? (
           <WebGpuMissing />
         ) : (

@@ -1,0 +1,120 @@
+// Live training charts (recharts): loss, learning rate, gradient norm, tokens/s from the worker's
+// batched log points; and clearly-labelled placeholders for the RL charts, which only RL runs have.
+
+import { memo, useMemo, useState, type CSSProperties, type ReactNode } from 'react';
+import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import type { LogPoint } from '../train/protocol';
+
+/** Points drawn per chart at most: longer series are thinned (every k-th point, the last always kept). */
+export const MAX_CHART_POINTS = 400;
+
+interface Row {
+  step: number;
+  loss: number | null;
+  lr: number;
+  gradNorm: number | null;
+  tokensPerSec: number;
+  msPerStep: number;
+}
+
+function rows(series: readonly LogPoint[]): Row[] {
+  const k = Math.max(1, Math.ceil(series.length / MAX_CHART_POINTS));
+  const out: Row[] = [];
+  for (let i = 0; i < series.length; i++) {
+    if (i % k !== 0 && i !== series.length - 1) continue;
+    const p = series[i];
+    out.push({
+      step: p.step + 1,
+      // A skipped (non-finite) step is a gap, not a spike.
+      loss: Number.isFinite(p.loss) ? p.loss : null,
+      lr: p.lr,
+      gradNorm: Number.isFinite(p.gradNorm) ? p.gradNorm : null,
+      tokensPerSec: p.tokensPerSec,
+      msPerStep: p.msPerStep,
+    });
+  }
+  return out;
+}
+
+const figure: CSSProperties = { margin: 0, background: 'var(--panel)', borderRadius: 8, padding: '0.5rem', minWidth: 0 };
+const caption: CSSProperties = { fontWeight: 600, fontSize: '0.9rem', marginBottom: '0.3rem', display: 'flex', gap: '1rem', alignItems: 'baseline' };
+export const chartGrid: CSSProperties = { display: 'grid', gridTemplateColumns: 'repeat(auto-fill, minmax(22rem, 1fr))', gap: '1rem', marginTop: '1rem' };
+
+function Chart({ id, title, data, dataKey, color, log, extra, format }: { id: string; title: string; data: Row[]; dataKey: keyof Row; color: string; log?: boolean; extra?: ReactNode; format?: (v: number) => string }) {
+  const points = data.filter((d) => d[dataKey] !== null).length;
+  return (
+    <figure style={figure} data-testid={`chart-${id}`} data-points={points}>
+      <figcaption style={caption}>
+        <span>{title}</span>
+        {extra}
+      </figcaption>
+      <ResponsiveContainer width="100%" height={180}>
+        <LineChart data={data} syncId="train">
+          <CartesianGrid strokeOpacity={0.2} />
+          <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} />
+          <YAxis width={56} scale={log ? 'log' : 'auto'} domain={log ? ['auto', 'auto'] : undefined} tickFormatter={format} allowDataOverflow={log} />
+          <Tooltip formatter={(v) => (typeof v === 'number' && format ? format(v) : String(v))} labelFormatter={(l) => `step ${l}`} />
+          <Line dataKey={dataKey} stroke={color} dot={data.length < 40} isAnimationActive={false} connectNulls={false} />
+        </LineChart>
+      </ResponsiveContainer>
+    </figure>
+  );
+}
+
+const sci = (v: number) => (v === 0 ? '0' : Math.abs(v) < 1e-2 || Math.abs(v) >= 1e4 ? v.toExponential(1) : v.toPrecision(3));
+
+export const TrainCharts = memo(function TrainCharts({ series }: { series: readonly LogPoint[] }) {
+  const data = useMemo(() => rows(series), [series]);
+  const [logLoss, setLogLoss] = useState(false);
+  return (
+    <div style={chartGrid}>
+      <Chart
+        id="loss"
+        title="Loss (cross-entropy, nats/token)"
+        data={data}
+        dataKey="loss"
+        color="#e8590c"
+        log={logLoss}
+        format={sci}
+        extra={
+          <label style={{ fontWeight: 400, fontSize: '0.85rem' }}>
+            <input type="checkbox" data-testid="loss-log-scale" checked={logLoss} onChange={(e) => setLogLoss(e.target.checked)} /> log scale
+          </label>
+        }
+      />
+      <Chart id="lr" title="Learning rate" data={data} dataKey="lr" color="#3b5bdb" format={sci} />
+      <Chart id="grad-norm" title="Gradient norm (before clipping)" data={data} dataKey="gradNorm" color="#2f9e44" format={sci} />
+      <Chart id="tokens" title="Target tokens / s" data={data} dataKey="tokensPerSec" color="#862e9c" format={(v) => v.toFixed(0)} />
+    </div>
+  );
+});
+
+/** The RL run's charts, not drawn for SFT: a labelled empty frame each, no made-up data. */
+export const RL_CHARTS = [
+  { id: 'perception-reward', title: 'Perception reward (accuracy, format, length)' },
+  { id: 'reasoning-reward', title: 'Reasoning reward (accuracy, format, length)' },
+  { id: 'kl', title: 'KL to the reference model' },
+  { id: 'entropy', title: 'Policy entropy' },
+  { id: 'segment-lengths', title: 'Segment lengths (observation, think + answer)' },
+  { id: 'collapsed-groups', title: 'Collapsed groups per step' },
+] as const;
+
+export function TrainRlPlaceholders() {
+  return (
+    <section aria-labelledby="rl-charts-title" style={{ marginTop: '1.5rem' }}>
+      <h2 id="rl-charts-title" style={{ fontSize: '1rem' }}>
+        RL charts
+      </h2>
+      <div style={chartGrid}>
+        {RL_CHARTS.map((c) => (
+          <figure key={c.id} style={{ ...figure, opacity: 0.7 }} data-testid={`rl-placeholder-${c.id}`}>
+            <figcaption style={caption}>{c.title}</figcaption>
+            <div style={{ height: 120, display: 'grid', placeItems: 'center', border: '1px dashed color-mix(in srgb, var(--fg) 25%, transparent)', borderRadius: 6 }} className="note">
+              available in RL runs (PA-GRPO / GRPO)
+            </div>
+          </figure>
+        ))}
+      </div>
+    </section>
+  );
+}
