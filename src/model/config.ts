@@ -105,7 +105,7 @@ export const PRESETS = {
     train: { batchSize: 2, steps: 30, lr: 1e-2, warmupSteps: 3, maxGradNorm: 1 },
   },
   /**
-   * A laptop GPU: ~3.3M parameters (C 256, 4 layers of 64-dim heads), 64 frame tokens (4 frames of
+   * A laptop GPU: ~3.5M parameters (C 256, 4 layers of 64-dim heads), 64 frame tokens (4 frames of
    * 32×32 px), T 512 so a byte-level observation + think + answer fits after the frames and prompt.
    */
   demo: {
