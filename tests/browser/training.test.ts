@@ -1,0 +1,108 @@
+// The training page end to end in Chromium (SwiftShader WebGPU): a `tiny` SFT run in the worker,
+// charts filling, pause with a checkpoint, a reload that offers to resume, resume to the end; the
+// page answering clicks while the worker trains; a device loss that pauses and resumes.
+// URL knobs (src/store/training.ts): trainSteps, trainCheckpointEvery, trainProgressMs.
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { openApp, screenshot, sharedBrowser } from './browser';
+
+const STEPS = 16;
+const URL_PATH = `?trainSteps=${STEPS}&trainCheckpointEvery=4&trainProgressMs=100#/train`;
+
+const stepOf = async (page: Page) => Number(await page.getByTestId('train-step').getAttribute('data-step'));
+const waitStatus = (page: Page, status: string, timeout = 60_000) => page.locator(`[data-testid="train-status"][data-status="${status}"]`).waitFor({ timeout });
+const waitStep = (page: Page, n: number) =>
+  page.waitForFunction((n) => Number(document.querySelector('[data-testid="train-step"]')?.getAttribute('data-step') ?? 0) >= n, n, { timeout: 60_000 });
+
+describe('training in the browser', () => {
+  afterAll(async () => (await sharedBrowser()).close());
+
+  it('trains tiny in a worker, pauses with a checkpoint, offers to resume after a reload, and finishes', async () => {
+    const { page, errors, close } = await openApp(URL_PATH);
+    await page.getByTestId('train-view').waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('rl-placeholder-kl').textContent()).toContain('available in RL runs');
+    expect(await page.getByTestId('train-steps').inputValue()).toBe(String(STEPS));
+    await page.getByTestId('train-start').click();
+    await waitStep(page, 2);
+    expect(await page.getByTestId('train-status').getAttribute('data-status')).toBe('running');
+    expect(Number(await page.getByTestId('chart-loss').getAttribute('data-points'))).toBeGreaterThanOrEqual(2);
+    expect(await page.getByTestId('chart-loss').locator('path.recharts-line-curve').count()).toBe(1);
+
+    // The page answers while the worker trains: a click's state change and the event loop's lag.
+    const responsiveness = await page.evaluate(async () => {
+      const box = document.querySelector<HTMLInputElement>('[data-testid="loss-log-scale"]')!;
+      const t0 = performance.now();
+      box.click();
+      while (!box.checked) await new Promise((r) => setTimeout(r, 0));
+      const clickMs = performance.now() - t0;
+      box.click();
+      let last = performance.now();
+      let maxGap = 0;
+      await new Promise<void>((resolve) => {
+        const id = setInterval(() => {
+          const now = performance.now();
+          maxGap = Math.max(maxGap, now - last);
+          last = now;
+        }, 20);
+        setTimeout(() => (clearInterval(id), resolve()), 600);
+      });
+      return { clickMs, maxGap };
+    });
+    expect(responsiveness.clickMs).toBeLessThan(250);
+    expect(responsiveness.maxGap).toBeLessThan(500);
+    expect(await page.getByTestId('train-status').getAttribute('data-status')).toBe('running');
+
+    // Space pauses (when nothing that types has the focus); the pause writes a checkpoint.
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await page.keyboard.press('Space');
+    await waitStatus(page, 'paused');
+    const paused = await stepOf(page);
+    expect(paused).toBeGreaterThan(0);
+    expect(paused).toBeLessThan(STEPS);
+    expect(await page.getByTestId('train-checkpoint').getAttribute('data-step')).toBe(String(paused));
+    expect(await page.getByTestId('train-checkpoint').textContent()).toContain('pause');
+    expect(await page.getByTestId('train-eta').textContent()).toMatch(/ETA \d/);
+    await screenshot(page, 'train-paused');
+
+    await page.reload();
+    const offer = page.getByTestId('resume-offer');
+    await offer.waitFor({ timeout: 30_000 });
+    expect(await offer.getAttribute('data-step')).toBe(String(paused));
+    expect(await offer.textContent()).toContain(`A run was interrupted at step ${paused} — Resume?`);
+    await page.getByTestId('resume-offer-accept').click();
+    await waitStatus(page, 'finished', 90_000);
+    expect(await stepOf(page)).toBe(STEPS);
+    expect(await page.getByTestId('train-checkpoint').getAttribute('data-step')).toBe(String(STEPS));
+    // The resumed attachment charts the steps after the checkpoint.
+    expect(Number(await page.getByTestId('chart-loss').getAttribute('data-points'))).toBe(STEPS - paused);
+    expect(await page.getByTestId('resume-offer').count()).toBe(0);
+    await screenshot(page, 'train-finished');
+
+    // A finished run is not offered again.
+    await page.reload();
+    await page.getByTestId('train-view').waitFor();
+    await page.waitForFunction(() => (globalThis as any).__p2rTraining?.getState().resumableLoaded === true);
+    expect(await page.getByTestId('resume-offer').count()).toBe(0);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it('pauses on device loss and resumes from the last checkpoint on a new device', async () => {
+    const { page, errors, close } = await openApp(`?trainSteps=12&trainCheckpointEvery=3&trainProgressMs=100#/train`);
+    await page.getByTestId('train-view').waitFor({ timeout: 60_000 });
+    await page.getByTestId('train-start').click();
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="train-checkpoint"]')?.getAttribute('data-step') || 0) >= 3, null, { timeout: 60_000 });
+    await page.evaluate(() => (globalThis as any).__p2rTraining.getState().simulateDeviceLoss());
+    await page.getByTestId('train-device-lost').waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('train-status').getAttribute('data-status')).toBe('paused');
+    const saved = Number(await page.getByTestId('train-checkpoint').getAttribute('data-step'));
+    expect(saved).toBeGreaterThanOrEqual(3);
+    await page.getByTestId('train-resume').click();
+    await waitStatus(page, 'finished', 90_000);
+    expect(await stepOf(page)).toBe(12);
+    const steps = await page.evaluate(() => (globalThis as any).__p2rTraining.getState().series.map((p: { step: number }) => p.step));
+    expect(steps).toEqual(Array.from({ length: 12 }, (_, i) => i)); // no step twice, none missing
+    expect(errors).toEqual([]);
+    await close();
+  });
+});
