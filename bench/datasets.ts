@@ -7,14 +7,13 @@
 //   benchDatasets('http://localhost:5173/')   (launches its own headless Chromium)
 // The page side is src/data/bench_storage.ts, reached through window.__p2rDatasets.bench.
 
-import { existsSync } from 'node:fs';
 import { chromium, type Page } from 'playwright-core';
+import { CHROMIUM_ARGS, chromiumPath } from '../scripts/chromium';
 import type { StorageBenchOptions, StorageBenchResult } from '../src/data/bench_storage';
 import { summarize } from './stats';
 import { withRatios, type BenchRow, type SectionBody } from './report';
 import type { BenchContext } from './sections';
 
-const CHROMIUM_ARGS = ['--no-sandbox', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 export interface DatasetBenchFigures {
   options: StorageBenchOptions;
@@ -37,9 +36,7 @@ export async function benchDatasets(target: Page | string, options: Partial<Stor
   let close: (() => Promise<void>) | null = null;
   let page: Page;
   if (typeof target === 'string') {
-    const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-    if (!existsSync(executablePath)) throw new Error(`Chromium not found at ${executablePath}: set CHROMIUM_PATH`);
-    const browser = await chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS });
+    const browser = await chromium.launch({ executablePath: chromiumPath(), headless: true, args: CHROMIUM_ARGS });
     close = () => browser.close();
     page = await browser.newPage();
     // A one-video default dataset, so first-load generation does not compete with the benchmark.

@@ -8,13 +8,12 @@
 //   npm run bench -- --only inspector        (registered in bench/sections.ts)
 //   npx tsx bench/inspector.ts http://localhost:5173/   (against a running app; prints JSON)
 
-import { existsSync } from 'node:fs';
 import { chromium, type Page } from 'playwright-core';
+import { CHROMIUM_ARGS, chromiumPath } from '../scripts/chromium';
 import { summarize, type Summary } from './stats';
 import type { BenchRow, SectionBody } from './report';
 import type { BenchContext } from './sections';
 
-const CHROMIUM_ARGS = ['--no-sandbox', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 export interface InspectorBenchOptions {
   steps: number;
@@ -120,9 +119,7 @@ export async function benchInspector(target: Page | string, partial: Partial<Ins
   let page: Page;
   let base: string;
   if (typeof target === 'string') {
-    const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-    if (!existsSync(executablePath)) throw new Error(`Chromium not found at ${executablePath}: set CHROMIUM_PATH`);
-    const browser = await chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS });
+    const browser = await chromium.launch({ executablePath: chromiumPath(), headless: true, args: CHROMIUM_ARGS });
     close = () => browser.close();
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     base = new URL(target).origin + '/';

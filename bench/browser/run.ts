@@ -2,27 +2,13 @@
 // run's Vite dev server on http://localhost (a secure context, so navigator.gpu exists), opens it in
 // ONE headless Chromium (Debian's, SwiftShader WebGPU without a GPU) and runs window.p2rBench.run.
 
-import { existsSync } from 'node:fs';
 import { chromium } from 'playwright-core';
+import { CHROMIUM_ARGS, chromiumPath } from '../../scripts/chromium';
 import type { SectionBody } from '../report';
 import type { BenchContext } from '../sections';
 
-/** The flags of /work/shared/docs/webgpu-without-a-gpu.md §3 (same as tests/browser/global-setup.ts). */
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--enable-unsafe-webgpu',
-  '--enable-unsafe-swiftshader',
-  '--use-angle=swiftshader',
-];
-
 export async function runBrowserKernels(ctx: BenchContext): Promise<SectionBody> {
-  const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-  if (!existsSync(executablePath)) throw new Error(`Chromium not found at ${executablePath}: run 'apt-get install -y chromium' (or set CHROMIUM_PATH)`);
+  const executablePath = chromiumPath();
   const { server } = ctx;
   if (!server.httpServer?.listening) await server.listen();
   const address = server.httpServer?.address();

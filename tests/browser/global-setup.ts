@@ -2,28 +2,10 @@
 // (WebGPU needs a secure context) and ONE headless Chromium (Debian's, with SwiftShader WebGPU).
 // Tests connect to that browser through its WebSocket endpoint (see ./browser.ts).
 
-import { existsSync } from 'node:fs';
 import type { TestProject } from 'vitest/node';
 import { build, preview } from 'vite';
 import { chromium } from 'playwright-core';
-
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--enable-unsafe-webgpu',
-  '--enable-unsafe-swiftshader',
-  '--use-angle=swiftshader',
-];
-
-export function chromiumPath(): string {
-  const path = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-  if (!existsSync(path)) throw new Error(`Chromium not found at ${path}: run 'apt-get install -y chromium' (or set CHROMIUM_PATH).`);
-  return path;
-}
+import { CHROMIUM_ARGS, chromiumPath } from '../../scripts/chromium';
 
 declare module 'vitest' {
   export interface ProvidedContext {
