@@ -92,7 +92,7 @@ const KEYS_IN_PAGE = `function (presses, G) {
       dispatchEvent(new KeyboardEvent('keydown', { key: key, bubbles: true }));
       function done() {
         var sel = selected();
-        return sig() !== before && sel && sel.getAttribute('data-sample') === location.hash.split('/sample/')[1];
+        return sig() !== before && sel && sel.getAttribute('data-sample') === location.hash.split('?')[0].split('/sample/')[1];
       }
       // DOM committed: checked after the event's microtasks (React flushes discrete updates there),
       // then on every frame until the new selection is in the DOM; painted = the frame after commit.

@@ -2,13 +2,15 @@
 // sortable by reward or advantage, with a virtualised list of the step's groups (or of the filter's
 // hits). Keyboard: j/k rollout, [ ] group, h/l step, / search, ? help, Esc; off while typing.
 
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useRollouts } from '../store/react';
 import { groupKey, rolloutsStore } from '../store/rollouts';
 import { groupMarkdown, toCsv, toJsonl } from './export';
 import { SORT_KEYS, sortRollouts, summarizeGroup, type SortKey } from './group';
 import { QUADRANTS, type Quadrant, type Rollout } from './record';
+import { FILTER_FIELDS } from './filter';
+import { StepStrip } from './StepStrip';
 import { getRunRollouts } from './rollout_db';
 import { RolloutCard } from './RolloutCard';
 import { navigate, type InspectorRoute } from './route';
@@ -26,6 +28,7 @@ export const SHORTCUTS: [string, string][] = [
   ['r', 'raw record'],
   ['t', 'per-token lane'],
   ['d', 'diff with the same sample at the previous step (or the marked rollout)'],
+  ['a', 'the same group across steps (per-step rewards; click a step to open it)'],
   ['m', 'mark this rollout for diff'],
   ['?', 'this help'],
   ['Esc', 'close, leave the search box, clear marks'],
@@ -44,7 +47,6 @@ const isTyping = (t: EventTarget | null) => t instanceof HTMLElement && (t.isCon
 
 export function GroupView({ route }: { route: InspectorRoute & { runId: string; step: number } }) {
   const run = useRollouts((s) => s.run);
-  const groups = useRollouts((s) => s.groups);
   const filter = useRollouts((s) => s.filter);
   const [sort, setSort] = useState<SortKey>('sample');
   const [panels, setPanels] = useState({ gt: true, raw: false, tokens: true, diff: false, help: false });
@@ -71,7 +73,8 @@ export function GroupView({ route }: { route: InspectorRoute & { runId: string; 
     }
     return out;
   }, [filter.hits]);
-  const list = hitGroups ?? stepGroups.map((g) => ({ step, groupId: g.groupId, n: g.size }));
+  const stepList = useMemo(() => stepGroups.map((g) => ({ step, groupId: g.groupId, n: g.size })), [stepGroups, step]);
+  const list = hitGroups ?? stepList;
 
   const groupId = route.groupId ?? stepGroups[0]?.groupId ?? null;
   useEffect(() => {
@@ -79,7 +82,8 @@ export function GroupView({ route }: { route: InspectorRoute & { runId: string; 
   }, [route.groupId, groupId, runId, step]);
 
   const key = groupId ? groupKey(step, groupId) : null;
-  const rollouts = key ? groups[key] : undefined;
+  // Only this group's entry: other groups arriving in the cache (prefetches) do not re-render the view.
+  const rollouts = useRollouts((s) => (key ? s.groups[key] : undefined));
   useEffect(() => {
     if (groupId) void rolloutsStore.getState().loadGroup(step, groupId);
   }, [step, groupId]);
@@ -93,7 +97,8 @@ export function GroupView({ route }: { route: InspectorRoute & { runId: string; 
 
   // Previous step of the same group, for the diff.
   const prevStep = stepIdx > 0 ? index!.steps[stepIdx - 1].step : null;
-  const prevGroup = prevStep !== null && groupId ? groups[groupKey(prevStep, groupId)] : undefined;
+  const prevKey = panels.diff && prevStep !== null && groupId ? groupKey(prevStep, groupId) : null;
+  const prevGroup = useRollouts((s) => (prevKey ? s.groups[prevKey] : undefined));
   useEffect(() => {
     if (panels.diff && prevStep !== null && groupId) void rolloutsStore.getState().loadGroup(prevStep, groupId);
   }, [panels.diff, prevStep, groupId]);
@@ -111,9 +116,36 @@ export function GroupView({ route }: { route: InspectorRoute & { runId: string; 
     }
   }, [listPos, list, index, stepIdx, groupId]);
 
-  const go = (to: Partial<InspectorRoute>) => navigate({ runId, step, groupId, sample, ...to });
+  const viewState = { expr: route.expr, quads: route.quads, view: route.view };
+  const go = (to: Partial<InspectorRoute>) => navigate({ runId, step, groupId, sample, ...viewState, ...to });
   // Stable across renders so memoised cards that did not change skip re-rendering on j/k.
-  const selectSample = useCallback((s: number) => navigate({ runId, step, groupId, sample: s }), [runId, step, groupId]);
+  const { expr: rExpr, quads: rQuads, view: rView } = route;
+  const selectSample = useCallback(
+    (s: number) => navigate({ runId, step, groupId, sample: s, expr: rExpr, quads: rQuads, view: rView }),
+    [runId, step, groupId, rExpr, rQuads, rView],
+  );
+  const pickGroup = useCallback(
+    (g: { step: number; groupId: string }) => navigate({ runId, step: g.step, groupId: g.groupId, sample: 0, expr: rExpr, quads: rQuads, view: rView }),
+    [runId, rExpr, rQuads, rView],
+  );
+
+  // The URL is the source of truth for the expression and quadrant filters: a link reopens the filtered view.
+  const routeQuads = (route.quads ?? []).join(',');
+  const routeExpr = route.expr ?? '';
+  useEffect(() => {
+    const st = rolloutsStore.getState();
+    const f = st.filter;
+    if (f.expr === routeExpr && f.quadrants.join(',') === routeQuads && (f.hits || f.running || (!routeExpr.trim() && !routeQuads))) return;
+    if (!routeExpr.trim() && !routeQuads && !f.search) {
+      if (f.hits || f.expr || f.quadrants.length) st.clearFilter();
+      setExprDraft('');
+      return;
+    }
+    setExprDraft(routeExpr);
+    st.setFilter({ expr: routeExpr, quadrants: (routeQuads ? routeQuads.split(',') : []) as Quadrant[] });
+    void st.runFilter();
+  }, [routeExpr, routeQuads, run]);
+  const setFilterInUrl = (expr: string, quads: Quadrant[]) => navigate({ runId, step, groupId, sample, view: route.view, expr, quads });
   const goGroup = (d: number) => {
     const g = list[Math.min(list.length - 1, Math.max(0, listPos + d))];
     if (g) go({ step: g.step, groupId: g.groupId, sample: hitGroups ? filter.hits!.find((h) => h.step === g.step && h.groupId === g.groupId)?.sampleIdx ?? 0 : 0 });
@@ -182,6 +214,9 @@ export function GroupView({ route }: { route: InspectorRoute & { runId: string; 
       case 'd':
         toggle('diff');
         break;
+      case 'a':
+        go({ view: route.view === 'steps' ? null : 'steps' });
+        break;
       case 'm':
         setMarked((m) => (m?.id === selected?.id ? null : selected));
         break;
@@ -204,10 +239,14 @@ export function GroupView({ route }: { route: InspectorRoute & { runId: string; 
     document.querySelector('article.rollout.selected')?.scrollIntoView({ block: 'nearest' });
   }, [sample, key]);
 
-  const summary = rollouts?.length ? summarizeGroup(rollouts) : null;
+  const columns = run?.meta.columns;
+  const fieldNames = useMemo(() => filterFieldNames(columns ?? []), [columns]);
+  const summary = useMemo(() => (rollouts?.length ? summarizeGroup(rollouts) : null), [rollouts]);
   const applyExpr = () => {
     rolloutsStore.getState().setFilter({ expr: exprDraft });
-    void rolloutsStore.getState().runFilter();
+    if (rolloutsStore.getState().filter.error) return;
+    if (exprDraft === routeExpr) void rolloutsStore.getState().runFilter();
+    else setFilterInUrl(exprDraft, [...filter.quadrants] as Quadrant[]);
   };
   const exportAll = async (kind: 'jsonl' | 'csv') => {
     const all = await getRunRollouts(runId);
@@ -231,8 +270,8 @@ export function GroupView({ route }: { route: InspectorRoute & { runId: string; 
     setNotice('re-scoring with PA-GRPO…');
     try {
       const n = await rescoreGroupWithRewards(rollouts);
-      rolloutsStore.setState((s) => ({ groups: { ...s.groups, [key!]: n } }));
-      setNotice('re-scored with PA-GRPO (rule judge, whitespace token counts): advantages recomputed');
+      await rolloutsStore.getState().saveGroup(step, groupId!, n);
+      setNotice('re-scored with PA-GRPO (rule judge, whitespace token counts): advantages recomputed and saved');
     } catch (e) {
       setNotice(`re-scoring failed: ${(e as Error).message}`);
     }
@@ -285,12 +324,15 @@ export function GroupView({ route }: { route: InspectorRoute & { runId: string; 
           placeholder='filter, e.g. perception.accuracy == 0 and reasoning.accuracy == 1'
           value={exprDraft}
           data-testid="filter"
+          list="filter-fields"
+          autoComplete="off"
           onChange={(e) => {
             setExprDraft(e.target.value);
             rolloutsStore.getState().setFilter({ expr: e.target.value });
           }}
           onKeyDown={(e) => e.key === 'Enter' && applyExpr()}
         />
+        <FieldList names={fieldNames} draft={exprDraft} />
         {QUADRANTS.map((q) => (
           <label key={q.id} title={q.hint} className={`quad quad-${q.id}`}>
             <input
@@ -298,8 +340,7 @@ export function GroupView({ route }: { route: InspectorRoute & { runId: string; 
               checked={filter.quadrants.includes(q.id)}
               onChange={(e) => {
                 const qs = e.target.checked ? [...filter.quadrants, q.id] : filter.quadrants.filter((x) => x !== q.id);
-                rolloutsStore.getState().setFilter({ quadrants: qs as Quadrant[] });
-                void rolloutsStore.getState().runFilter();
+                setFilterInUrl(filter.error ? routeExpr : exprDraft, qs as Quadrant[]);
               }}
             />{' '}
             {q.label}
@@ -314,6 +355,7 @@ export function GroupView({ route }: { route: InspectorRoute & { runId: string; 
             onClick={() => {
               setExprDraft('');
               rolloutsStore.getState().clearFilter();
+              setFilterInUrl('', []);
             }}
           >
             clear
@@ -338,9 +380,12 @@ export function GroupView({ route }: { route: InspectorRoute & { runId: string; 
       </div>
       {notice ? <p className="note notice">{notice}</p> : null}
       <div className="group-body">
-        <GroupList list={list} current={listPos} onPick={(g) => go({ step: g.step, groupId: g.groupId, sample: 0 })} filtered={!!hitGroups} />
+        <GroupList list={list} current={listPos} onPick={pickGroup} filtered={!!hitGroups} />
         <div className="group-main">
           {panels.help ? <Help /> : null}
+          {route.view === 'steps' && index && groupId ? (
+            <StepStrip runId={runId} index={index} groupId={groupId} current={step} onPick={(s) => go({ step: s, groupId, sample: 0 })} onClose={() => go({ view: null })} />
+          ) : null}
           {rollouts && summary ? (
             <>
               {panels.gt ? (
@@ -392,7 +437,7 @@ export function GroupView({ route }: { route: InspectorRoute & { runId: string; 
   );
 }
 
-function GroupList({ list, current, onPick, filtered }: { list: { step: number; groupId: string; n: number }[]; current: number; onPick: (g: { step: number; groupId: string }) => void; filtered: boolean }) {
+const GroupList = memo(function GroupList({ list, current, onPick, filtered }: { list: { step: number; groupId: string; n: number }[]; current: number; onPick: (g: { step: number; groupId: string }) => void; filtered: boolean }) {
   const parent = useRef<HTMLDivElement>(null);
   const v = useVirtualizer({ count: list.length, getScrollElement: () => parent.current, estimateSize: () => 28, overscan: 12 });
   useEffect(() => {
@@ -417,6 +462,33 @@ function GroupList({ list, current, onPick, filtered }: { list: { step: number; 
         })}
       </div>
     </div>
+  );
+});
+
+const TEXT_COLUMNS = new Set(['input', 'output', 'gts', 'step', 'uid', 'request_id', 'prompt', 'completion', 'solution', 'ground_truth']);
+
+/** The filter box's field names: the fixed fields and the run's other columns (as rewards.<key>). */
+export function filterFieldNames(columns: readonly string[]): string[] {
+  const out = new Set(FILTER_FIELDS.filter((f) => !f.includes('<')));
+  for (const c of columns) if (!TEXT_COLUMNS.has(c) && /^[A-Za-z_][\w.]*$/.test(c) && !out.has(c)) out.add(`rewards.${c}`);
+  return [...out];
+}
+
+/**
+ * Autocomplete of field names in the filter box: a datalist whose options complete the word being
+ * typed (each option is the whole expression with that word completed, as a datalist offers values).
+ */
+function FieldList({ names, draft }: { names: readonly string[]; draft: string }) {
+  const m = /[A-Za-z_][\w.]*$/.exec(draft);
+  const head = m ? draft.slice(0, m.index) : draft;
+  const word = m?.[0] ?? '';
+  const options = names.filter((n) => n.startsWith(word) && n !== word).slice(0, 40);
+  return (
+    <datalist id="filter-fields" data-testid="filter-fields">
+      {options.map((n) => (
+        <option key={n} value={head + n} label={n} />
+      ))}
+    </datalist>
   );
 }
 

@@ -2,8 +2,8 @@
 // each with its reward breakdown and advantage, plus the single GRPO advantage. Text is untrusted and
 // only ever rendered as text nodes.
 
-import { memo } from 'react';
-import { QUADRANTS, quadrantOf, segmentsOf, type ProcessBreakdown, type Rollout } from './record';
+import { memo, useEffect, useState, type ReactNode } from 'react';
+import { QUADRANTS, quadrantOf, rawRecord, segmentsOf, type ProcessBreakdown, type Rollout } from './record';
 import { diffWords } from './search';
 import { fmt, HighlightedText, Signed } from './Text';
 import { TokenLane } from './TokenLane';
@@ -28,6 +28,23 @@ function Breakdown({ b, label, testId }: { b: ProcessBreakdown | null; label: st
       ) : null}
     </div>
   );
+}
+
+/**
+ * Mounts its children once the browser is idle: the heavy panes (per-token heatmap, raw JSON) never
+ * delay the frame that shows a new selection or a new group.
+ */
+export function WhenIdle({ children, placeholder = null }: { children: ReactNode; placeholder?: ReactNode }) {
+  const [ready, setReady] = useState(false);
+  useEffect(() => {
+    if (typeof requestIdleCallback === 'function') {
+      const id = requestIdleCallback(() => setReady(true), { timeout: 300 });
+      return () => cancelIdleCallback(id);
+    }
+    const id = setTimeout(() => setReady(true), 50);
+    return () => clearTimeout(id);
+  }, []);
+  return <>{ready ? children : placeholder}</>;
 }
 
 export interface CardProps {
@@ -111,16 +128,22 @@ export const RolloutCard = memo(function RolloutCard({ rollout: r, selected, que
           </section>
         </div>
       )}
-      {showTokens && r.tokens ? <TokenLane lane={r.tokens} /> : null}
+      {showTokens && r.tokens ? (
+        <WhenIdle placeholder={<div className="note token-lane">per-token lane…</div>}>
+          <TokenLane lane={r.tokens} />
+        </WhenIdle>
+      ) : null}
       {showRaw ? (
+        <WhenIdle placeholder={<div className="note">raw record…</div>}>
         <div className="raw" data-testid="raw">
           <div className="note">
             rewards {JSON.stringify(r.rewards, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v))} · extra columns:{' '}
             {Object.keys(r.extra).join(', ') || 'none'} · {r.source.format} {r.source.file}
             {r.source.line ? `:${r.source.line}` : ''}
           </div>
-          <pre>{JSON.stringify(r.raw, null, 2)}</pre>
+          <pre>{JSON.stringify(rawRecord(r), null, 2)}</pre>
         </div>
+        </WhenIdle>
       ) : null}
     </article>
   );

@@ -1,11 +1,11 @@
 // Exports of the filtered rollouts: JSON Lines in the canonical schema (re-importable as 'native'),
 // CSV with one column per reward part, and one group as Markdown for an issue report.
 
-import { QUADRANTS, quadrantOf, segmentsOf, type ProcessBreakdown, type Rollout } from './record';
+import { QUADRANTS, quadrantOf, rawRecord, segmentsOf, type ProcessBreakdown, type Rollout } from './record';
 
 export function toJsonl(rollouts: readonly Rollout[]): string {
   // JSON has no NaN/Infinity: write them as Python does, which our importer reads back.
-  return rollouts.map((r) => JSON.stringify(r, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? `\u0000${v}` : v)).replace(/"\\u0000(NaN|-?Infinity)"/g, '$1')).join('\n') + (rollouts.length ? '\n' : '');
+  return rollouts.map(({ rawRefs, ...r }) => JSON.stringify(rawRefs ? { ...r, raw: rawRecord({ ...r, rawRefs }) } : r, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? `\u0000${v}` : v)).replace(/"\\u0000(NaN|-?Infinity)"/g, '$1')).join('\n') + (rollouts.length ? '\n' : '');
 }
 
 /** RFC 4180 field: quoted when it holds a comma, quote or newline; a leading =+-@ is neutralised (CSV injection). */

@@ -4,6 +4,7 @@
 
 import { rescoreAdvantages } from './rescore';
 import {
+  dedupeRaw,
   breakdownsFromRewards,
   hash53,
   missingTags,
@@ -61,7 +62,7 @@ export function finalizeRollouts(drafts: readonly DraftRollout[], opts: Finalize
         tokens: d.tokens ?? null,
         extra: d.extra,
         source: { format: opts.format, file: d.file ?? opts.file, ...(d.line !== undefined ? { line: d.line } : {}) },
-        raw: d.raw,
+        ...dedupeRaw(d.raw, d),
       };
       return r;
     });

@@ -62,7 +62,39 @@ export interface Rollout {
   /** Unknown, non-numeric columns: kept, shown on demand. */
   extra: Record<string, unknown>;
   source: { format: SourceFormat; file: string; line?: number };
+  /**
+   * The source record as read, except values equal to the prompt, completion or ground truth: those
+   * are stored once (in the fields above) and `rawRefs` says which key held which; `rawRecord`
+   * rebuilds the original. Halves what a rollout weighs in IndexedDB, in the import and the filter.
+   */
   raw: unknown;
+  rawRefs?: Record<string, RawRef>;
+}
+
+export type RawRef = 'prompt' | 'completion' | 'groundTruth';
+
+/** Splits a source record's copies of the rollout's texts out (see `Rollout.raw`). */
+export function dedupeRaw(raw: unknown, texts: { prompt: string; completion: string; groundTruth: string | null }): { raw: unknown; rawRefs?: Record<string, RawRef> } {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return { raw };
+  let refs: Record<string, RawRef> | undefined;
+  let out: Record<string, unknown> | null = null;
+  for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
+    if (typeof v !== 'string' || v.length < 16) continue;
+    const ref: RawRef | null = v === texts.completion ? 'completion' : v === texts.prompt ? 'prompt' : v === texts.groundTruth ? 'groundTruth' : null;
+    if (!ref) continue;
+    out ??= { ...(raw as Record<string, unknown>) };
+    out[k] = null; // keeps the key's position for display
+    (refs ??= {})[k] = ref;
+  }
+  return out ? { raw: out, rawRefs: refs } : { raw };
+}
+
+/** The source record as imported (the texts `dedupeRaw` took out put back). */
+export function rawRecord(r: Pick<Rollout, 'raw' | 'rawRefs' | 'prompt' | 'completion' | 'groundTruth'>): unknown {
+  if (!r.rawRefs || !r.raw || typeof r.raw !== 'object') return r.raw;
+  const out: Record<string, unknown> = { ...(r.raw as Record<string, unknown>) };
+  for (const [k, ref] of Object.entries(r.rawRefs)) out[k] = r[ref];
+  return out;
 }
 
 /** What an importer hands to `finalizeRollouts`: one row, before grouping. */

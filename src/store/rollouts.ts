@@ -43,6 +43,8 @@ export interface RolloutsState {
   deleteRun(runId: string): Promise<void>;
   openRun(runId: string): Promise<void>;
   loadGroup(step: number, groupId: string): Promise<Rollout[]>;
+  /** Replaces a loaded group (after re-scoring) and writes it to IndexedDB, so the change survives a reload. */
+  saveGroup(step: number, groupId: string, rollouts: Rollout[]): Promise<void>;
   setFilter(spec: Partial<FilterSpec>): void;
   runFilter(): Promise<void>;
   clearFilter(): void;
@@ -81,6 +83,9 @@ function filterInWorker(runId: string, spec: FilterSpec): Promise<FilterResponse
     worker!.postMessage({ id, runId, expr: spec.expr, search: spec.search, quadrants: [...spec.quadrants] } satisfies FilterRequest);
   });
 }
+
+// Group reads in flight: a prefetch and a key press asking for the same group share one read (and one store update).
+const inFlight = new Map<string, Promise<Rollout[]>>();
 
 function resetWorker() {
   worker?.terminate();
@@ -152,13 +157,32 @@ export const rolloutsStore = createStore<RolloutsState>()((set, get) => ({
     const key = groupKey(step, groupId);
     const have = get().groups[key];
     if (have) return have;
-    const rollouts = await rdb.getGroup(run.meta.runId, step, groupId);
-    // Keep a small cache: the neighbours j/k/[/]/h/l reach are loaded ahead by the view.
-    const groups = { ...get().groups, [key]: rollouts };
-    const keys = Object.keys(groups);
-    if (keys.length > 64) for (const k of keys.slice(0, keys.length - 64)) delete groups[k];
-    set({ groups });
-    return rollouts;
+    const flightKey = `${run.meta.runId}|${key}`;
+    const pendingRead = inFlight.get(flightKey);
+    if (pendingRead) return pendingRead;
+    const read = rdb.getGroup(run.meta.runId, step, groupId).then((rollouts) => {
+      inFlight.delete(flightKey);
+      if (get().run?.meta.runId !== run.meta.runId) return rollouts;
+      // Keep a small cache: the neighbours j/k/[/]/h/l reach are loaded ahead by the view.
+      const groups = { ...get().groups, [key]: rollouts };
+      const keys = Object.keys(groups);
+      if (keys.length > 64) for (const k of keys.slice(0, keys.length - 64)) delete groups[k];
+      set({ groups });
+      return rollouts;
+    }, (e) => {
+      inFlight.delete(flightKey);
+      throw e;
+    });
+    inFlight.set(flightKey, read);
+    return read;
+  },
+
+  async saveGroup(step, groupId, rollouts) {
+    const key = groupKey(step, groupId);
+    set({ groups: { ...get().groups, [key]: rollouts } });
+    await rdb.putRollouts(rollouts);
+    // The filter worker caches the run's rollouts: the next filter must read the new values.
+    if (workerRun === get().run?.meta.runId) resetWorker();
   },
 
   setFilter(spec) {

@@ -1,7 +1,7 @@
 // Our own export (and what a run trained in the app writes): JSON Lines of canonical Rollout records
 // (src/inspect/record.ts). Re-importing keeps breakdowns, advantages and token lanes as they were.
 
-import type { DraftRollout, Rollout } from '../record';
+import { rawRecord, type DraftRollout, type Rollout } from '../record';
 import { isRecord } from './common';
 
 export function looksNative(row: unknown): boolean {
@@ -26,7 +26,7 @@ export function nativeDrafts(rows: readonly { value: unknown; line: number }[]):
       tokens: r.tokens ?? null,
       extra: r.extra ?? {},
       line,
-      raw: r.raw ?? null,
+      raw: rawRecord({ ...r, raw: r.raw ?? null, groundTruth: r.groundTruth ?? null }),
       split: r.split,
       perception: r.perception ?? null,
       reasoning: r.reasoning ?? null,
