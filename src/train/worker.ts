@@ -127,7 +127,7 @@ async function attach(r: Run, fromStore: boolean): Promise<void> {
     },
   });
   ctx.device.lost.then((info) => {
-    if (info.reason === 'destroyed' && !simulatedLoss) return; // our own destroy()
+    if (lost || (info.reason === 'destroyed' && !simulatedLoss)) return; // already known, or our own destroy()
     lost = gpuError('DeviceLost', `GPU device lost: ${info.message || info.reason}`);
     rejectLost?.(lost);
   });
@@ -243,7 +243,7 @@ async function loop(r: Run, attachFirst: boolean): Promise<void> {
   } catch (e) {
     flush();
     // A lost device often fails the step's read-back before `device.lost` settles: give it a moment.
-    if (!lost && r.ctx) await Promise.race([r.ctx.device.lost, sleep(100)]).then(() => sleep(0));
+    if (!lost && r.ctx) await Promise.race([r.ctx.device.lost, sleep(1000)]).then(() => sleep(0));
     if (lost || (e instanceof GpuError && e.code === 'DeviceLost')) {
       const err = lost ?? (e as GpuError);
       detach(r);
@@ -332,7 +332,10 @@ scope.onmessage = (e: MessageEvent<ToWorker>) => {
       break;
     case 'simulate-device-loss':
       if (run?.ctx) {
+        // Marked lost before destroy(): Chromium may settle `device.lost` only after the failed read-back.
         simulatedLoss = true;
+        lost = gpuError('DeviceLost', 'GPU device lost: simulated (test)');
+        rejectLost?.(lost);
         run.ctx.device.destroy();
       }
       break;

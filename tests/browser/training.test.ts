@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { openApp, screenshot, sharedBrowser } from './browser';
 
-const STEPS = 16;
+const STEPS = 8;
 const URL_PATH = `?trainSteps=${STEPS}&trainCheckpointEvery=4&trainProgressMs=100#/train`;
 
 const stepOf = async (page: Page) => Number(await page.getByTestId('train-step').getAttribute('data-step'));
@@ -88,20 +88,20 @@ describe('training in the browser', () => {
   });
 
   it('pauses on device loss and resumes from the last checkpoint on a new device', async () => {
-    const { page, errors, close } = await openApp(`?trainSteps=12&trainCheckpointEvery=3&trainProgressMs=100#/train`);
+    const { page, errors, close } = await openApp(`?trainSteps=6&trainCheckpointEvery=2&trainProgressMs=100#/train`);
     await page.getByTestId('train-view').waitFor({ timeout: 60_000 });
     await page.getByTestId('train-start').click();
-    await page.waitForFunction(() => Number(document.querySelector('[data-testid="train-checkpoint"]')?.getAttribute('data-step') || 0) >= 3, null, { timeout: 60_000 });
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="train-checkpoint"]')?.getAttribute('data-step') || 0) >= 2, null, { timeout: 60_000 });
     await page.evaluate(() => (globalThis as any).__p2rTraining.getState().simulateDeviceLoss());
     await page.getByTestId('train-device-lost').waitFor({ timeout: 30_000 });
     expect(await page.getByTestId('train-status').getAttribute('data-status')).toBe('paused');
     const saved = Number(await page.getByTestId('train-checkpoint').getAttribute('data-step'));
-    expect(saved).toBeGreaterThanOrEqual(3);
+    expect(saved).toBeGreaterThanOrEqual(2);
     await page.getByTestId('train-resume').click();
     await waitStatus(page, 'finished', 90_000);
-    expect(await stepOf(page)).toBe(12);
+    expect(await stepOf(page)).toBe(6);
     const steps = await page.evaluate(() => (globalThis as any).__p2rTraining.getState().series.map((p: { step: number }) => p.step));
-    expect(steps).toEqual(Array.from({ length: 12 }, (_, i) => i)); // no step twice, none missing
+    expect(steps).toEqual(Array.from({ length: 6 }, (_, i) => i)); // no step twice, none missing
     expect(errors).toEqual([]);
     await close();
   });
