@@ -110,6 +110,56 @@ function once(target: EventTarget, ok: string, timeoutMs: number, what: string):
   });
 }
 
+/**
+ * The video's duration. WebM files written by MediaRecorder (and some streamed MP4s) carry none:
+ * the element reports Infinity until it has seen the end, so seek far past it once; the browser then
+ * clamps the position to the last frame and the duration becomes known.
+ */
+async function knownDuration(video: HTMLVideoElement, name: string): Promise<number> {
+  if (Number.isFinite(video.duration) && video.duration > 0) return video.duration;
+  const seeked = once(video, 'seeked', 10_000, `${name} (looking for its end)`);
+  video.currentTime = 1e7;
+  await seeked;
+  const duration = Number.isFinite(video.duration) && video.duration > 0 ? video.duration : video.currentTime;
+  if (!(duration > 0)) throw dataError('MediaUndecodable', `${name}: unknown duration (the file has no duration and seeking to its end failed)`);
+  return duration;
+}
+
+type FrameCallbackVideo = HTMLVideoElement & {
+  requestVideoFrameCallback?(cb: (now: number, meta: { mediaTime: number }) => void): number;
+  cancelVideoFrameCallback?(handle: number): void;
+};
+
+/**
+ * Seeks to `t` and waits until the frame there is the element's current frame. 'seeked' alone is not
+ * enough: under load Chromium can fire it before the decoded frame reaches the element, and
+ * drawImage then copies the previous frame (or nothing). requestVideoFrameCallback fires when the
+ * new frame is ready; it is awaited with a bound, since a seek that lands on the frame already
+ * shown presents nothing new.
+ */
+async function seekFrame(video: FrameCallbackVideo, t: number, name: string): Promise<void> {
+  const what = `${name} at ${t.toFixed(2)} s`;
+  const seeked = once(video, 'seeked', 10_000, what);
+  let handle: number | undefined;
+  const presented = video.requestVideoFrameCallback
+    ? new Promise<void>((resolve) => {
+        handle = video.requestVideoFrameCallback!(() => {
+          handle = undefined;
+          resolve();
+        });
+      })
+    : null;
+  video.currentTime = t;
+  await seeked;
+  if (presented) {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([presented, new Promise<void>((r) => (timer = setTimeout(r, 1000)))]);
+    clearTimeout(timer);
+    if (handle !== undefined) video.cancelVideoFrameCallback?.(handle);
+  }
+  if (video.readyState < HTMLMediaElement.HAVE_CURRENT_DATA) await once(video, 'loadeddata', 10_000, what);
+}
+
 /** Uniformly sampled frames of a video file, resized and encoded (HTMLVideoElement seek loop). */
 export async function decodeVideo(file: Blob, name: string, opts: MediaOptions = DEFAULT_MEDIA): Promise<Frame[]> {
   const url = URL.createObjectURL(file);
@@ -119,15 +169,15 @@ export async function decodeVideo(file: Blob, name: string, opts: MediaOptions =
   video.src = url;
   try {
     await once(video, 'loadeddata', 20_000, name);
-    if (!Number.isFinite(video.duration) || video.videoWidth === 0) throw dataError('MediaUndecodable', `${name}: no video track or unknown duration`);
+    if (video.videoWidth === 0) throw dataError('MediaUndecodable', `${name}: no video track`);
+    const duration = await knownDuration(video, name);
     const [h, w] = smartResize(video.videoHeight, video.videoWidth, 28, 28 * 28, opts.maxPixels);
     const canvas = new OffscreenCanvas(w, h);
     const ctx = canvas.getContext('2d')!;
     const frames: Frame[] = [];
-    for (const t of sampleTimes(video.duration, opts.sampling)) {
-      const seeked = once(video, 'seeked', 10_000, `${name} at ${t.toFixed(2)} s`);
-      video.currentTime = t;
-      await seeked;
+    for (const t of sampleTimes(duration, opts.sampling)) {
+      await seekFrame(video, t, name);
+      ctx.clearRect(0, 0, w, h);
       ctx.drawImage(video, 0, 0, w, h);
       frames.push({ width: w, height: h, time: t, ...(await encodeCanvas(canvas, opts.encoding, opts.quality)) });
     }

@@ -33,17 +33,21 @@ export function DatasetImport({ onClose }: { onClose: () => void }) {
         Media folder (optional; record paths resolve against it)
         <input data-testid="import-media" type="file" multiple {...{ webkitdirectory: '' }} onChange={(e) => setMedia([...(e.target.files ?? [])])} />
       </label>
-      {media.length > 0 && <p className="note">{media.length} media files picked.</p>}
+      {media.length > 0 && (
+        <p className="note" data-testid="import-media-count">
+          {media.length} media files picked.
+        </p>
+      )}
       <label>
         Name <input value={name} placeholder={files.map((f) => f.name).join(' + ')} onChange={(e) => setName(e.target.value)} />
       </label>
       <fieldset>
         <legend>A record whose media is missing or undecodable</legend>
         <label>
-          <input type="radio" checked={onMediaError === 'skip'} onChange={() => setOnMediaError('skip')} /> skip it
+          <input data-testid="import-media-skip" type="radio" checked={onMediaError === 'skip'} onChange={() => setOnMediaError('skip')} /> skip it
         </label>
         <label>
-          <input type="radio" checked={onMediaError === 'keep'} onChange={() => setOnMediaError('keep')} /> keep it without media
+          <input data-testid="import-media-keep" type="radio" checked={onMediaError === 'keep'} onChange={() => setOnMediaError('keep')} /> keep it without media
         </label>
       </fieldset>
       <label>
