@@ -269,6 +269,8 @@ async function start(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     post({ type: 'error', code: 'AlreadyRunning', message: 'this worker already has a run', hint: 'Stop it first.' });
     return;
   }
+  // A pause or stop that arrives while the run is being set up applies at the loop's first check.
+  control = 'run';
   try {
     const store = await CheckpointStore.open();
     let settings: TrainSettings = { preset: msg.preset, steps: msg.steps, lr: msg.lr, seed: msg.seed, batch: msg.batch, checkpointEvery: msg.checkpointEvery, mode: 'sft' };
@@ -294,7 +296,6 @@ async function start(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
       lastSaved: 0,
     };
     run = r;
-    control = 'run';
     lastFlush = performance.now();
     await loop(r, true);
   } catch (e) {
@@ -310,7 +311,7 @@ scope.onmessage = (e: MessageEvent<ToWorker>) => {
       void start(msg);
       break;
     case 'pause':
-      if (run) control = 'pause';
+      if (control !== 'stop') control = 'pause';
       break;
     case 'resume':
       if (run && !loopActive) {
@@ -319,8 +320,8 @@ scope.onmessage = (e: MessageEvent<ToWorker>) => {
       } else if (run) control = 'run'; // a pause not yet reached is cancelled
       break;
     case 'stop':
-      if (!run) break;
       control = 'stop';
+      if (!run) break; // still setting up: the loop stops at its first check
       if (!loopActive) {
         if (run.trainer) void loop(run, false);
         else {
