@@ -119,19 +119,21 @@ export function GroupView({ route }: { route: InspectorRoute & { runId: string; 
   const viewState = { expr: route.expr, quads: route.quads, view: route.view };
   const go = (to: Partial<InspectorRoute>) => navigate({ runId, step, groupId, sample, ...viewState, ...to });
   // Stable across renders so memoised cards that did not change skip re-rendering on j/k.
-  const { expr: rExpr, quads: rQuads, view: rView } = route;
+  // (Keyed by strings: parseRoute builds a new quadrant array on every hash change.)
+  const routeQuads = (route.quads ?? []).join(',');
+  const routeExpr = route.expr ?? '';
+  const rView = route.view;
   const selectSample = useCallback(
-    (s: number) => navigate({ runId, step, groupId, sample: s, expr: rExpr, quads: rQuads, view: rView }),
-    [runId, step, groupId, rExpr, rQuads, rView],
+    (s: number) => navigate({ runId, step, groupId, sample: s, expr: routeExpr, quads: routeQuads ? (routeQuads.split(',') as Quadrant[]) : [], view: rView }, true),
+    [runId, step, groupId, routeExpr, routeQuads, rView],
   );
   const pickGroup = useCallback(
-    (g: { step: number; groupId: string }) => navigate({ runId, step: g.step, groupId: g.groupId, sample: 0, expr: rExpr, quads: rQuads, view: rView }),
-    [runId, rExpr, rQuads, rView],
+    (g: { step: number; groupId: string }) =>
+      navigate({ runId, step: g.step, groupId: g.groupId, sample: 0, expr: routeExpr, quads: routeQuads ? (routeQuads.split(',') as Quadrant[]) : [], view: rView }),
+    [runId, routeExpr, routeQuads, rView],
   );
 
   // The URL is the source of truth for the expression and quadrant filters: a link reopens the filtered view.
-  const routeQuads = (route.quads ?? []).join(',');
-  const routeExpr = route.expr ?? '';
   useEffect(() => {
     const st = rolloutsStore.getState();
     const f = st.filter;
@@ -145,7 +147,10 @@ export function GroupView({ route }: { route: InspectorRoute & { runId: string; 
     st.setFilter({ expr: routeExpr, quadrants: (routeQuads ? routeQuads.split(',') : []) as Quadrant[] });
     void st.runFilter();
   }, [routeExpr, routeQuads, run]);
-  const setFilterInUrl = (expr: string, quads: Quadrant[]) => navigate({ runId, step, groupId, sample, view: route.view, expr, quads });
+  // Read through a ref so the memoised toolbars below need not re-render when only the sample changes.
+  const here = useRef({ runId, step, groupId, sample, view: route.view });
+  here.current = { runId, step, groupId, sample, view: route.view };
+  const setFilterInUrl = (expr: string, quads: Quadrant[]) => navigate({ ...here.current, expr, quads });
   const goGroup = (d: number) => {
     const g = list[Math.min(list.length - 1, Math.max(0, listPos + d))];
     if (g) go({ step: g.step, groupId: g.groupId, sample: hitGroups ? filter.hits!.find((h) => h.step === g.step && h.groupId === g.groupId)?.sampleIdx ?? 0 : 0 });
@@ -173,11 +178,11 @@ export function GroupView({ route }: { route: InspectorRoute & { runId: string; 
     switch (e.key) {
       case 'j':
       case 'ArrowDown':
-        if (sorted[pos + 1]) go({ sample: sorted[pos + 1].sampleIdx });
+        if (sorted[pos + 1]) selectSample(sorted[pos + 1].sampleIdx);
         break;
       case 'k':
       case 'ArrowUp':
-        if (pos > 0) go({ sample: sorted[pos - 1].sampleIdx });
+        if (pos > 0) selectSample(sorted[pos - 1].sampleIdx);
         break;
       case ']':
         goGroup(1);
@@ -277,46 +282,10 @@ export function GroupView({ route }: { route: InspectorRoute & { runId: string; 
     }
   };
 
-  if (!run) return <p className="note">loading run…</p>;
-  if (stepIdx < 0) return <p className="error">step {step} is not in run {runId}</p>;
-
-  return (
-    <div className="group-view" data-testid="group-view">
-      <div className="toolbar">
-        <span className="crumbs">
-          <a href="#/rollouts">runs</a> › <a href={`#/rollouts/${encodeURIComponent(runId)}`}>{run.meta.name}</a> ›{' '}
-          <button className="link" onClick={() => goStep(-1)} disabled={stepIdx === 0} aria-label="previous step">
-            ‹
-          </button>{' '}
-          <span data-testid="step">step {step}</span>{' '}
-          <button className="link" onClick={() => goStep(1)} disabled={stepIdx === index!.steps.length - 1} aria-label="next step">
-            ›
-          </button>{' '}
-          › <span data-testid="group-id">group {groupId}</span> ({listPos + 1}/{list.length}) › <span data-testid="sample">sample {sample}</span>
-        </span>
-        <label>
-          sort{' '}
-          <select value={sort} onChange={(e) => setSort(e.target.value as SortKey)} data-testid="sort">
-            {SORT_KEYS.map((k) => (
-              <option key={k.id} value={k.id}>
-                {k.label}
-              </option>
-            ))}
-          </select>
-        </label>
-        <input
-          ref={searchRef}
-          className="search"
-          placeholder="/ search"
-          value={filter.search}
-          data-testid="search"
-          onChange={(e) => rolloutsStore.getState().setFilter({ search: e.target.value })}
-          onKeyDown={(e) => e.key === 'Enter' && void rolloutsStore.getState().runFilter()}
-        />
-        <button className="secondary" onClick={() => setPanels((p) => ({ ...p, help: !p.help }))}>
-          ? keys
-        </button>
-      </div>
+  // Built only when what they show changes: j/k re-renders the crumbs and two cards, not these
+  // (React's development build pays for every element created).
+  const filterBar = useMemo(
+    () => (
       <div className="toolbar">
         <input
           ref={filterRef}
@@ -378,16 +347,29 @@ export function GroupView({ route }: { route: InspectorRoute & { runId: string; 
           re-score with PA-GRPO
         </button>
       </div>
-      {notice ? <p className="note notice">{notice}</p> : null}
-      <div className="group-body">
-        <GroupList list={list} current={listPos} onPick={pickGroup} filtered={!!hitGroups} />
-        <div className="group-main">
-          {panels.help ? <Help /> : null}
-          {route.view === 'steps' && index && groupId ? (
-            <StepStrip runId={runId} index={index} groupId={groupId} current={step} onPick={(s) => go({ step: s, groupId, sample: 0 })} onClose={() => go({ view: null })} />
-          ) : null}
-          {rollouts && summary ? (
-            <>
+    ),
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [filter, exprDraft, fieldNames, routeExpr, runId, rollouts, sort],
+  );
+  const sortSelect = useMemo(
+    () => (
+        <label>
+          sort{' '}
+          <select value={sort} onChange={(e) => setSort(e.target.value as SortKey)} data-testid="sort">
+            {SORT_KEYS.map((k) => (
+              <option key={k.id} value={k.id}>
+                {k.label}
+              </option>
+            ))}
+          </select>
+        </label>
+    ),
+    [sort],
+  );
+  const groupPanels = useMemo(
+    () =>
+      rollouts && summary ? (
+        <>
               {panels.gt ? (
                 <div className="prompt-panel" data-testid="prompt-panel">
                   <div>
@@ -405,6 +387,54 @@ export function GroupView({ route }: { route: InspectorRoute & { runId: string; 
                 {summary.collapsedPerception ? <span className="badge warn">perception collapsed (std 0)</span> : null}
                 {summary.collapsedReasoning ? <span className="badge warn">reasoning collapsed (std 0)</span> : null}
               </div>
+        </>
+      ) : null,
+    [rollouts, summary, panels.gt, filter.search],
+  );
+
+  if (!run) return <p className="note">loading run…</p>;
+  if (stepIdx < 0) return <p className="error">step {step} is not in run {runId}</p>;
+
+  return (
+    <div className="group-view" data-testid="group-view">
+      <div className="toolbar">
+        <span className="crumbs">
+          <a href="#/rollouts">runs</a> › <a href={`#/rollouts/${encodeURIComponent(runId)}`}>{run.meta.name}</a> ›{' '}
+          <button className="link" onClick={() => goStep(-1)} disabled={stepIdx === 0} aria-label="previous step">
+            ‹
+          </button>{' '}
+          <span data-testid="step">step {step}</span>{' '}
+          <button className="link" onClick={() => goStep(1)} disabled={stepIdx === index!.steps.length - 1} aria-label="next step">
+            ›
+          </button>{' '}
+          › <span data-testid="group-id">group {groupId}</span> ({listPos + 1}/{list.length}) › <span data-testid="sample">sample {sample}</span>
+        </span>
+        {sortSelect}
+        <input
+          ref={searchRef}
+          className="search"
+          placeholder="/ search"
+          value={filter.search}
+          data-testid="search"
+          onChange={(e) => rolloutsStore.getState().setFilter({ search: e.target.value })}
+          onKeyDown={(e) => e.key === 'Enter' && void rolloutsStore.getState().runFilter()}
+        />
+        <button className="secondary" onClick={() => setPanels((p) => ({ ...p, help: !p.help }))}>
+          ? keys
+        </button>
+      </div>
+      {filterBar}
+      {notice ? <p className="note notice">{notice}</p> : null}
+      <div className="group-body">
+        <GroupList list={list} current={listPos} onPick={pickGroup} filtered={!!hitGroups} />
+        <div className="group-main">
+          {panels.help ? <Help /> : null}
+          {route.view === 'steps' && index && groupId ? (
+            <StepStrip runId={runId} index={index} groupId={groupId} current={step} onPick={(s) => go({ step: s, groupId, sample: 0 })} onClose={() => go({ view: null })} />
+          ) : null}
+          {rollouts && summary ? (
+            <>
+              {groupPanels}
               <div className="rollouts">
                 {sorted.map((r) => (
                   <RolloutCard
@@ -478,7 +508,7 @@ export function filterFieldNames(columns: readonly string[]): string[] {
  * Autocomplete of field names in the filter box: a datalist whose options complete the word being
  * typed (each option is the whole expression with that word completed, as a datalist offers values).
  */
-function FieldList({ names, draft }: { names: readonly string[]; draft: string }) {
+const FieldList = memo(function FieldList({ names, draft }: { names: readonly string[]; draft: string }) {
   const m = /[A-Za-z_][\w.]*$/.exec(draft);
   const head = m ? draft.slice(0, m.index) : draft;
   const word = m?.[0] ?? '';
@@ -490,7 +520,7 @@ function FieldList({ names, draft }: { names: readonly string[]; draft: string }
       ))}
     </datalist>
   );
-}
+});
 
 function Help() {
   return (

@@ -61,11 +61,11 @@ export interface CardProps {
   onSelect: (sampleIdx: number) => void;
 }
 
-export const RolloutCard = memo(function RolloutCard({ rollout: r, selected, query, showTokens, showRaw, diffWith, marked, dim, onSelect }: CardProps) {
-  const seg = segmentsOf(r.completion);
-  const q = quadrantOf(r);
-  const quad = q ? QUADRANTS.find((x) => x.id === q)! : null;
-  const untagged = seg.spans.length === 0;
+/**
+ * The card's shell carries the selection; its content is a separate memoised component, so j/k
+ * (selection only) re-renders two <article> elements and nothing inside them.
+ */
+export const RolloutCard = memo(function RolloutCard({ rollout: r, selected, dim, onSelect, ...body }: CardProps) {
   return (
     <article
       className={`rollout${selected ? ' selected' : ''}${dim ? ' dim' : ''}`}
@@ -74,6 +74,20 @@ export const RolloutCard = memo(function RolloutCard({ rollout: r, selected, que
       aria-selected={selected}
       onClick={() => onSelect(r.sampleIdx)}
     >
+      <CardBody rollout={r} {...body} />
+    </article>
+  );
+});
+
+type BodyProps = Omit<CardProps, 'selected' | 'dim' | 'onSelect'>;
+
+const CardBody = memo(function CardBody({ rollout: r, query, showTokens, showRaw, diffWith, marked }: BodyProps) {
+  const seg = segmentsOf(r.completion);
+  const q = quadrantOf(r);
+  const quad = q ? QUADRANTS.find((x) => x.id === q)! : null;
+  const untagged = seg.spans.length === 0;
+  return (
+    <>
       <header className="rollout-head">
         <span className="sample-no">#{r.sampleIdx}</span>
         {quad ? (
@@ -145,6 +159,6 @@ export const RolloutCard = memo(function RolloutCard({ rollout: r, selected, que
         </div>
         </WhenIdle>
       ) : null}
-    </article>
+    </>
   );
 });
