@@ -6,17 +6,40 @@ import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction } from '
 import type { DatasetManifest, ShardIndex } from './types';
 import type { ShardCommit } from './manifest';
 import { applyShard, shardIndexOf } from './manifest';
+import { splitShard } from './shard';
 import { dataError, storageError } from './errors';
 
 export const DB_NAME = 'p2r-lab';
-export const DB_VERSION = 1;
+export const DB_VERSION = 2;
 
+/**
+ * A shard as stored since version 2: encodeShard's output split at the end of its header (shard.ts
+ * splitShard). The frame bytes are a Blob, which IndexedDB keeps out of line: reading the record
+ * does not drag megabytes of frames through structured clone, and Blob.arrayBuffer() then reads
+ * them in one copy. `sha256` is still that of the whole payload (head + frames).
+ */
 interface ShardRecord {
   datasetId: string;
   index: number;
-  /** encodeShard's output (see shard.ts for the layout). */
+  /** Preamble + JSON header: the records and the frame table. */
+  head: Uint8Array;
+  /** The frame bytes, or null when the shard has none (text-only datasets). */
+  frames: Blob | null;
+  sha256: string;
+}
+
+/** Version 1's shard record: the whole payload in one Uint8Array. */
+interface ShardRecordV1 {
+  datasetId: string;
+  index: number;
   payload: Uint8Array;
   sha256: string;
+}
+
+function shardRecord(datasetId: string, index: number, payload: Uint8Array, sha256: string): ShardRecord {
+  const { head, frames } = splitShard(payload);
+  // Copies: the stored values must not keep the whole payload's buffer alive through a view.
+  return { datasetId, index, head: head.slice(), frames: frames.byteLength > 0 ? new Blob([frames as Uint8Array<ArrayBuffer>]) : null, sha256 };
 }
 
 /** Baseline for the benchmark only: the same samples stored one record each. */
@@ -47,14 +70,23 @@ export function openDataDb(name = DB_NAME): Promise<DataDb> {
   if (!db) {
     if (typeof indexedDB === 'undefined') return Promise.reject(dataError('StorageUnavailable', 'indexedDB is not defined in this context.'));
     db = openDB<DataSchema>(name, DB_VERSION, {
-      upgrade(db, oldVersion) {
+      async upgrade(db, oldVersion, _newVersion, tx) {
         if (oldVersion < 1) {
           db.createObjectStore('datasets', { keyPath: 'id' });
           db.createObjectStore('shards', { keyPath: ['datasetId', 'index'] });
           db.createObjectStore('shardIndex', { keyPath: ['datasetId', 'index'] });
           db.createObjectStore('samples', { keyPath: ['datasetId', 'ordinal'] });
         }
-        // Later versions: `if (oldVersion < 2) { … }`, never editing a step above.
+        if (oldVersion >= 1 && oldVersion < 2) {
+          // v2: shard payloads split into head + frames Blob (checksums unchanged: same bytes).
+          let cursor = await tx.objectStore('shards').openCursor();
+          while (cursor) {
+            const old = cursor.value as unknown as ShardRecordV1 | ShardRecord;
+            if ('payload' in old) await cursor.update(shardRecord(old.datasetId, old.index, old.payload, old.sha256));
+            cursor = await cursor.continue();
+          }
+        }
+        // Later versions: `if (oldVersion < 3) { … }`, never editing a step above.
       },
       blocking() {
         // Another tab wants a newer schema: let it upgrade, reopen on next use.
@@ -123,7 +155,7 @@ export async function commitShard(db: DataDb, m: DatasetManifest, payload: Uint8
       throw dataError('StorageFailed', `Dataset '${m.id}' changed while importing (another tab?): reload and resume.`);
     }
     if (commit.samples.length > 0) {
-      await tx.objectStore('shards').put({ datasetId: m.id, index, payload, sha256: commit.sha256 });
+      await tx.objectStore('shards').put(shardRecord(m.id, index, payload, commit.sha256));
       await tx.objectStore('shardIndex').put(shardIndexOf(m.id, index, commit.samples));
     }
     await tx.objectStore('datasets').put(next);
@@ -139,10 +171,27 @@ export async function commitShard(db: DataDb, m: DatasetManifest, payload: Uint8
   return next;
 }
 
-export async function loadShardPayload(db: DataDb, datasetId: string, index: number): Promise<{ payload: Uint8Array; sha256: string }> {
+/** A stored shard in its two parts: the head and the frame bytes (read from the Blob). */
+export async function loadShardParts(db: DataDb, datasetId: string, index: number): Promise<{ head: Uint8Array; frames: Uint8Array; sha256: string }> {
   const rec = await db.get('shards', [datasetId, index]);
   if (!rec) throw dataError('DatasetNotFound', `Shard ${index} of '${datasetId}' is not stored.`);
-  return { payload: rec.payload, sha256: rec.sha256 };
+  let frames: Uint8Array;
+  try {
+    frames = rec.frames ? new Uint8Array(await rec.frames.arrayBuffer()) : new Uint8Array(0);
+  } catch (e) {
+    throw dataError('ShardCorrupt', `The frames of shard ${index} of '${datasetId}' could not be read: ${(e as Error)?.message ?? e}`);
+  }
+  return { head: rec.head, frames, sha256: rec.sha256 };
+}
+
+/** A stored shard as one payload (encodeShard's layout), e.g. to check its SHA-256. */
+export async function loadShardPayload(db: DataDb, datasetId: string, index: number): Promise<{ payload: Uint8Array; sha256: string }> {
+  const { head, frames, sha256 } = await loadShardParts(db, datasetId, index);
+  if (frames.byteLength === 0) return { payload: head, sha256 };
+  const payload = new Uint8Array(head.byteLength + frames.byteLength);
+  payload.set(head);
+  payload.set(frames, head.byteLength);
+  return { payload, sha256 };
 }
 
 /** All shard indexes of a dataset, in shard order (a few MB for 200k samples). */
@@ -166,7 +215,7 @@ export async function deleteDataset(db: DataDb, datasetId: string): Promise<void
 export async function overwriteShardPayload(db: DataDb, datasetId: string, index: number, payload: Uint8Array): Promise<void> {
   const rec = await db.get('shards', [datasetId, index]);
   if (!rec) throw dataError('DatasetNotFound', `Shard ${index} of '${datasetId}' is not stored.`);
-  await db.put('shards', { ...rec, payload });
+  await db.put('shards', shardRecord(datasetId, index, payload, rec.sha256));
 }
 
 // ---- one record per sample (benchmark baseline only) ----

@@ -3,8 +3,8 @@
 // each shard) that the trainer and the inspector share.
 
 import type { DatasetManifest, Sample, ShardIndex } from './types';
-import { loadShardIndexes, loadShardPayload, requireManifest, type DataDb } from './db';
-import { decodeShard, sha256Hex } from './shard';
+import { loadShardIndexes, loadShardPayload, loadShardParts, requireManifest, type DataDb } from './db';
+import { decodeShard, decodeShardParts, sha256Hex } from './shard';
 import { locate } from './manifest';
 import { dataError } from './errors';
 import { Rng } from '../util/rng';
@@ -73,11 +73,13 @@ export class DatasetReader {
   private async loadShard(index: number, verify: boolean): Promise<Sample[]> {
     const info = this.manifest.shards[index];
     if (!info) throw dataError('DatasetNotFound', `Dataset '${this.manifest.id}' has no shard ${index}.`);
-    const { payload } = await loadShardPayload(this.db, this.manifest.id, index);
-    if (verify) {
-      const actual = await sha256Hex(payload);
-      if (actual !== info.sha256) throw dataError('ChecksumMismatch', `Shard ${index} of '${this.manifest.id}' has SHA-256 ${actual.slice(0, 12)}…, the manifest says ${info.sha256.slice(0, 12)}….`);
+    if (!verify) {
+      const { head, frames } = await loadShardParts(this.db, this.manifest.id, index);
+      return decodeShardParts(head, frames);
     }
+    const { payload } = await loadShardPayload(this.db, this.manifest.id, index);
+    const actual = await sha256Hex(payload);
+    if (actual !== info.sha256) throw dataError('ChecksumMismatch', `Shard ${index} of '${this.manifest.id}' has SHA-256 ${actual.slice(0, 12)}…, the manifest says ${info.sha256.slice(0, 12)}….`);
     return decodeShard(payload);
   }
 

@@ -67,8 +67,30 @@ export function encodeShard(samples: Sample[]): Uint8Array {
   return out;
 }
 
+/**
+ * Splits a payload at the end of its header: `head` (preamble + JSON header) and `frames` (the frame
+ * bytes), both views. Storage keeps the frame bytes as a Blob beside the head (see db.ts).
+ */
+export function splitShard(payload: Uint8Array): { head: Uint8Array; frames: Uint8Array } {
+  const end = headEnd(payload);
+  return { head: payload.subarray(0, end), frames: payload.subarray(end) };
+}
+
+function headEnd(payload: Uint8Array): number {
+  if (payload.byteLength < 12) throw dataError('ShardCorrupt', `Shard payload is ${payload.byteLength} bytes, shorter than its 12-byte preamble.`);
+  const end = 12 + new DataView(payload.buffer, payload.byteOffset, 12).getUint32(8, true);
+  if (end > payload.byteLength) throw dataError('ShardCorrupt', 'Shard header runs past the end of the payload.');
+  return end;
+}
+
 /** Unpacks a payload. Frame bytes are views into `payload` (no copy). */
 export function decodeShard(payload: Uint8Array): Sample[] {
+  const { head, frames } = splitShard(payload);
+  return decodeShardParts(head, frames);
+}
+
+/** Unpacks a shard stored in two parts (splitShard's). Frame bytes are views into `frameBytes`. */
+export function decodeShardParts(payload: Uint8Array, frameBytes: Uint8Array): Sample[] {
   if (payload.byteLength < 12) throw dataError('ShardCorrupt', `Shard payload is ${payload.byteLength} bytes, shorter than its 12-byte preamble.`);
   const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
   if (view.getUint32(0, true) !== MAGIC) throw dataError('ShardCorrupt', 'Shard payload does not start with the P2RS magic.');
@@ -82,10 +104,9 @@ export function decodeShard(payload: Uint8Array): Sample[] {
   } catch (e) {
     throw dataError('ShardCorrupt', `Shard header is not valid JSON: ${(e as Error).message}`);
   }
-  const base = 12 + headerLength;
   const frames: Frame[] = header.frames.map((f) => {
-    if (base + f.offset + f.length > payload.byteLength) throw dataError('ShardCorrupt', 'A frame runs past the end of the shard payload.');
-    return { encoding: f.encoding, width: f.width, height: f.height, time: f.time, bytes: payload.subarray(base + f.offset, base + f.offset + f.length) };
+    if (f.offset + f.length > frameBytes.byteLength) throw dataError('ShardCorrupt', 'A frame runs past the end of the shard payload.');
+    return { encoding: f.encoding, width: f.width, height: f.height, time: f.time, bytes: frameBytes.subarray(f.offset, f.offset + f.length) };
   });
   return header.samples.map((s) => {
     const sample: Sample = { ordinal: s.ordinal, record: s.record, frames: s.frames.map((i) => frames[i]) };

@@ -176,6 +176,41 @@ describe('writing shards', () => {
     expect(m.shards.length).toBe(3);
   });
 
+  it('upgrades a version-1 database (whole payload per shard) to head + frames Blob, checksums intact', async () => {
+    const name = `test-v1-${dbCount++}`;
+    names.push(name);
+    const samples: Sample[] = [0, 1, 2].map((i) => ({ ordinal: i, record: record(i), frames: [frame(i), frame(i + 1)] }));
+    const payload = encodeShard(samples);
+    const sha256 = await sha256Hex(payload);
+    const m = applyShard(newManifest({ id: 'old', name: 'old', kind: 'video-r1' }), { samples, payloadBytes: payload.byteLength, sha256, cursor: 3, issues: [] });
+    // The version-1 schema and record shape, written without the module.
+    await new Promise<void>((resolve, reject) => {
+      const req = indexedDB.open(name, 1);
+      req.onupgradeneeded = () => {
+        const db = req.result;
+        db.createObjectStore('datasets', { keyPath: 'id' }).put({ ...m, progress: { ...m.progress, state: 'complete' } });
+        db.createObjectStore('shards', { keyPath: ['datasetId', 'index'] }).put({ datasetId: 'old', index: 0, payload, sha256 });
+        db.createObjectStore('shardIndex', { keyPath: ['datasetId', 'index'] });
+        db.createObjectStore('samples', { keyPath: ['datasetId', 'ordinal'] });
+      };
+      req.onsuccess = () => {
+        req.result.close();
+        resolve();
+      };
+      req.onerror = () => reject(req.error);
+    });
+    const db = await openDataDb(name);
+    expect(db.version).toBe(2);
+    const stored = (await db.get('shards', ['old', 0])) as unknown as Record<string, unknown>;
+    expect(stored.payload).toBeUndefined();
+    expect(stored.frames).toBeInstanceOf(Blob);
+    const reader = await DatasetReader.open(db, 'old');
+    expect(await reader.verifyAll()).toEqual([]);
+    const back = await reader.shard(0);
+    expect(back.map((s) => s.record.problem_id)).toEqual([0, 1, 2]);
+    expect([...back[2].frames[1].bytes]).toEqual([...frame(3).bytes]);
+  });
+
   it('deletes a dataset with all its shards', async () => {
     const db = await freshDb();
     await writeShards(db, newManifest({ id: 'x', name: 'x', kind: 'video-r1' }), entries(0, 30), { shardSamples: 10, shardBytes: 1 << 20 });
