@@ -41,9 +41,11 @@ const noise = (scale: number) => Float32Array.from(logp64, (v, i) => (segment[i]
 const oldLogp = noise(0.3); // ratios around 1 ± 0.3: some tokens clipped
 const refLogp = noise(0.5);
 
+let kernels: ReturnType<typeof createModelKernels> | undefined;
+
 async function gpuGradient(advantages: Float32Array, config: Partial<PaGrpoLossConfig>) {
   const d = await device();
-  const policy = await GpuModel.create(d, model, layout, { batchSize: B, init, train, kernels: await createModelKernels(d, [model.width / model.heads]) });
+  const policy = await GpuModel.create(d, model, layout, { batchSize: B, init, train, kernels: await (kernels ??= createModelKernels(d, [model.width / model.heads])) });
   const loss = await PolicyLoss.create(policy, config);
   policy.setBatch(batch);
   loss.upload({ segment, advantages, oldLogp, refLogp });
