@@ -8,12 +8,17 @@
 //                       dv_j = Σ_i P_ij dO_i,  dk_j = scale Σ_i dS_ij q_i
 // with S_ij = scale q_i · k_j and scale = 1/sqrt(D). Padding rows (t >= len_b) get zero gradients.
 // Tiles staged in workgroup memory are BC rows of two (BC, D) matrices: 8 KiB when BC·D = 1024.
+// Per staged tile a thread first computes P/dS for the causally visible rows only (loop bounds, not
+// masks: a SIMD group of neighbouring rows stops at its last visible one) into a small register
+// array, then accumulates with d outermost so each accumulator element is loaded and stored once
+// per tile instead of once per (i, j) pair. The summation order per output element is unchanged.
 
 override BR: u32 = 64; // rows owned per workgroup (queries in dq, keys in dkv) = threads per workgroup
 override BC: u32 = 16; // rows per staged tile (keys in dq, queries in dkv)
 override D: u32 = 64;  // head dim: a multiple of 4, ≤ 64
 
 const MAX_D4 = 16u;
+const MAX_BC = 64u; // bound of the per-tile P/dS register arrays: BC ≤ 64
 
 struct Params {
   B: u32,     // sequences
@@ -105,12 +110,18 @@ fn dq(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: u3
     workgroupBarrier();
 
     if (live && k0 <= i) {
-      for (var jj = 0u; jj < BC; jj++) {
-        let p = select(0.0, exp(dot_a(&q, jj) - row_lse), k0 + jj <= i);
-        let ds = p * (dot_b(&d_o, jj) - row_delta);
-        for (var d4 = 0u; d4 < D4; d4++) {
-          acc[d4] += ds * tile_a[jj * D4 + d4];
+      let jj_end = min(BC, i - k0 + 1u); // causal: keys k0 + jj <= i only
+      var ds: array<f32, MAX_BC>;
+      for (var jj = 0u; jj < jj_end; jj++) {
+        let p = exp(dot_a(&q, jj) - row_lse);
+        ds[jj] = p * (dot_b(&d_o, jj) - row_delta);
+      }
+      for (var d4 = 0u; d4 < D4; d4++) {
+        var a = acc[d4];
+        for (var jj = 0u; jj < jj_end; jj++) {
+          a += ds[jj] * tile_a[jj * D4 + d4];
         }
+        acc[d4] = a;
       }
     }
     workgroupBarrier();
@@ -178,15 +189,23 @@ fn dkv(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: u
     workgroupBarrier();
 
     if (live && j < i0 + BC) {
-      for (var ii = 0u; ii < BC; ii++) {
-        let i = i0 + ii;
-        let visible = i >= j && i < len;
-        let p = select(0.0, exp(dot_a(&k, ii) - tile_lse[ii]), visible);
-        let ds = p * (dot_b(&v, ii) - tile_delta[ii]);
-        for (var d4 = 0u; d4 < D4; d4++) {
-          dv[d4] += p * tile_b[ii * D4 + d4];
-          dk[d4] += ds * tile_a[ii * D4 + d4];
+      let ii_begin = select(0u, j - i0, j > i0); // causal: queries i >= j only
+      let ii_end = min(BC, len - i0);
+      var p: array<f32, MAX_BC>;
+      var ds: array<f32, MAX_BC>;
+      for (var ii = ii_begin; ii < ii_end; ii++) {
+        p[ii] = exp(dot_a(&k, ii) - tile_lse[ii]);
+        ds[ii] = p[ii] * (dot_b(&v, ii) - tile_delta[ii]);
+      }
+      for (var d4 = 0u; d4 < D4; d4++) {
+        var a = dv[d4];
+        var c = dk[d4];
+        for (var ii = ii_begin; ii < ii_end; ii++) {
+          a += p[ii] * tile_b[ii * D4 + d4];
+          c += ds[ii] * tile_a[ii * D4 + d4];
         }
+        dv[d4] = a;
+        dk[d4] = c;
       }
     }
     workgroupBarrier();

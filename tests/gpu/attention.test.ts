@@ -20,6 +20,9 @@ const cases: Case[] = [
   { B: 1, T: 65, H: 2, D: 16, lengths: [65] },
   { B: 2, T: 129, H: 2, D: 32, lengths: [129, 126] },
   { B: 1, T: 129, H: 1, D: 64, lengths: [126] },
+  // Backward's causal loop bounds: many 16-query tiles per 64-key block, a length ending mid-tile
+  // inside the first block, and key rows j > i0 of a staged query tile.
+  { B: 2, T: 100, H: 1, D: 64, lengths: [100, 37] },
 ];
 
 const FORWARD_TOL = { atol: 2e-5, rtol: 2e-4 };

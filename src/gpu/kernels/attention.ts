@@ -7,6 +7,15 @@ import { storageBuffer, uniformBuffer } from '../buffers';
 import { bindGroup, bindSlots, type Dispatch } from '../dispatch';
 import { computePipeline } from '../pipeline';
 
+// Backward measurements (SwiftShader, 2-core shared machine; B=1 H=4 T=256; process CPU ms of the
+// backward pass, median of 5, variants alternating in one process, same run; bench/results throwaway):
+//                                   D=32 bwd (dq / dkv)    D=64 bwd (dq / dkv)
+//   before: masked full tiles         280 (76 / 125)        394 (153 / 203)
+//   causal loop bounds                208 (84 / 166)        398 (155 / 200)
+//   + P/dS per tile, d outermost      193 (87 /  84)        308 (131 / 163)   <- kept (1.3-1.45x)
+//   same with BR = 32                 162 (74 /  94)        367 (138 / 212)   (mixed: not kept)
+// Also tried, no clear win (within noise): BC = 8 at D=64 with BR 64 or 32; BR = 128; BR 64 for dq
+// with 32 for dkv.
 /** Threads per workgroup = query rows (forward, dq) or key rows (dkv) owned by one workgroup. */
 const BR = 64;
 /** Head dims the kernels support: multiples of 4 up to the register arrays' 64. */
