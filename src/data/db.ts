@@ -171,6 +171,13 @@ export async function commitShard(db: DataDb, m: DatasetManifest, payload: Uint8
   return next;
 }
 
+/** A stored shard's record: its head, and its frames as a Blob handle (no frame bytes read yet). */
+export async function loadShardRecord(db: DataDb, datasetId: string, index: number): Promise<{ head: Uint8Array; frames: Blob | null; sha256: string }> {
+  const rec = await db.get('shards', [datasetId, index]);
+  if (!rec) throw dataError('DatasetNotFound', `Shard ${index} of '${datasetId}' is not stored.`);
+  return { head: rec.head, frames: rec.frames, sha256: rec.sha256 };
+}
+
 /** A stored shard in its two parts: the head and the frame bytes (read from the Blob). */
 export async function loadShardParts(db: DataDb, datasetId: string, index: number): Promise<{ head: Uint8Array; frames: Uint8Array; sha256: string }> {
   const rec = await db.get('shards', [datasetId, index]);

@@ -3,8 +3,8 @@
 // each shard) that the trainer and the inspector share.
 
 import type { DatasetManifest, Sample, ShardIndex } from './types';
-import { loadShardIndexes, loadShardPayload, loadShardParts, requireManifest, type DataDb } from './db';
-import { decodeShard, decodeShardParts, sha256Hex } from './shard';
+import { loadShardIndexes, loadShardPayload, loadShardParts, loadShardRecord, requireManifest, type DataDb } from './db';
+import { decodeShard, decodeShardParts, parseShardHead, sampleFrameRange, sampleOf, sha256Hex } from './shard';
 import { locate } from './manifest';
 import { dataError } from './errors';
 import { Rng } from '../util/rng';
@@ -96,10 +96,25 @@ export class DatasetReader {
     return bad;
   }
 
+  /**
+   * One sample. From the cache when its shard is loaded; otherwise only that sample's frame bytes
+   * are read (a slice of the shard's frames Blob), not the whole shard.
+   */
   async get(ordinal: number): Promise<Sample> {
     const at = locate(this.manifest, ordinal);
     if (!at) throw dataError('DatasetNotFound', `Dataset '${this.manifest.id}' has no sample ${ordinal} (it has ${this.count}).`);
-    return (await this.shard(at.shard))[at.offset];
+    const cached = this.cache.get(at.shard);
+    if (cached) return (await cached)[at.offset];
+    const rec = await loadShardRecord(this.db, this.manifest.id, at.shard);
+    const header = parseShardHead(rec.head);
+    if (!header.samples[at.offset]) throw dataError('ShardCorrupt', `Shard ${at.shard} of '${this.manifest.id}' has no sample at offset ${at.offset}.`);
+    const [start, end] = sampleFrameRange(header, at.offset);
+    let bytes = new Uint8Array(0);
+    if (end > start) {
+      if (!rec.frames) throw dataError('ShardCorrupt', `Shard ${at.shard} of '${this.manifest.id}' has no frame bytes.`);
+      bytes = new Uint8Array(await rec.frames.slice(start, end).arrayBuffer());
+    }
+    return sampleOf(header, at.offset, bytes, start);
   }
 
   /** The shard indexes (ids, types, sources per sample), loaded once. */

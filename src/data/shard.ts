@@ -91,6 +91,46 @@ export function decodeShard(payload: Uint8Array): Sample[] {
 
 /** Unpacks a shard stored in two parts (splitShard's). Frame bytes are views into `frameBytes`. */
 export function decodeShardParts(payload: Uint8Array, frameBytes: Uint8Array): Sample[] {
+  const header = parseShardHead(payload);
+  const frames: Frame[] = header.frames.map((f) => frameOf(f, frameBytes, 0));
+  return header.samples.map((s) => {
+    const sample: Sample = { ordinal: s.ordinal, record: s.record, frames: s.frames.map((i) => frames[i]) };
+    if (s.mediaError) sample.mediaError = s.mediaError;
+    return sample;
+  });
+}
+
+export type ShardHead = ShardHeader;
+
+/** The byte range [start, end) of the frame bytes sample `k` of a shard uses ([0, 0) when none). */
+export function sampleFrameRange(header: ShardHead, k: number): [number, number] {
+  const refs = header.samples[k]?.frames ?? [];
+  if (refs.length === 0) return [0, 0];
+  let start = Infinity;
+  let end = 0;
+  for (const i of refs) {
+    start = Math.min(start, header.frames[i].offset);
+    end = Math.max(end, header.frames[i].offset + header.frames[i].length);
+  }
+  return [start, end];
+}
+
+/** Sample `k` of a shard from its head and the frame bytes from `base` on (sampleFrameRange's slice). */
+export function sampleOf(header: ShardHead, k: number, frameBytes: Uint8Array, base: number): Sample {
+  const s = header.samples[k];
+  const sample: Sample = { ordinal: s.ordinal, record: s.record, frames: s.frames.map((i) => frameOf(header.frames[i], frameBytes, base)) };
+  if (s.mediaError) sample.mediaError = s.mediaError;
+  return sample;
+}
+
+function frameOf(f: FrameEntry, frameBytes: Uint8Array, base: number): Frame {
+  const at = f.offset - base;
+  if (at < 0 || at + f.length > frameBytes.byteLength) throw dataError('ShardCorrupt', 'A frame runs past the end of the shard payload.');
+  return { encoding: f.encoding, width: f.width, height: f.height, time: f.time, bytes: frameBytes.subarray(at, at + f.length) };
+}
+
+/** The header of a shard's head (preamble + JSON), validated. */
+export function parseShardHead(payload: Uint8Array): ShardHead {
   if (payload.byteLength < 12) throw dataError('ShardCorrupt', `Shard payload is ${payload.byteLength} bytes, shorter than its 12-byte preamble.`);
   const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
   if (view.getUint32(0, true) !== MAGIC) throw dataError('ShardCorrupt', 'Shard payload does not start with the P2RS magic.');
@@ -104,15 +144,7 @@ export function decodeShardParts(payload: Uint8Array, frameBytes: Uint8Array): S
   } catch (e) {
     throw dataError('ShardCorrupt', `Shard header is not valid JSON: ${(e as Error).message}`);
   }
-  const frames: Frame[] = header.frames.map((f) => {
-    if (f.offset + f.length > frameBytes.byteLength) throw dataError('ShardCorrupt', 'A frame runs past the end of the shard payload.');
-    return { encoding: f.encoding, width: f.width, height: f.height, time: f.time, bytes: frameBytes.subarray(f.offset, f.offset + f.length) };
-  });
-  return header.samples.map((s) => {
-    const sample: Sample = { ordinal: s.ordinal, record: s.record, frames: s.frames.map((i) => frames[i]) };
-    if (s.mediaError) sample.mediaError = s.mediaError;
-    return sample;
-  });
+  return header;
 }
 
 /** SHA-256 of bytes as lowercase hex (crypto.subtle: browsers, workers and Node 20). */

@@ -209,6 +209,11 @@ describe('writing shards', () => {
     const back = await reader.shard(0);
     expect(back.map((s) => s.record.problem_id)).toEqual([0, 1, 2]);
     expect([...back[2].frames[1].bytes]).toEqual([...frame(3).bytes]);
+    // Random access with a cold cache reads only that sample's slice of the frames Blob.
+    const one = await (await DatasetReader.open(db, 'old', 0)).get(1);
+    expect(one.record.problem_id).toBe(1);
+    expect(one.frames.map((f) => [...f.bytes])).toEqual([[...frame(1).bytes], [...frame(2).bytes]]);
+    expect(one.frames[0].bytes.buffer.byteLength).toBe(2 * frame(1).bytes.byteLength);
   });
 
   it('deletes a dataset with all its shards', async () => {
