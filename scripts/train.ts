@@ -9,7 +9,10 @@
 // Options:
 //   --preset tiny|demo   config preset (default tiny)
 //   --steps N            optimiser steps (default: the preset's)
-//   --mode sft           only SFT exists so far (pa-grpo and grpo: not implemented yet)
+//   --mode sft|pa-grpo|grpo|<ablation>   SFT (default), or RL under a reward preset of src/rewards/config.ts:
+//                        pa-grpo, grpo, without-rr, without-rp, without-rl, without-separation,
+//                        without-separation-sum-rewards. RL starts from --resume DIR (an SFT checkpoint;
+//                        the frozen reference is the same weights) or, without it, from scratch (RL-only)
 //   --seed S --lr X --batch B     overrides of the preset's train config
 //   --data micro|synthetic        micro: the built-in moving-square fixture (default for tiny);
 //                                 synthetic: src/data's generator, 5 questions per video (default for demo)
@@ -17,8 +20,21 @@
 //   --log-every K        print every K steps (default: about 20 lines per run)
 //   --out DIR            write DIR/model.safetensors + DIR/model.json at the end (src/train/checkpoint.ts)
 //   --resume DIR         continue from DIR's checkpoint (same preset and overrides) up to --steps
+// RL options (src/train/rl.ts):
+//   --group G (default 4)  --prompts P per step (default 2)  --updates U per batch (default 1)
+//   --temperature X (1)  --top-p X (0.95)  --max-new-tokens N (default: the room left in the context)
+//   --beta X (0.04)  --clip EPS (0.2)  --lr X (default: the preset's lr / 10)
+//   --len-p MIN:MAX --len-r MIN:MAX   length-reward targets in tokens (default 128:320 and 320:512, the
+//                        paper's; a tiny context never reaches them)
+//   --reference DIR      reference weights when --resume is an RL checkpoint (default: --resume's weights)
+//   --rollouts-out FILE.jsonl   every rollout, one canonical Rollout record per line (the inspector's
+//                        "our own export" format: import the file on the Rollouts page)
+//   --run-id ID          run id of those records (default cli-<mode>-seed<seed>)
 
 import { createServer } from 'vite';
+
+/** Kept in step with src/train/rl.ts RL_MODES (that module imports WGSL, so tsx cannot load it here). */
+const RL_MODES = ['pa-grpo', 'grpo', 'without-rr', 'without-rp', 'without-rl', 'without-separation', 'without-separation-sum-rewards'] as const;
 
 declare global {
   var __p2rTrainUnderVite: boolean | undefined;
@@ -36,6 +52,19 @@ export interface TrainArgs {
   logEvery?: number;
   out?: string;
   resume?: string;
+  group?: number;
+  prompts?: number;
+  updates?: number;
+  temperature?: number;
+  topP?: number;
+  maxNewTokens?: number;
+  beta?: number;
+  clip?: number;
+  lenP?: { min: number; max: number };
+  lenR?: { min: number; max: number };
+  reference?: string;
+  rolloutsOut?: string;
+  runId?: string;
 }
 
 function parseArgs(argv: string[]): TrainArgs {
@@ -44,6 +73,11 @@ function parseArgs(argv: string[]): TrainArgs {
     const n = Number(v);
     if (v === undefined || !Number.isFinite(n)) throw new Error(`${flag} needs a number (got ${v})`);
     return n;
+  };
+  const range = (flag: string, v: string | undefined) => {
+    const m = /^(\d+):(\d+)$/.exec(v ?? '');
+    if (!m) throw new Error(`${flag} needs MIN:MAX (got ${v})`);
+    return { min: Number(m[1]), max: Number(m[2]) };
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
@@ -66,16 +100,30 @@ function parseArgs(argv: string[]): TrainArgs {
         break;
       case '--out': args.out = value; break;
       case '--resume': args.resume = value; break;
+      case '--group': args.group = num(flag, value); break;
+      case '--prompts': args.prompts = num(flag, value); break;
+      case '--updates': args.updates = num(flag, value); break;
+      case '--temperature': args.temperature = num(flag, value); break;
+      case '--top-p': args.topP = num(flag, value); break;
+      case '--max-new-tokens': args.maxNewTokens = num(flag, value); break;
+      case '--beta': args.beta = num(flag, value); break;
+      case '--clip': args.clip = num(flag, value); break;
+      case '--len-p': args.lenP = range(flag, value); break;
+      case '--len-r': args.lenR = range(flag, value); break;
+      case '--reference': args.reference = value; break;
+      case '--rollouts-out': args.rolloutsOut = value; break;
+      case '--run-id': args.runId = value; break;
       default:
         throw new Error(`unknown option ${flag} (see the header of scripts/train.ts)`);
     }
     i++;
   }
-  if (args.mode !== 'sft') throw new Error(`--mode ${args.mode}: only 'sft' is implemented so far (PA-GRPO and GRPO are the next part of issue 5)`);
+  if (args.mode !== 'sft' && !(RL_MODES as readonly string[]).includes(args.mode)) throw new Error(`--mode ${args.mode}: expected sft or one of ${RL_MODES.join(', ')}`);
   return args;
 }
 
 export async function main(args: TrainArgs): Promise<void> {
+  if (args.mode !== 'sft') return mainRl(args);
   const { makeConfig } = await import('../src/model/config');
   const { nodeGpu } = await import('../src/gpu/node-gpu');
   const { acquireDevice } = await import('../src/gpu/device');
@@ -154,6 +202,119 @@ export async function main(args: TrainArgs): Promise<void> {
     write('model.json', ser.config);
     console.log(`checkpoint at step ${ser.step}: ${join(args.out, 'model.safetensors')} (${ser.safetensors.length} bytes), ${join(args.out, 'model.json')}`);
   }
+  ctx.device.destroy();
+}
+
+async function loadCheckpoint(dir: string) {
+  const { parseCheckpoint } = await import('../src/train/checkpoint');
+  const { readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  return parseCheckpoint(new Uint8Array(readFileSync(join(dir, 'model.safetensors'))), readFileSync(join(dir, 'model.json'), 'utf8'));
+}
+
+async function writeCheckpoint(dir: string, ckpt: import('../src/train/checkpoint').Checkpoint): Promise<void> {
+  const { serializeCheckpoint } = await import('../src/train/checkpoint');
+  const { mkdirSync, writeFileSync, renameSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const ser = await serializeCheckpoint(ckpt);
+  mkdirSync(dir, { recursive: true });
+  const write = (name: string, data: Uint8Array | string) => {
+    writeFileSync(join(dir, `${name}.tmp`), data);
+    renameSync(join(dir, `${name}.tmp`), join(dir, name));
+  };
+  write('model.safetensors', ser.safetensors);
+  write('model.json', ser.config);
+  console.log(`checkpoint at step ${ser.step}: ${join(dir, 'model.safetensors')} (${ser.safetensors.length} bytes), ${join(dir, 'model.json')}`);
+}
+
+/** RL (PA-GRPO, GRPO or an ablation) from an SFT checkpoint or from scratch. */
+async function mainRl(args: TrainArgs): Promise<void> {
+  const { makeConfig, modelDims } = await import('../src/model/config');
+  const { nodeGpu } = await import('../src/gpu/node-gpu');
+  const { acquireDevice } = await import('../src/gpu/device');
+  const { RlTrainer } = await import('../src/train/rl');
+  const { microRlPrompts, syntheticRlPrompts } = await import('../src/train/rl_data');
+  const { flatFromTensors } = await import('../src/train/checkpoint');
+  const { paramLayout } = await import('../src/model/params');
+  const { toInspectorRollout } = await import('../src/train/rl_export');
+  const { toJsonl } = await import('../src/inspect/export');
+  const { appendFileSync, writeFileSync } = await import('node:fs');
+
+  const base = makeConfig(args.preset);
+  const steps = args.steps ?? base.train.steps;
+  const config = makeConfig(args.preset, {
+    train: {
+      steps,
+      lr: args.lr ?? base.train.lr / 10,
+      ...(args.seed !== undefined && { seed: args.seed }),
+      warmupSteps: Math.min(base.train.warmupSteps, Math.max(1, Math.floor(steps / 10))),
+    },
+  });
+  const { model, train } = config;
+  const data = args.data ?? (args.preset === 'tiny' ? 'micro' : 'synthetic');
+  const prompts = data === 'micro' ? microRlPrompts(args.samples ?? 64, train.seed, model.frames, model.frameSize) : syntheticRlPrompts(args.samples ?? 40, train.seed);
+  const errors: string[] = [];
+  const ctx = await acquireDevice({ gpu: await nodeGpu(), onError: (e) => errors.push(`${e.code}: ${e.message}`) });
+  console.log(`adapter: ${ctx.summary.description}${ctx.summary.isFallback ? ' (CPU fallback: speeds are not GPU speeds)' : ''}`);
+  const resume = args.resume ? await loadCheckpoint(args.resume) : undefined;
+  if (resume) console.log(`starting from ${args.resume} (${resume.metadata.mode ?? 'sft'} checkpoint, step ${resume.step})`);
+  else console.log('no --resume: RL from freshly initialised weights (the RL-only ablation)');
+  const reference = args.reference ? flatFromTensors(paramLayout(model), (await loadCheckpoint(args.reference)).tensors) : undefined;
+  const group = args.group ?? 4;
+  const promptsPerStep = args.prompts ?? 2;
+  const runId = args.runId ?? `cli-${args.mode}-seed${train.seed}`;
+  if (args.rolloutsOut) writeFileSync(args.rolloutsOut, '');
+  let written = 0;
+  const started = performance.now();
+  const trainer = await RlTrainer.create(ctx.device, config, {
+    prompts,
+    mode: args.mode,
+    group,
+    promptsPerStep,
+    updatesPerBatch: args.updates ?? 1,
+    sampling: {
+      ...(args.temperature !== undefined && { temperature: args.temperature }),
+      ...(args.topP !== undefined && { topP: args.topP }),
+      maxNewTokens: args.maxNewTokens ?? modelDims(model).maxT,
+    },
+    loss: { ...(args.beta !== undefined && { beta: args.beta }), ...(args.clip !== undefined && { clipLow: args.clip, clipHigh: args.clip }) },
+    rewardOverrides: { ...(args.lenP && { perceptionLength: args.lenP }), ...(args.lenR && { reasoningLength: args.lenR }) },
+    resume,
+    reference,
+    onRollouts: args.rolloutsOut
+      ? (rs) => {
+          appendFileSync(args.rolloutsOut!, toJsonl(rs.map((r) => toInspectorRollout(r, runId, args.rolloutsOut))));
+          written += rs.length;
+        }
+      : undefined,
+  });
+  console.log(
+    `${args.mode} on preset ${args.preset}: ${trainer.layout.count.toLocaleString()} parameters, T ${model.contextLength}; ${prompts.length} ${data} prompts, ` +
+      `P ${promptsPerStep} × G ${group} per step, ${train.steps} steps, lr ${train.lr} (warmup ${train.warmupSteps}), β ${trainer.lossConfig.beta}, ε ${trainer.lossConfig.clipLow}, ` +
+      `T ${trainer.sampling.temperature} top-p ${trainer.sampling.topP}, ≤ ${trainer.sampling.maxNewTokens} new tokens; setup ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
+  const every = args.logEvery ?? Math.max(1, Math.round(train.steps / 20));
+  const f = (x: number, d = 2) => x.toFixed(d);
+  let skipped = 0;
+  const t0 = performance.now();
+  for (let s = trainer.step; s < train.steps; s++) {
+    const e = await trainer.trainStep();
+    if (e.skipped) skipped++;
+    if (s % every === 0 || s === train.steps - 1) {
+      const p = e.rewards.perception;
+      const r = e.rewards.reasoning;
+      console.log(
+        `step ${String(e.step).padStart(4)}  loss ${e.loss.toFixed(4)}  R_P ${f(p.total)} (acc ${f(p.accuracy)} fmt ${f(p.format)} len ${f(p.length)})  ` +
+          `R_R ${f(r.total)} (acc ${f(r.accuracy)} fmt ${f(r.format)} len ${f(r.length)})  KL ${e.kl.toExponential(2)}  H ${f(e.entropy, 3)}  clip ${f(e.clipFraction)}  ` +
+          `|g| ${f(e.gradNorm, 3)}  seg P/R ${f(e.segmentLengths.perception, 1)}/${f(e.segmentLengths.reasoning, 1)}  collapsed P/R/both ${e.collapsed.perception}/${e.collapsed.reasoning}/${e.collapsed.both} of ${e.collapsed.groups}  ` +
+          `${(e.ms.total / 1000).toFixed(1)} s (gen ${(e.ms.generate / 1000).toFixed(1)})${e.skipped ? '  SKIPPED' : ''}`,
+      );
+    }
+    if (errors.length) throw new Error(`GPU error: ${errors.join('; ')}`);
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  console.log(`${trainer.log.length} RL steps in ${seconds.toFixed(1)} s, ${skipped} skipped${args.rolloutsOut ? `; ${written} rollouts → ${args.rolloutsOut} (run ${runId})` : ''}`);
+  if (args.out) await writeCheckpoint(args.out, await trainer.checkpoint({ preset: args.preset, seed: String(train.seed) }));
   ctx.device.destroy();
 }
 
