@@ -290,7 +290,7 @@ export class RlTrainer {
     const t2 = performance.now();
 
     // ---- the update batch ----
-    const flat = groups.flatMap((rs, p) => rs.map((r) => ({ r, s: scored[p][rs.indexOf(r)], p })));
+    const flat = groups.flatMap((rs, p) => rs.map((r, g) => ({ r, s: scored[p][g], p })));
     const batch = rlBatch(
       flat.map(({ r, p }) => ({ frames: options.prompts[indices[p]].frames, prompt: options.prompts[indices[p]].prompt, ids: r.ids })),
       this.config.model,
