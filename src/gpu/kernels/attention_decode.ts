@@ -1,0 +1,93 @@
+// Owner of shaders/attention_decode.wgsl: causal multi-head attention for one query row per sequence
+// (a generation step against the KV cache), reading the same packed QKV layout as Attention.
+
+import decodeSource from '../../../shaders/attention_decode.wgsl?raw';
+import { storageBuffer, uniformBuffer } from '../buffers';
+import { bindGroup, type Dispatch } from '../dispatch';
+import { computePipeline } from '../pipeline';
+import { ATTENTION_HEAD_DIMS } from './attention';
+
+// Generation measurements (SwiftShader, 2-core shared machine; tiny preset C=32 H=2 D=16 T=128,
+// G=4 completions of 64 new tokens after the prompt prefill; wall ms of Decoder.generate, median of
+// 7, variants alternating in one process; throwaway script):
+//   (filled in below)
+/** Threads per workgroup = keys per staged tile. */
+const WG = 64;
+
+export interface AttentionDecodeArgs {
+  /** Sequences. */
+  B: number;
+  /** Padded sequence length of the cache (rows per sequence in qkv and out). */
+  T: number;
+  /** Heads. */
+  H: number;
+  /** Head dim (16, 32 or 64); C = H·D. */
+  D: number;
+  /** (B*T, 3C) QKV projection output = (B, T, 3, H, D): the cache, rows 0..pos[b] valid. */
+  qkv: GPUBuffer;
+  /** (B) u32 position of each sequence's query row; it attends to keys 0..pos[b]. pos[b] >= T: skipped. */
+  pos: GPUBuffer;
+  /** (B*T, C) = (B, T, H, D): row pos[b] of each sequence written, every other row untouched. */
+  out: GPUBuffer;
+  /** (B, H, T): entry pos[b] written with the logsumexp of the scaled scores. Omitted: a scratch buffer. */
+  lse?: GPUBuffer;
+  label?: string;
+}
+
+export class AttentionDecode {
+  private constructor(
+    private readonly device: GPUDevice,
+    private readonly pipelines: Map<number, GPUComputePipeline>,
+  ) {}
+
+  /** Builds the decode pipeline for each head dim in `headDims` (16, 32 and 64 by default). */
+  static async create(device: GPUDevice, headDims: readonly number[] = ATTENTION_HEAD_DIMS): Promise<AttentionDecode> {
+    const pipelines = new Map<number, GPUComputePipeline>();
+    await Promise.all(
+      headDims.map(async (D) => {
+        checkHeadDim(D);
+        const pipeline = await computePipeline(device, {
+          label: `AttentionDecode.D${D}`,
+          sources: [{ file: 'shaders/attention_decode.wgsl', code: decodeSource }],
+          constants: { WG, D },
+        });
+        pipelines.set(D, pipeline);
+      }),
+    );
+    return new AttentionDecode(device, pipelines);
+  }
+
+  /**
+   * One dispatch: row pos[b] of out (and lse) for every sequence b. Grid: (B·H). The bind group and
+   * uniform are built here once; write new positions into `pos` and encode it again each step.
+   */
+  forward(args: AttentionDecodeArgs): Dispatch[] {
+    const { B, T, H, D } = args;
+    const label = args.label ?? 'AttentionDecode';
+    const pipeline = this.pipelines.get(D);
+    if (!pipeline) {
+      throw new Error(
+        `AttentionDecode: head dim ${D} has no pipeline (built: ${[...this.pipelines.keys()].join(', ')}); pass it to AttentionDecode.create`,
+      );
+    }
+    if (B * H > 65535) throw new Error(`AttentionDecode: B·H = ${B * H} exceeds 65535 workgroups; split the batch`);
+    const params = uniformBuffer(this.device, `${label}.params`, [{ u32: B }, { u32: T }, { u32: H }, { u32: H * D }, { f32: 1 / Math.sqrt(D) }]);
+    const lse = args.lse ?? storageBuffer(this.device, `${label}.lse`, B * H * T);
+    return [
+      {
+        label,
+        pipeline,
+        workgroups: [B * H, 1, 1],
+        bindGroup: bindGroup(this.device, label, pipeline, [params, args.qkv, args.pos, args.out, lse]),
+      },
+    ];
+  }
+}
+
+function checkHeadDim(D: number): void {
+  // The combine needs WG to be a multiple of D/4 lanes: with WG = 64, head dims 4·2^k up to 256 work;
+  // the model (and the full kernel) use 16, 32, 64.
+  if (!Number.isInteger(D) || D < 4 || D % 4 !== 0 || WG % (D / 4) !== 0) {
+    throw new Error(`AttentionDecode: head dim ${D} unsupported; use 16, 32 or 64`);
+  }
+}
