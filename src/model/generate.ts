@@ -4,16 +4,17 @@
 // matmuls and the LM head. The per-layer qkv buffers of the model are the cache: the new row's q, k, v
 // are copied into row (b, t), and attention reads every past k, v from there.
 //
-// Limitation: the attention kernel has no single-query decode entry point, so each step's attention
-// dispatch recomputes all query rows 0..t of the cache (O(t²) work per step, identical results for
-// the old rows) and the new row is copied out. TODO(kernels): a decode attention (one query row per
-// sequence against the cache) makes a step O(t).
+// Each step's attention is the decode kernel (src/gpu/kernels/attention_decode.ts): one query row per
+// sequence, row t of the cache, against keys 0..t, so a step is O(t) (the full causal kernel would
+// recompute rows 0..t, O(t²)). Its pipeline is built asynchronously, so it is bound on the first
+// generate() call (Decoder.create stays synchronous).
 //
 // All G completions of a group share the prompt, so they share positions: one step advances every
 // sequence by one token, finished ones (EOS) included (their tokens are discarded).
 
 import { USAGE, storageBuffer } from '../gpu/buffers';
 import { encodeDispatch, type Dispatch } from '../gpu/dispatch';
+import { AttentionDecode } from '../gpu/kernels/attention_decode';
 import { Rng } from '../util/rng';
 import { makeBatch, type FrameInput } from './batch';
 import { modelDims } from './config';
@@ -51,7 +52,9 @@ export interface GenerateResult {
 }
 
 export class Decoder {
-  private readonly steps: { beforeAttention: Dispatch[]; attention: Dispatch[]; afterAttention: Dispatch[] }[];
+  private readonly steps: { beforeAttention: Dispatch[]; afterAttention: Dispatch[] }[];
+  /** Per layer, the decode attention dispatch over that layer's cache (bound on first use). */
+  private attention?: Promise<Dispatch[][]>;
   private readonly head: Dispatch[];
   private readonly embed: Dispatch;
   private readonly staging: GPUBuffer;
@@ -61,7 +64,7 @@ export class Decoder {
     private readonly b: {
       tokens: GPUBuffer; // (G) i32 input token of the new position
       wpeRow: GPUBuffer; // (1, C) wpe row of the new position
-      lengths: GPUBuffer; // (G) u32 = t + 1
+      pos: GPUBuffer; // (G) u32 = t, the position every sequence's query row is at
       cx: GPUBuffer; // (G, C) residual stream of the new row
       cqkv: GPUBuffer; // (G, 3C)
       catt: GPUBuffer; // (G, C)
@@ -83,12 +86,12 @@ export class Decoder {
     const G = model.B;
     const T = model.T;
     const { kernels, layers, paramView: pv } = model.internals;
-    const { matmul, biasAdd, residual, gelu, layerNorm, embedding, attention } = kernels;
+    const { matmul, biasAdd, residual, gelu, layerNorm, embedding } = kernels;
     const buf = (name: string, n: number) => storageBuffer(device, `Decoder.${name}`, n);
     const b = {
       tokens: buf('tokens', G),
       wpeRow: buf('wpeRow', C),
-      lengths: buf('lengths', G),
+      pos: buf('pos', G),
       cx: buf('x', G * C),
       cqkv: buf('qkv', G * 3 * C),
       catt: buf('att', G * C),
@@ -107,7 +110,7 @@ export class Decoder {
       matmul.bind({ a: x, b: params, c: y, m: G, n: outDim, k: inDim, variant: 'NT', offsetB: off(w), label: `Decoder.${w}` });
 
     const embed = embedding.forward({ B: G, T: 1, C, V, maxT: 1, tokens: b.tokens, wte: pv('wte'), wpe: b.wpeRow, x: b.cx, label: 'Decoder.embed' });
-    const steps = layers.map((a, l) => {
+    const steps = layers.map((_, l) => {
       const q = (s: string) => `h.${l}.${s}`;
       return {
         beforeAttention: [
@@ -115,8 +118,6 @@ export class Decoder {
           linear(cln, q('attn.c_attn.weight'), b.cqkv, C, 3 * C),
           biasAdd.addInPlace({ x: b.cqkv, bias: pv(q('attn.c_attn.bias')), rows: G, cols: 3 * C }),
         ],
-        // Over the whole cache (G, T) with lengths t + 1; see the header on why not one row.
-        attention: attention.forward({ B: G, T, H, D, qkv: a.qkv, out: a.att, lse: a.lse, lengths: b.lengths, label: `Decoder.${q('attn')}` }),
         afterAttention: [
           linear(b.catt, q('attn.c_proj.weight'), cproj, C, C),
           biasAdd.addInPlace({ x: cproj, bias: pv(q('attn.c_proj.bias')), rows: G, cols: C }),
@@ -138,6 +139,19 @@ export class Decoder {
     return new Decoder(model, b, { steps, head, embed });
   }
 
+  /** Binds (once) each layer's decode attention: row pos of its qkv cache into row pos of its att. */
+  private decodeAttention(): Promise<Dispatch[][]> {
+    this.attention ??= (async () => {
+      const { model } = this;
+      const { H, D } = modelDims(model.config);
+      const kernel = await AttentionDecode.create(model.device, [D]);
+      return model.internals.layers.map((a, l) =>
+        kernel.forward({ B: model.B, T: model.T, H, D, qkv: a.qkv, pos: this.b.pos, out: a.att, lse: a.lse, label: `Decoder.h.${l}.attn` }),
+      );
+    })();
+    return this.attention;
+  }
+
   /**
    * G = model.B completions of one prompt. Overwrites the model's activations (run it between
    * training steps, not between a step's forward and backward).
@@ -149,6 +163,7 @@ export class Decoder {
     const V = model.config.vocabSize;
     const C = model.config.width;
     const rng = new Rng(o.seed);
+    const attention = await this.decodeAttention();
     // Prefill: the model's forward over [frames, BOS, prompt] (no targets), filling every layer's qkv.
     const batch = makeBatch(Array.from({ length: G }, () => ({ ...prompt, completion: '' })), model.config);
     const L = batch.lengths[0];
@@ -174,7 +189,7 @@ export class Decoder {
         }
       }
       if (finished.every(Boolean) || n === maxNew - 1) break;
-      logits = await this.decodeStep(L + n, next, C);
+      logits = await this.decodeStep(L + n, next, C, attention);
     }
     const rollouts = ids.map((seq, g): Rollout => {
       const { text, offsets } = decodeWithOffsets(seq);
@@ -184,14 +199,14 @@ export class Decoder {
   }
 
   /** Runs position t (input tokens `tokens`) through the model; returns the (G, V) logits. */
-  private async decodeStep(t: number, tokens: Int32Array, C: number): Promise<Float32Array> {
+  private async decodeStep(t: number, tokens: Int32Array, C: number, attention: Dispatch[][]): Promise<Float32Array> {
     const { model, b } = this;
     const { device } = model;
     const G = model.B;
     const T = model.T;
     const row3 = 3 * C * 4;
     device.queue.writeBuffer(b.tokens, 0, tokens);
-    device.queue.writeBuffer(b.lengths, 0, new Uint32Array(G).fill(t + 1));
+    device.queue.writeBuffer(b.pos, 0, new Uint32Array(G).fill(t));
     const encoder = device.createCommandEncoder({ label: 'Decoder.step' });
     const pass = (label: string, dispatches: Dispatch[]) => {
       const p = encoder.beginComputePass({ label });
@@ -204,7 +219,7 @@ export class Decoder {
       const layer = model.internals.layers[l];
       pass(`Decoder.h${l}.qkv`, s.beforeAttention);
       for (let g = 0; g < G; g++) encoder.copyBufferToBuffer(b.cqkv, g * row3, layer.qkv, (g * T + t) * row3, row3); // into the cache
-      pass(`Decoder.h${l}.attn`, s.attention);
+      pass(`Decoder.h${l}.attn`, attention[l]);
       for (let g = 0; g < G; g++) encoder.copyBufferToBuffer(layer.att, (g * T + t) * C * 4, b.catt, g * C * 4, C * 4);
       pass(`Decoder.h${l}.mlp`, s.afterAttention);
     });
