@@ -5,6 +5,10 @@
 //
 // Patchify runs here on the CPU (a few thousand pixels per sample) rather than in a kernel: the frame
 // projection is then one matmul over pre-patchified rows.
+//
+// With config.frameEncoder 'onnx' the frames go through a frozen ONNX encoder instead (async, outside
+// the batch: encodeFrameFeatures), and each sequence brings its features (frameTokens, encoderWidth);
+// the batch then carries them as `features` and `patches` is empty.
 
 import { modelDims, type ModelConfig } from './config';
 import { BOS, EOS, FRAME, PAD, encode } from './tokenizer';
@@ -21,6 +25,11 @@ export interface SequenceInput {
   prompt: string;
   /** Empty for a rollout prompt; the SFT target otherwise. */
   completion: string;
+  /**
+   * frameEncoder 'onnx' only (required there): the frozen encoder's features of `frames`,
+   * (frameTokens, encoderWidth) row-major, from encodeFrameFeatures. Ignored with 'patch'.
+   */
+  features?: Float32Array;
 }
 
 export interface Batch {
@@ -33,8 +42,13 @@ export interface Batch {
   targets: Int32Array;
   /** (B) valid length of each sequence. */
   lengths: Uint32Array;
-  /** (B·T, patchDim) patch values in [-0.5, 0.5] at frame positions, 0 on every other row. */
+  /**
+   * (B·T, patchDim) patch values in [-0.5, 0.5] at frame positions, 0 on every other row. Empty with
+   * frameEncoder 'onnx' (see features).
+   */
   patches: Float32Array;
+  /** frameEncoder 'onnx' only: (B·T, encoderWidth) frozen encoder features at frame positions, 0 elsewhere. */
+  features?: Float32Array;
   /** Number of targets != -1: the SFT loss is their mean. */
   targetCount: number;
   /** (B) index of the first completion token (= frame tokens + 1 + prompt bytes). */
@@ -80,19 +94,22 @@ export function patchify(frames: FrameInput[], m: ModelConfig): Float32Array {
  * cut from the left (the question's end matters most), completions from the right.
  */
 export function makeBatch(seqs: SequenceInput[], m: ModelConfig): Batch {
-  const { frameTokens, patchDim, maxT } = modelDims(m);
+  const { frameTokens, patchDim, frameDim, maxT } = modelDims(m);
+  const onnx = m.frameEncoder === 'onnx';
   const B = seqs.length;
   const T = maxT;
   const tokens = new Int32Array(B * T).fill(PAD);
   const targets = new Int32Array(B * T).fill(-1);
   const lengths = new Uint32Array(B);
   const completionStart = new Uint32Array(B);
-  const patches = new Float32Array(B * T * patchDim);
+  const patches = new Float32Array(onnx ? 0 : B * T * patchDim);
+  const features = onnx ? new Float32Array(B * T * frameDim) : undefined;
   let targetCount = 0;
   let truncated = 0;
   seqs.forEach((s, b) => {
     const row = b * T;
-    patches.set(patchify(s.frames, m), row * patchDim);
+    if (features) features.set(checkFeatures(s.features, m, `makeBatch: sequence ${b}`), row * frameDim);
+    else patches.set(patchify(s.frames, m), row * patchDim);
     for (let t = 0; t < frameTokens; t++) tokens[row + t] = FRAME;
     let prompt = encode(s.prompt).ids;
     let completion = encode(s.completion).ids;
@@ -118,5 +135,88 @@ export function makeBatch(seqs: SequenceInput[], m: ModelConfig): Batch {
       targetCount++;
     }
   });
-  return { B, T, tokens, targets, lengths, patches, targetCount, completionStart, truncated };
+  return { B, T, tokens, targets, lengths, patches, ...(features && { features }), targetCount, completionStart, truncated };
+}
+
+/**
+ * The rows the frame projection reads, (B·T, frameDim): the patches, or with frameEncoder 'onnx' the
+ * encoder features. Throws when the batch was made for the other kind or another width.
+ */
+export function frameRows(batch: Batch, m: ModelConfig, who = 'frameRows'): Float32Array {
+  const { frameDim } = modelDims(m);
+  const onnx = m.frameEncoder === 'onnx';
+  const rows = onnx ? batch.features : batch.patches;
+  const what = onnx ? `features (encoderWidth ${frameDim})` : `patches (patchDim ${frameDim})`;
+  if (!rows || rows.length !== batch.B * batch.T * frameDim)
+    throw new Error(
+      `${who}: the batch's ${what} have ${rows?.length ?? 0} values, expected B·T·${frameDim} = ${batch.B * batch.T * frameDim} ` +
+        `(make the batch with makeBatch and the same ModelConfig; with frameEncoder 'onnx' every sequence needs its features)`,
+    );
+  return rows;
+}
+
+/** Checks one sequence's encoder features against the config: (frameTokens, encoderWidth). */
+function checkFeatures(features: Float32Array | undefined, m: ModelConfig, who: string): Float32Array {
+  const { frameTokens, frameDim } = modelDims(m);
+  if (!features) throw new Error(`${who}: frameEncoder 'onnx' needs the sequence's features (encodeFrameFeatures); got none`);
+  if (features.length !== frameTokens * frameDim) {
+    const rows = features.length / frameDim;
+    throw new Error(
+      `${who}: features have ${features.length} values, expected (frameTokens ${frameTokens}, encoderWidth ${frameDim}) = ${frameTokens * frameDim}` +
+        (Number.isInteger(rows) ? '' : ` (not a multiple of encoderWidth ${frameDim}: is the ONNX encoder's feature width the config's encoderWidth?)`),
+    );
+  }
+  return features;
+}
+
+/**
+ * (frames, 3, frameSize, frameSize) in [0, 1], channel-planar RGB: the frozen encoder's input.
+ * The same frame choice and nearest resize as patchify; missing frames are zeros.
+ */
+export function encoderFrames(frames: FrameInput[], m: ModelConfig): Float32Array {
+  const S = m.frameSize;
+  const out = new Float32Array(m.frames * 3 * S * S);
+  for (let f = 0; f < m.frames; f++) {
+    if (frames.length === 0) break;
+    const src = frames[m.frames === 1 ? 0 : Math.round((f * (frames.length - 1)) / (m.frames - 1))];
+    for (let y = 0; y < S; y++) {
+      const sy = Math.min(src.height - 1, Math.floor(((y + 0.5) * src.height) / S));
+      for (let x = 0; x < S; x++) {
+        const sx = Math.min(src.width - 1, Math.floor(((x + 0.5) * src.width) / S));
+        const base = (sy * src.width + sx) * 4;
+        for (let c = 0; c < 3; c++) out[((f * 3 + c) * S + y) * S + x] = src.rgba[base + c] / 255;
+      }
+    }
+  }
+  return out;
+}
+
+/** What encodeFrameFeatures needs of an encoder (OnnxFrameEncoder fits). */
+export interface FrameFeatureEncoder {
+  encode(frames: Float32Array, F: number, H: number, W: number): Promise<{ features: Float32Array; width: number; tokensPerFrame: number }>;
+}
+
+/**
+ * The frozen encoder's features of one sequence's frames, (frameTokens, encoderWidth), checked
+ * against the config (a clear error when the encoder's width or tokens per frame differ).
+ */
+export async function encodeFrameFeatures(encoder: FrameFeatureEncoder, frames: FrameInput[], m: ModelConfig): Promise<Float32Array> {
+  if (m.frameEncoder !== 'onnx') throw new Error(`encodeFrameFeatures: the config's frameEncoder is '${m.frameEncoder ?? 'patch'}', not 'onnx'`);
+  const S = m.frameSize;
+  const out = await encoder.encode(encoderFrames(frames, m), m.frames, S, S);
+  if (out.width !== m.encoderWidth || out.tokensPerFrame !== m.encoderTokensPerFrame)
+    throw new Error(
+      `encodeFrameFeatures: the encoder gives ${out.tokensPerFrame} rows of width ${out.width} per frame, ` +
+        `the config expects encoderTokensPerFrame ${m.encoderTokensPerFrame} and encoderWidth ${m.encoderWidth} (set them from the encoder: onnxEncoderConfig)`,
+    );
+  return out.features;
+}
+
+/**
+ * The ModelConfig overrides that fit an encoder: runs it once on a blank frame of frameSize² to read
+ * its feature width and rows per frame. `makeConfig(preset, { model: await onnxEncoderConfig(enc, 32) })`.
+ */
+export async function onnxEncoderConfig(encoder: FrameFeatureEncoder, frameSize: number): Promise<Partial<ModelConfig>> {
+  const out = await encoder.encode(new Float32Array(3 * frameSize * frameSize), 1, frameSize, frameSize);
+  return { frameEncoder: 'onnx', frameSize, encoderWidth: out.width, encoderTokensPerFrame: out.tokensPerFrame };
 }

@@ -29,7 +29,23 @@ export interface ModelConfig {
   lnEps: number;
   /** Std of the normal initialisation of weights (GPT-2: 0.02); residual projections get / sqrt(2·layers). */
   initStd: number;
+  /**
+   * What turns frames into frame tokens (absent = 'patch', so configs and checkpoints written before
+   * the option stay valid):
+   * - 'patch': frames are patchified on the CPU and projected by the trainable `frame_proj` (C, patchDim).
+   * - 'onnx': a frozen ONNX vision model (src/model/onnx_encoder.ts) encodes the frames, resized to
+   *   frameSize², into (frames · encoderTokensPerFrame, encoderWidth) features outside the model;
+   *   the batch carries them and the trainable `encoder_proj` (C, encoderWidth) projects them. No
+   *   gradient flows into the encoder. patchSize and channels are then unused.
+   */
+  frameEncoder?: FrameEncoderKind;
+  /** 'onnx' only: C_enc, the width of one feature row (the encoder's output width). */
+  encoderWidth?: number;
+  /** 'onnx' only: P, feature rows per frame (e.g. patches of a ViT without its CLS token). */
+  encoderTokensPerFrame?: number;
 }
+
+export type FrameEncoderKind = 'patch' | 'onnx';
 
 export interface TrainConfig {
   /** Seeds initialisation, batch order and sampling: the same seed gives the same run. */
@@ -132,6 +148,9 @@ export function modelDims(m: ModelConfig) {
   const headDim = m.width / m.heads;
   const patchesPerSide = m.frameSize / m.patchSize;
   const patchesPerFrame = patchesPerSide * patchesPerSide;
+  const onnx = m.frameEncoder === 'onnx';
+  const patchDim = m.patchSize * m.patchSize * m.channels;
+  const tokensPerFrame = onnx ? (m.encoderTokensPerFrame ?? 0) : patchesPerFrame;
   return {
     C: m.width,
     H: m.heads,
@@ -143,9 +162,15 @@ export function modelDims(m: ModelConfig) {
     patchesPerSide,
     patchesPerFrame,
     /** Frame tokens at the start of every sequence. */
-    frameTokens: m.frames * patchesPerFrame,
+    frameTokens: m.frames * tokensPerFrame,
+    /** Frame tokens per frame: patches ('patch') or the encoder's feature rows per frame ('onnx'). */
+    tokensPerFrame,
     /** Values per patch: patchSize² · channels. */
-    patchDim: m.patchSize * m.patchSize * m.channels,
+    patchDim,
+    /** Width of one row the frame projection reads: patchDim ('patch') or encoderWidth ('onnx'). */
+    frameDim: onnx ? (m.encoderWidth ?? 0) : patchDim,
+    /** The layout's name of the trainable frame projection (out C, in frameDim). */
+    frameProj: onnx ? 'encoder_proj.weight' : 'frame_proj.weight',
   };
 }
 
@@ -157,7 +182,14 @@ export function validateModelConfig(m: ModelConfig): void {
   if (m.width % m.heads !== 0) fail(`width ${m.width} is not a multiple of heads ${m.heads}`, 'C = H·D');
   const D = m.width / m.heads;
   if (![16, 32, 64].includes(D)) fail(`head dim ${D}`, 'the attention kernel supports 16, 32 or 64');
-  if (m.frameSize % m.patchSize !== 0) fail(`frameSize ${m.frameSize} is not a multiple of patchSize ${m.patchSize}`, 'patches tile the frame');
+  const kind = m.frameEncoder ?? 'patch';
+  if (kind !== 'patch' && kind !== 'onnx') fail(`frameEncoder '${String(kind)}'`, "'patch' or 'onnx'");
+  if (kind === 'onnx') {
+    const positive = (v: number | undefined) => v !== undefined && Number.isInteger(v) && v > 0;
+    if (!positive(m.encoderWidth)) fail(`frameEncoder 'onnx' needs encoderWidth (got ${m.encoderWidth})`, "the ONNX encoder's feature width C_enc, OnnxFrameEncoder.width");
+    if (!positive(m.encoderTokensPerFrame))
+      fail(`frameEncoder 'onnx' needs encoderTokensPerFrame (got ${m.encoderTokensPerFrame})`, "the encoder's feature rows per frame, EncodedFrames.tokensPerFrame");
+  } else if (m.frameSize % m.patchSize !== 0) fail(`frameSize ${m.frameSize} is not a multiple of patchSize ${m.patchSize}`, 'patches tile the frame');
   const { frameTokens } = modelDims(m);
   if (frameTokens + 2 >= m.contextLength) fail(`${frameTokens} frame tokens leave no room in context ${m.contextLength}`, 'raise contextLength');
 }

@@ -24,7 +24,7 @@ import { CLIP_LENGTH, GradNorm } from '../gpu/kernels/grad_norm';
 import { LayerNorm } from '../gpu/kernels/layernorm';
 import { Matmul, type MatmulArgs } from '../gpu/kernels/matmul';
 import { ResidualAdd } from '../gpu/kernels/residual_add';
-import type { Batch } from './batch';
+import { frameRows, type Batch } from './batch';
 import { modelDims, type ModelConfig, type TrainConfig } from './config';
 import { createParamBuffers, tensor, type ParamBuffers, type ParamLayout } from './params';
 import { lossWeights } from './reference';
@@ -182,7 +182,7 @@ export class GpuModel {
   }
 
   static async create(device: GPUDevice, config: ModelConfig, layout: ParamLayout, options: GpuModelOptions): Promise<GpuModel> {
-    const { C, H, D, F, V, maxT, patchDim } = modelDims(config);
+    const { C, H, D, F, V, maxT, frameDim, frameProj } = modelDims(config);
     const B = options.batchSize;
     const T = maxT;
     const N = B * T;
@@ -207,7 +207,9 @@ export class GpuModel {
       tokens: buf('tokens', N), // (B, T) i32
       labels: buf('labels', N), // (B, T) i32 next-token targets, −1 ignored
       lengths: buf('lengths', B), // (B) u32
-      patches: buf('patches', N * patchDim), // (N, P)
+      // (N, frameDim) the frame projection's input rows: patches, or the frozen ONNX encoder's features
+      // (frameEncoder 'onnx'; constants here: no gradient is computed for them).
+      patches: buf('patches', N * frameDim),
       weights: buf('lossWeights', N), // (N) 1/count on target rows
       dlogp: buf('dlogp', N), // (N) −weights: dLoss/dlogp of the mean CE
     };
@@ -273,8 +275,9 @@ export class GpuModel {
     const forward: Dispatch[] = [];
     const x0 = config.layers > 0 ? layers[0].x : xf;
     forward.push(embedding.forward({ ...sizes, tokens: inputs.tokens, wte: pv('wte'), wpe: pv('wpe'), x: x0, label: `${label}.embed` }));
-    // Frame rows: x += patches · frame_projᵀ (patch rows of text positions are 0, so they add nothing).
-    forward.push(linear(inputs.patches, 'frame_proj.weight', x0, N, patchDim, C, { accumulate: true }));
+    // Frame rows: x += patches · frame_projᵀ, or features · encoder_projᵀ (rows of text positions are
+    // 0, so they add nothing).
+    forward.push(linear(inputs.patches, frameProj, x0, N, frameDim, C, { accumulate: true }));
     layers.forEach((a, l) => {
       const q = (s: string) => `h.${l}.${s}`;
       const next = l + 1 < layers.length ? layers[l + 1].x : xf;
@@ -338,8 +341,8 @@ export class GpuModel {
     }
     backward.push(
       ...embedding.backward({ ...sizes, tokens: inputs.tokens, dx: dres, dwte: gv('wte'), dwpe: gv('wpe'), label: `${label}.embed.backward` }),
-      // d frame_proj (C, P) = dresᵀ · patches.
-      matmul.bind({ a: dres, b: inputs.patches, c: pb.grads, m: C, n: patchDim, k: N, variant: 'TN', offsetC: off('frame_proj.weight'), label: `${label}.frame_proj.dW` }),
+      // d frame_proj (C, patchDim) = dresᵀ · patches, or d encoder_proj (C, encoderWidth) = dresᵀ · features.
+      matmul.bind({ a: dres, b: inputs.patches, c: pb.grads, m: C, n: frameDim, k: N, variant: 'TN', offsetC: off(frameProj), label: `${label}.${frameProj}.dW` }),
     );
 
     // ---- clip + AdamW: two ranges of the flat buffers (decayed tensors, then the rest) ----
@@ -370,7 +373,7 @@ export class GpuModel {
     q.writeBuffer(this.inputs.tokens, 0, batch.tokens);
     q.writeBuffer(this.inputs.labels, 0, batch.targets);
     q.writeBuffer(this.inputs.lengths, 0, batch.lengths);
-    q.writeBuffer(this.inputs.patches, 0, batch.patches);
+    q.writeBuffer(this.inputs.patches, 0, frameRows(batch, this.config, 'GpuModel.setBatch'));
     q.writeBuffer(this.inputs.weights, 0, w);
     q.writeBuffer(this.inputs.dlogp, 0, Float32Array.from(w, (x) => -x));
   }

@@ -49,7 +49,7 @@ export function alignUp(n: number, to = ALIGN_ELEMENTS): number {
 
 /** The tensors of the model in natural order (before the decay/no-decay regrouping). */
 function tensorList(m: ModelConfig): Omit<TensorSpec, 'offset' | 'size'>[] {
-  const { C, F, V, maxT, patchDim } = modelDims(m);
+  const { C, F, V, maxT, frameDim, frameProj } = modelDims(m);
   const std = m.initStd;
   // GPT-2: residual projections scaled by 1/sqrt(2·layers) so the residual stream's variance does
   // not grow with depth.
@@ -60,7 +60,9 @@ function tensorList(m: ModelConfig): Omit<TensorSpec, 'offset' | 'size'>[] {
   const list = [
     w('wte', [V, C]), // token embedding; row FRAME is the frame projection's bias
     w('wpe', [maxT, C]), // position embedding over the whole [frames, prompt, completion] sequence
-    w('frame_proj.weight', [C, patchDim]), // patch (patchDim) -> C, nn.Linear layout (out, in)
+    // Frame rows -> C, nn.Linear layout (out, in): 'frame_proj.weight' (C, patchDim) over patches, or
+    // with the ONNX encoder 'encoder_proj.weight' (C, encoderWidth) over its frozen features.
+    w(frameProj, [C, frameDim]),
   ];
   for (let l = 0; l < m.layers; l++) {
     const p = `h.${l}`;

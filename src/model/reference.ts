@@ -8,6 +8,8 @@
 //   logits = ln_f(x) · lm_headᵀ                                      (N, V)
 //   loss   = mean over targets != -1 of −log softmax(logits)[target]  (SFT: completion tokens only)
 // Linear layers store W as (out, in) (nn.Linear): y = x·Wᵀ + b.
+// With frameEncoder 'onnx', `patches · frame_projᵀ` is `features · encoder_projᵀ` over the frozen
+// encoder's features (constants: the gradient stops at encoder_proj).
 
 import { attentionBackward, attentionForward } from '../gpu/reference/attention';
 import { biasAdd, biasBackward } from '../gpu/reference/bias_add';
@@ -17,7 +19,7 @@ import { geluBackward, geluForward } from '../gpu/reference/gelu';
 import { layerNormBackward, layerNormForward } from '../gpu/reference/layernorm';
 import { matmul } from '../gpu/reference/matmul';
 import { residualAdd } from '../gpu/reference/residual_add';
-import type { Batch } from './batch';
+import { frameRows, type Batch } from './batch';
 import { modelDims, type ModelConfig } from './config';
 import { view, type ParamLayout } from './params';
 
@@ -86,12 +88,13 @@ export interface ReferenceForward {
 }
 
 export function referenceForward(params: Flat, layout: ParamLayout, m: ModelConfig, batch: Batch): ReferenceForward {
-  const { C, H, D, F, V, maxT, patchDim } = modelDims(m);
+  const { C, H, D, F, V, maxT, frameDim, frameProj } = modelDims(m);
   const { B, T } = batch;
   const N = B * T;
   const p = (name: string) => view(layout, params, name);
   const emb = embeddingForward(batch.tokens, p('wte'), p('wpe'), { B, T, C, V, maxT });
-  let x = residualAdd(emb, matmul(batch.patches, p('frame_proj.weight'), { m: N, n: C, k: patchDim, transB: true }));
+  const rows = frameRows(batch, m, 'referenceForward');
+  let x = residualAdd(emb, matmul(rows, p(frameProj), { m: N, n: C, k: frameDim, transB: true }));
   const blocks: BlockActs[] = [];
   for (let l = 0; l < m.layers; l++) {
     const q = (s: string) => p(`h.${l}.${s}`);
@@ -119,7 +122,7 @@ export function referenceLoss(params: Flat, layout: ParamLayout, m: ModelConfig,
 
 /** Loss and dLoss/dparams as a flat float64 array of the layout (padding 0). */
 export function referenceLossAndGrads(params: Flat, layout: ParamLayout, m: ModelConfig, batch: Batch): { loss: number; grads: Float64Array } {
-  const { C, H, D, F, V, maxT, patchDim } = modelDims(m);
+  const { C, H, D, F, V, maxT, frameDim, frameProj } = modelDims(m);
   const { B, T } = batch;
   const N = B * T;
   const fwd = referenceForward(params, layout, m, batch);
@@ -168,6 +171,6 @@ export function referenceLossAndGrads(params: Flat, layout: ParamLayout, m: Mode
   const emb = embeddingBackward(batch.tokens, dx, { B, T, C, V, maxT });
   g('wte').set(emb.dwte);
   g('wpe').set(emb.dwpe);
-  g('frame_proj.weight').set(matmul(dx, batch.patches, { m: C, n: patchDim, k: N, transA: true }));
+  g(frameProj).set(matmul(dx, frameRows(batch, m), { m: C, n: frameDim, k: N, transA: true }));
   return { loss: fwd.loss, grads };
 }
