@@ -50,6 +50,16 @@ export const SECTIONS: BenchSection[] = [
     title: 'Chromium: rollout inspector on a 100k-rollout run (open, key → next rollout, filter)',
     run: async (ctx) => (await import('./inspector')).runInspectorSection(ctx),
   },
+  {
+    name: 'training',
+    title: 'Node (Dawn): SFT and RL step time, tokens/s, per-kernel GPU time (timestamp queries)',
+    run: async (ctx) => (await import('./training')).runTrainingSection(ctx.config, ctx.log),
+  },
+  {
+    name: 'tfjs',
+    title: 'Chromium: our SFT step vs the same transformer in TensorFlow.js (webgpu backend), same adapter',
+    run: async (ctx) => (await import('./tfjs')).runTfjsSection(ctx),
+  },
 ];
 
 /** Runs the selected sections in order; a section that throws becomes a failure, not a crash. */

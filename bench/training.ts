@@ -1,0 +1,247 @@
+// The `training` section of `npm run bench` (issue 5): time per SFT step and per RL step of our
+// trainers on Dawn in Node, tokens per second, and a per-kernel GPU-time breakdown of a step from
+// timestamp queries (src/train/profile.ts: the step's own dispatches re-encoded one pass per dispatch).
+//
+// Configs: the `tiny` preset, and `default`: the config's defaults without a preset (C 128, 4 layers,
+// 4 heads of 32, T 256, 4 frames of 32 px) at B 1. The `demo` preset (C 256, T 512, B 8) takes ~150 s
+// a step on SwiftShader, and even demo at T 256, B 1 took ~37 s a step on the shared 2-core machine;
+// `default` at B 1 runs its few steps within about a minute there. RL: tiny only (a step is mostly
+// KV-cache sampling).
+
+import { acquireDevice } from '../src/gpu/device';
+import { nodeGpu } from '../src/gpu/node-gpu';
+import { makeConfig, modelDims, type Config } from '../src/model/config';
+import { createModelKernels, type ModelKernels } from '../src/model/model';
+import { paramLayout } from '../src/model/params';
+import { sftStepProfiler, type StepProfile } from '../src/train/profile';
+import { microSamples } from '../src/train/samples';
+import { SftTrainer } from '../src/train/sft';
+import type { BenchConfig } from './config';
+import type { BenchRow, SectionBody, TimedSide } from './report';
+import { summarize, type Summary } from './stats';
+
+export interface TrainingCase {
+  name: string;
+  config: Config;
+  /** Timed SFT steps (median reported); warm-up steps come first. */
+  repeats: number;
+  warmup: number;
+  /** Profiled steps (per-kernel medians over these). */
+  profiles: number;
+}
+
+/** The SFT configs of the section; `quick` keeps tiny only. */
+export function trainingCases(bench: BenchConfig): TrainingCase[] {
+  const quick = bench.preset === 'quick';
+  const cases: TrainingCase[] = [{ name: 'tiny', config: makeConfig('tiny'), repeats: Math.max(bench.repeats, 5), warmup: Math.max(bench.warmup, 2), profiles: 3 }];
+  if (!quick) {
+    cases.push({
+      name: 'default',
+      config: makeConfig(undefined, { train: { batchSize: 1 } }),
+      repeats: 3,
+      warmup: 1,
+      profiles: 1,
+    });
+  }
+  return cases;
+}
+
+export function shapeLabel(c: Config): string {
+  const m = c.model;
+  return `C=${m.width} L=${m.layers} H=${m.heads} T=${m.contextLength} B=${c.train.batchSize}`;
+}
+
+function shapeParams(c: Config, params: number): Record<string, number> {
+  const m = c.model;
+  return { C: m.width, L: m.layers, H: m.heads, T: m.contextLength, B: c.train.batchSize, V: m.vocabSize, params };
+}
+
+/** Per-kernel rows and per-phase summaries from profiled steps. */
+function kernelRows(kind: string, shape: string, params: Record<string, number>, profiles: StepProfile[]): { rows: BenchRow[]; phases: Record<string, Summary>; gpu?: Summary } {
+  if (!profiles.length || !profiles[0].timestamps) return { rows: [], phases: {} };
+  const kernels = new Map<string, { ms: number[]; dispatches: number }>();
+  for (const p of profiles) for (const [k, v] of Object.entries(p.byKernel)) {
+    const e = kernels.get(k) ?? { ms: [], dispatches: v.dispatches };
+    e.ms.push(v.ms);
+    kernels.set(k, e);
+  }
+  const gpu = summarize(profiles.map((p) => p.gpuMs));
+  const phases: Record<string, Summary> = {};
+  for (const name of Object.keys(profiles[0].byPhase)) phases[name] = summarize(profiles.map((p) => p.byPhase[name] ?? 0));
+  const rows = [...kernels.entries()]
+    .map(([k, v]) => ({ k, v, s: summarize(v.ms) }))
+    .sort((a, b) => b.s.median - a.s.median)
+    .map(({ k, v, s }): BenchRow => ({
+      kernel: `  ${kind} gpu: ${k}`,
+      shape,
+      params: { ...params, dispatches: v.dispatches },
+      repeats: s.n,
+      ours: { label: `GPU timestamps of ${k} (profiled step, one pass per dispatch)`, wall: s, gpu: s },
+      note: `${v.dispatches} dispatch(es), ${((100 * s.median) / gpu.median).toFixed(1)}% of the profiled step's GPU time`,
+    }));
+  return { rows, phases, gpu };
+}
+
+async function benchSft(device: GPUDevice, kernels: ModelKernels, c: TrainingCase, log: (l: string) => void): Promise<BenchRow[]> {
+  const { config } = c;
+  const { frames, frameSize } = config.model;
+  const samples = microSamples(64, config.train.seed, frames, frameSize);
+  const trainer = await SftTrainer.create(device, config, { samples, kernels, onWarning: () => {} });
+  const params = paramLayout(config.model).count;
+  const shape = `${c.name} ${shapeLabel(config)}`;
+  const p = shapeParams(config, params);
+  for (let i = 0; i < c.warmup; i++) await trainer.trainStep();
+  const ms: number[] = [];
+  const targets: number[] = [];
+  for (let i = 0; i < c.repeats; i++) {
+    const e = await trainer.trainStep();
+    if (e.skipped || !Number.isFinite(e.loss)) throw new Error(`SFT ${c.name}: step ${e.step} not finite (loss ${e.loss})`);
+    ms.push(e.ms);
+    targets.push(e.tokens);
+    log(`  SFT ${c.name} step ${e.step}: ${e.ms.toFixed(1)} ms, loss ${e.loss.toFixed(3)}`);
+  }
+  const wall = summarize(ms);
+  const { B, T } = trainer.model;
+  const positionsPerSec = (B * T) / (wall.median / 1000);
+  const targetsPerSec = summarize(targets).median / (wall.median / 1000);
+
+  const lr = config.train.lr;
+  const profiler = sftStepProfiler(trainer.model, lr);
+  const profiles: StepProfile[] = [];
+  try {
+    if (c.profiles > 1) await profiler.step(); // warm: first use of the timestamp query set
+    for (let i = 0; i < c.profiles; i++) profiles.push(await profiler.step());
+  } finally {
+    profiler.destroy();
+  }
+  const k = kernelRows('SFT', shape, p, profiles);
+  const ours: TimedSide = { label: 'ours (SftTrainer.trainStep: batch build, upload, one command buffer, metrics read-back)', wall };
+  if (k.gpu) {
+    ours.gpu = k.gpu;
+    ours.phases = k.phases;
+  }
+  const phaseText = Object.entries(k.phases).map(([n, s]) => `${n} ${s.median.toFixed(1)}`).join(', ');
+  const row: BenchRow = {
+    kernel: 'SFT step',
+    shape,
+    params: { ...p, positionsPerSec, targetTokensPerSec: targetsPerSec },
+    repeats: wall.n,
+    ours,
+    note:
+      `${params.toLocaleString('en')} params; ${positionsPerSec.toFixed(0)} tokens/s (B·T positions), ${targetsPerSec.toFixed(0)} completion tokens/s` +
+      (k.gpu ? `; profiled step GPU ${k.gpu.median.toFixed(1)} ms (${phaseText}), profiled wall ${summarize(profiles.map((x) => x.wallMs)).median.toFixed(1)} ms` : '; no timestamp-query: no per-kernel breakdown'),
+  };
+  log(`  SFT ${c.name}: ${wall.median.toFixed(1)} ms/step, ${row.note}`);
+  return [row, ...k.rows];
+}
+
+async function benchRl(device: GPUDevice, kernels: ModelKernels, bench: BenchConfig, log: (l: string) => void): Promise<{ rows: BenchRow[]; notes: string[] }> {
+  // Imported here: the RL trainer is young; a broken import must only cost the RL rows.
+  const { RlTrainer } = await import('../src/train/rl');
+  const { microRlPrompts } = await import('../src/train/rl_data');
+  const { PaGrpoLoss } = await import('../src/gpu/kernels/pa_grpo_loss');
+  const config = makeConfig('tiny');
+  const group = 4;
+  const promptsPerStep = 2;
+  const maxNewTokens = 64;
+  const prompts = microRlPrompts(16, 3, config.model.frames, config.model.frameSize);
+  const lossKernel = await PaGrpoLoss.create(device);
+  const trainer = await RlTrainer.create(device, config, { prompts, mode: 'pa-grpo', group, promptsPerStep, sampling: { maxNewTokens }, kernels, lossKernel, onWarning: () => {} });
+  const repeats = Math.max(bench.repeats, 3);
+  const warmup = Math.max(bench.warmup, 1);
+  for (let i = 0; i < warmup; i++) await trainer.trainStep();
+  const total: number[] = [];
+  const gen: number[] = [];
+  const score: number[] = [];
+  const update: number[] = [];
+  const tokens: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const e = await trainer.trainStep();
+    total.push(e.ms.total);
+    gen.push(e.ms.generate);
+    score.push(e.ms.score);
+    update.push(e.ms.update);
+    tokens.push(e.completionTokens);
+    log(`  RL tiny step ${e.step}: ${e.ms.total.toFixed(0)} ms (generate ${e.ms.generate.toFixed(0)}, score ${e.ms.score.toFixed(1)}, update ${e.ms.update.toFixed(0)}), ${e.completionTokens} completion tokens`);
+  }
+  const shape = `tiny ${shapeLabel({ ...config, train: { ...config.train, batchSize: group * promptsPerStep } })} G=${group} P=${promptsPerStep} maxNew=${maxNewTokens}`;
+  const p = { ...shapeParams(config, paramLayout(config.model).count), G: group, P: promptsPerStep, maxNewTokens };
+  const wall = summarize(total);
+  const tokPerSec = summarize(tokens).median / (wall.median / 1000);
+  const rows: BenchRow[] = [
+    {
+      kernel: 'RL step',
+      shape,
+      params: { ...p, completionTokensPerSec: tokPerSec },
+      repeats: wall.n,
+      ours: { label: 'ours (RlTrainer.trainStep: sample G per prompt, score, ref/old log-probs, PA-GRPO update)', wall },
+      note: `${tokPerSec.toFixed(0)} completion tokens/s; median generate ${summarize(gen).median.toFixed(0)} ms, score ${summarize(score).median.toFixed(1)} ms, update ${summarize(update).median.toFixed(0)} ms`,
+    },
+    { kernel: '  RL generate', shape, params: p, repeats: gen.length, ours: { label: 'KV-cache sampling of P·G completions', wall: summarize(gen) } },
+    { kernel: '  RL update', shape, params: p, repeats: update.length, ours: { label: 'ref + old log-probs, loss, forward + backward + AdamW', wall: summarize(update) } },
+  ];
+  // Per-kernel GPU time of the policy's update: the same GpuModel step (B = P·G) plus the PA-GRPO loss.
+  const policyLoss = (trainer as unknown as { policyLoss?: { dispatches?: import('../src/gpu/dispatch').Dispatch[] } }).policyLoss;
+  const extra = policyLoss?.dispatches ? [{ name: 'policyLoss', dispatches: policyLoss.dispatches }] : [];
+  const profiler = sftStepProfiler(trainer.policy, config.train.lr, extra);
+  const profiles: StepProfile[] = [];
+  try {
+    await profiler.step();
+    for (let i = 0; i < 3; i++) profiles.push(await profiler.step());
+  } finally {
+    profiler.destroy();
+  }
+  const k = kernelRows('RL update', shape, p, profiles);
+  if (k.gpu) {
+    rows[2].ours!.gpu = k.gpu;
+    rows[2].ours!.phases = k.phases;
+    rows[2].note = `profiled policy step GPU ${k.gpu.median.toFixed(1)} ms (${Object.entries(k.phases).map(([n, s]) => `${n} ${s.median.toFixed(1)}`).join(', ')})`;
+  }
+  rows.push(...k.rows);
+  const notes = [
+    `RL: tiny preset, PA-GRPO, G=${group} completions for each of P=${promptsPerStep} prompts, at most ${maxNewTokens} new tokens (temperature 1, top-p 0.95); the step time is dominated by sampling (one decoder step per token); ` +
+      `the per-kernel rows profile the policy's update only (its GpuModel step + the PA-GRPO loss${extra.length ? '' : ' — loss dispatches not found, left out'}).`,
+  ];
+  return { rows, notes };
+}
+
+export async function runTrainingSection(bench: BenchConfig, log: (line: string) => void): Promise<SectionBody> {
+  const gpuErrors: string[] = [];
+  const ctx = await acquireDevice({ gpu: await nodeGpu(), onError: (e) => gpuErrors.push(`${e.code}: ${e.message}`) });
+  const { device, summary } = ctx;
+  const result: SectionBody = {
+    adapter: { ...summary, runtime: `Node ${process.version} (Dawn, webgpu package)`, cpuFigures: summary.isFallback },
+    rows: [],
+    notes: [],
+    failures: [],
+  };
+  log(`  adapter: ${summary.description}${summary.isFallback ? ' (CPU implementation)' : ''}`);
+  const cases = trainingCases(bench);
+  const headDims = [...new Set(cases.map((c) => modelDims(c.config.model).D))];
+  const kernels = await createModelKernels(device, headDims);
+  for (const c of cases) {
+    try {
+      result.rows.push(...(await benchSft(device, kernels, c, log)));
+    } catch (e) {
+      result.failures.push(`SFT ${c.name}: ${(e as Error).stack ?? e}`);
+      log(`  SFT ${c.name}: CRASHED: ${(e as Error).message}`);
+    }
+  }
+  try {
+    const rl = await benchRl(device, kernels, bench, log);
+    result.rows.push(...rl.rows);
+    result.notes.push(...rl.notes);
+  } catch (e) {
+    result.failures.push(`RL tiny: ${(e as Error).stack ?? e}`);
+    log(`  RL: CRASHED: ${(e as Error).message}`);
+  }
+  result.notes.push(
+    'SFT step = SftTrainer.trainStep wall time (batch build + upload + one command buffer + metrics read-back), median over the timed steps after warm-up; tokens/s counts all B·T positions (padding included) and, separately, completion (loss) tokens.',
+    `per-kernel rows ("gpu: <pipeline>"): GPU timestamp ms summed over that kernel's dispatches in a profiled step (src/train/profile.ts: the step's own dispatches, one compute pass each); their sum is an upper bound of a normal step's GPU time${ctx.features.timestampQuery ? '' : ' (timestamp-query NOT available on this device: no breakdown)'}.`,
+    'default = makeConfig() without a preset (C 128, 4 layers, 4 heads of 32, T 256) at B 1, the largest shape that runs a few steps within about a minute on SwiftShader: demo (C 256, T 512, B 8) takes ~150 s a step there, demo at T 256, B 1 ~37 s.',
+  );
+  if (summary.isFallback) result.notes.push(`${summary.description} runs WebGPU on the CPU: these are CPU figures, not GPU figures.`);
+  if (gpuErrors.length) result.failures.push(...gpuErrors.map((e) => `uncaptured GPU error: ${e}`));
+  device.destroy();
+  return result;
+}
