@@ -108,3 +108,52 @@ describe('bias add', () => {
     expect(Array.from(await read(d, second, cols))).toEqual(Array.from(await read(d, first, cols)));
   });
 });
+
+describe('bias add on slices of flat buffers', () => {
+  it('reads bias and writes dbias at 256-byte-aligned offsets of larger buffers, rest untouched', async () => {
+    const d = await device();
+    const kernel = await BiasAdd.create(d);
+    const [rows, cols] = [65, 7];
+    const rng = new Rng(9);
+    const x0 = rng.f32(rows * cols);
+    const bias = rng.f32(cols);
+    const dy = rng.f32(rows * cols);
+    const prior = rng.f32(cols);
+    const SENTINEL = -1.5;
+    // bias at element 64 (256 B) of a parameter buffer; dbias at 128 and an accumulated one at 192 of a gradient buffer.
+    const params = new Float32Array(128).fill(SENTINEL);
+    params.set(bias, 64);
+    const grads0 = new Float32Array(256).fill(SENTINEL);
+    grads0.set(prior, 192);
+    const pbuf = upload(d, 'flat.params', params);
+    const gbuf = upload(d, 'flat.grads', grads0);
+    const biasSlice = { buffer: pbuf, offset: 64 * 4, size: cols * 4 };
+    const x = upload(d, 'x', x0);
+    const y = empty(d, 'y', rows * cols);
+    const dyBuf = upload(d, 'dy', dy);
+    await run(d, [
+      kernel.add({ x, bias: biasSlice, y, rows, cols }),
+      kernel.addInPlace({ x, bias: biasSlice, rows, cols }),
+      kernel.backward({ dy: dyBuf, dbias: { buffer: gbuf, offset: 128 * 4, size: cols * 4 }, rows, cols }),
+      kernel.backward({ dy: dyBuf, dbias: { buffer: gbuf, offset: 192 * 4, size: cols * 4 }, rows, cols, accumulate: true }),
+    ]);
+    const want = biasAdd(x0, bias, rows, cols);
+    expectClose(await read(d, y, rows * cols), want, { atol: 1e-6, rtol: 1e-6 }, 'add');
+    expectClose(await read(d, x, rows * cols), want, { atol: 1e-6, rtol: 1e-6 }, 'addInPlace');
+    const grads = await read(d, gbuf, 256);
+    const db = biasBackward(dy, rows, cols);
+    expectClose(grads.subarray(128, 128 + cols), db, { atol: 1e-5, rtol: 1e-5 }, 'dbias');
+    expectClose(grads.subarray(192, 192 + cols), db.map((v, i) => v + prior[i]), { atol: 1e-5, rtol: 1e-5 }, 'dbias accumulate');
+    expect(grads.filter((_, i) => !((i >= 128 && i < 128 + cols) || (i >= 192 && i < 192 + cols))).every((v) => v === SENTINEL)).toBe(true);
+    expect(Array.from(await read(d, pbuf, 128))).toEqual(Array.from(params));
+  });
+
+  it('checks a slice by its size, not its buffer', async () => {
+    const d = await device();
+    const kernel = await BiasAdd.create(d);
+    const flat = empty(d, 'flat', 256);
+    expect(() => kernel.addInPlace({ x: empty(d, 'x', 64), bias: { buffer: flat, offset: 256, size: 16 }, rows: 8, cols: 8 })).toThrow(
+      /bias \(flat\[256\.\.272\)\) has 16 bytes, needs 32/,
+    );
+  });
+});

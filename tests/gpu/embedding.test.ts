@@ -105,3 +105,49 @@ describe('token + position embedding', () => {
     expectClose(ref.dwpe, numericGradient((v) => dot(w, embeddingForward(tokens, wte, v, s)), wpe), tol, 'dwpe');
   });
 });
+
+describe('token + position embedding on slices of flat buffers', () => {
+  it('reads wte/wpe and writes dwte/dwpe at 256-byte-aligned offsets of larger buffers, bit-identical, rest untouched', async () => {
+    const d = await device();
+    const s = { B: 2, T: 5, C: 16, V: 9, maxT: 8 };
+    const tokens = tokenIds(s.B * s.T, s.V, new Rng(31));
+    const whole = await gpuEmbedding(s, tokens, 32);
+    const { wte, wpe, dx } = whole.inputs;
+    // Parameters: wte at element 64 (256 B), wpe at 256 (1024 B) of one buffer; gradients at 128 and 320 of another.
+    const SENTINEL = -7.25;
+    const params = new Float32Array(448).fill(SENTINEL);
+    params.set(wte, 64);
+    params.set(wpe, 256);
+    const grads0 = new Float32Array(512).fill(SENTINEL);
+    const kernel = await Embedding.create(d);
+    const pbuf = upload(d, 'flat.params', params);
+    const gbuf = upload(d, 'flat.grads', grads0);
+    const b = {
+      tokens: upload(d, 'tokens', tokens),
+      wte: { buffer: pbuf, offset: 64 * 4, size: s.V * s.C * 4 },
+      wpe: { buffer: pbuf, offset: 256 * 4, size: s.maxT * s.C * 4 },
+      x: empty(d, 'x', s.B * s.T * s.C),
+      dx: upload(d, 'dx', dx),
+      dwte: { buffer: gbuf, offset: 128 * 4, size: s.V * s.C * 4 },
+      dwpe: { buffer: gbuf, offset: 320 * 4, size: s.maxT * s.C * 4 },
+    };
+    await run(d, [kernel.forward({ ...s, ...b }), ...kernel.backward({ ...s, ...b })]);
+    expect(Array.from(await read(d, b.x, s.B * s.T * s.C))).toEqual(Array.from(whole.x));
+    const grads = await read(d, gbuf, 512);
+    expect(Array.from(grads.subarray(128, 128 + s.V * s.C))).toEqual(Array.from(whole.dwte));
+    expect(Array.from(grads.subarray(320, 320 + s.maxT * s.C))).toEqual(Array.from(whole.dwpe));
+    const outside = (a: Float32Array, ranges: [number, number][]) => a.filter((_, i) => !ranges.some(([o, n]) => i >= o && i < o + n));
+    expect(outside(grads, [[128, s.V * s.C], [320, s.maxT * s.C]]).every((v) => v === SENTINEL)).toBe(true);
+    expect(Array.from(await read(d, pbuf, 448))).toEqual(Array.from(params));
+  });
+
+  it('rejects a slice whose offset is not a multiple of 256 bytes', async () => {
+    const d = await device();
+    const kernel = await Embedding.create(d);
+    const s = { B: 1, T: 2, C: 16, V: 4, maxT: 2 };
+    const flat = empty(d, 'flat', 512);
+    expect(() =>
+      kernel.forward({ ...s, tokens: empty(d, 't', 2), wte: { buffer: flat, offset: 128, size: 256 }, wpe: flat, x: empty(d, 'x', 32) }),
+    ).toThrow(/multiple of 256/);
+  });
+});

@@ -109,3 +109,40 @@ describe('layernorm', () => {
     expectClose(grads.dbias, numericGradient((v) => dot(dy, layerNormForward(x64, w64, v, N, C).y), b64), tol, 'dbias');
   });
 });
+
+describe('layernorm on slices of flat buffers', () => {
+  it('reads weight/bias and writes dweight/dbias at 256-byte-aligned offsets of larger buffers, bit-identical, rest untouched', async () => {
+    const d = await device();
+    const [N, C] = [65, 48];
+    const whole = await gpuLayerNorm(N, C, 41);
+    const { x, weight, bias, dy } = whole.inputs;
+    const SENTINEL = 3.5;
+    // weight at element 64 (256 B) and bias at 128 of one buffer; dweight at 64 and dbias at 192 of another.
+    const params = new Float32Array(256).fill(SENTINEL);
+    params.set(weight, 64);
+    params.set(bias, 128);
+    const pbuf = upload(d, 'flat.params', params);
+    const gbuf = upload(d, 'flat.grads', new Float32Array(320).fill(SENTINEL));
+    const kernel = await LayerNorm.create(d);
+    const b = {
+      x: upload(d, 'x', x),
+      weight: { buffer: pbuf, offset: 64 * 4, size: C * 4 },
+      bias: { buffer: pbuf, offset: 128 * 4, size: C * 4 },
+      y: empty(d, 'y', N * C),
+      mean: empty(d, 'mean', N),
+      rstd: empty(d, 'rstd', N),
+      dy: upload(d, 'dy', dy),
+      dx: empty(d, 'dx', N * C),
+      dweight: { buffer: gbuf, offset: 64 * 4, size: C * 4 },
+      dbias: { buffer: gbuf, offset: 192 * 4, size: C * 4 },
+    };
+    await run(d, [kernel.forward({ ...b, N, C }), ...kernel.backward({ ...b, N, C })]);
+    expect(Array.from(await read(d, b.y, N * C))).toEqual(Array.from(whole.y));
+    expect(Array.from(await read(d, b.dx, N * C))).toEqual(Array.from(whole.dx));
+    const grads = await read(d, gbuf, 320);
+    expect(Array.from(grads.subarray(64, 64 + C))).toEqual(Array.from(whole.dweight));
+    expect(Array.from(grads.subarray(192, 192 + C))).toEqual(Array.from(whole.dbias));
+    expect(grads.filter((_, i) => !((i >= 64 && i < 64 + C) || (i >= 192 && i < 192 + C))).every((v) => v === SENTINEL)).toBe(true);
+    expect(Array.from(await read(d, pbuf, 256))).toEqual(Array.from(params));
+  });
+});

@@ -1,10 +1,11 @@
 // Owner of shaders/bias_add.wgsl (y = x + bias, and y += bias in place) and
-// shaders/bias_backward.wgsl (dbias = column sums of dy, optionally accumulated).
+// shaders/bias_backward.wgsl (dbias = column sums of dy, optionally accumulated). bias and dbias may
+// be whole buffers or 256-byte-aligned slices ({buffer, offset, size}) of a flat parameter buffer.
 
 import addSource from '../../../shaders/bias_add.wgsl?raw';
 import backwardSource from '../../../shaders/bias_backward.wgsl?raw';
 import { uniformBuffer } from '../buffers';
-import { bindGroup, bindSlots, grid1d, groups, type Dispatch } from '../dispatch';
+import { bindGroup, bindSlots, grid1d, groups, sliceBytes, sliceLabel, type BufferSlice, type Dispatch } from '../dispatch';
 import { computePipeline } from '../pipeline';
 
 /** Threads per workgroup of the elementwise add. */
@@ -19,8 +20,9 @@ function checkSizes(label: string, sizes: Record<string, number>): void {
   }
 }
 
-function checkBuffer(label: string, name: string, buffer: GPUBuffer, elements: number): void {
-  if (buffer.size < elements * 4) throw new RangeError(`${label}: ${name} (${buffer.label}) has ${buffer.size} bytes, needs ${elements * 4}`);
+function checkBuffer(label: string, name: string, buffer: BufferSlice, elements: number): void {
+  const bytes = sliceBytes(buffer);
+  if (bytes < elements * 4) throw new RangeError(`${label}: ${name} (${sliceLabel(buffer)}) has ${bytes} bytes, needs ${elements * 4}`);
 }
 
 export class BiasAdd {
@@ -49,7 +51,7 @@ export class BiasAdd {
   }
 
   /** y(R,C) = x(R,C) + bias(C). x and y must be different buffers (use addInPlace otherwise). */
-  add(args: { x: GPUBuffer; bias: GPUBuffer; y: GPUBuffer; rows: number; cols: number; label?: string }): Dispatch {
+  add(args: { x: GPUBuffer; bias: BufferSlice; y: GPUBuffer; rows: number; cols: number; label?: string }): Dispatch {
     const { x, bias, y, rows, cols, label = 'BiasAdd' } = args;
     checkSizes(label, { rows, cols, elements: rows * cols });
     checkBuffer(label, 'x', x, rows * cols);
@@ -60,7 +62,7 @@ export class BiasAdd {
   }
 
   /** x(R,C) += bias(C), in place. */
-  addInPlace(args: { x: GPUBuffer; bias: GPUBuffer; rows: number; cols: number; label?: string }): Dispatch {
+  addInPlace(args: { x: GPUBuffer; bias: BufferSlice; rows: number; cols: number; label?: string }): Dispatch {
     const { x, bias, rows, cols, label = 'BiasAdd.inPlace' } = args;
     checkSizes(label, { rows, cols, elements: rows * cols });
     checkBuffer(label, 'x', x, rows * cols);
@@ -72,7 +74,7 @@ export class BiasAdd {
   }
 
   /** dbias(C) = Σ_rows dy(R,C), or dbias += that sum when `accumulate`. Fixed summation order. */
-  backward(args: { dy: GPUBuffer; dbias: GPUBuffer; rows: number; cols: number; accumulate?: boolean; label?: string }): Dispatch {
+  backward(args: { dy: GPUBuffer; dbias: BufferSlice; rows: number; cols: number; accumulate?: boolean; label?: string }): Dispatch {
     const { dy, dbias, rows, cols, accumulate = false } = args;
     const label = args.label ?? (accumulate ? 'BiasAdd.backward.accumulate' : 'BiasAdd.backward');
     checkSizes(label, { rows, cols, elements: rows * cols });

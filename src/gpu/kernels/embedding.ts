@@ -1,10 +1,11 @@
 // Owner of shaders/embedding_forward.wgsl and shaders/embedding_backward.wgsl: token + position
-// embedding (wte + wpe) and its deterministic scatter-add backward.
+// embedding (wte + wpe) and its deterministic scatter-add backward. wte, wpe and their gradients may
+// be whole buffers or 256-byte-aligned slices ({buffer, offset, size}) of a flat parameter buffer.
 
 import forwardSource from '../../../shaders/embedding_forward.wgsl?raw';
 import backwardSource from '../../../shaders/embedding_backward.wgsl?raw';
 import { uniformBuffer } from '../buffers';
-import { bindGroup, bindSlots, grid1d, groups, type Dispatch } from '../dispatch';
+import { bindGroup, bindSlots, grid1d, groups, type BufferSlice, type Dispatch } from '../dispatch';
 import { computePipeline } from '../pipeline';
 
 /** Threads per workgroup, one output element each. */
@@ -27,10 +28,10 @@ export interface EmbeddingSizes {
 export interface EmbeddingForwardArgs extends EmbeddingSizes {
   /** (B, T) token ids, u32 (an i32 buffer works; ids outside [0, V) embed as zero). */
   tokens: GPUBuffer;
-  /** (V, C) */
-  wte: GPUBuffer;
-  /** (maxT, C) */
-  wpe: GPUBuffer;
+  /** (V, C): a buffer or a slice of one. */
+  wte: BufferSlice;
+  /** (maxT, C): a buffer or a slice of one. */
+  wpe: BufferSlice;
   /** (B·T, C) written. */
   x: GPUBuffer;
   label?: string;
@@ -42,9 +43,9 @@ export interface EmbeddingBackwardArgs extends EmbeddingSizes {
   /** (B·T, C) dLoss/dx. */
   dx: GPUBuffer;
   /** (V, C) dLoss/dwte: written, or added to with accumulate. */
-  dwte: GPUBuffer;
+  dwte: BufferSlice;
   /** (maxT, C) dLoss/dwpe: written (rows >= T get 0), or added to with accumulate. */
-  dwpe: GPUBuffer;
+  dwpe: BufferSlice;
   /** Add to dwte and dwpe: wte tied to the LM head already holds its gradient, or micro-batches. */
   accumulate?: boolean;
   label?: string;
@@ -101,7 +102,7 @@ export class Embedding {
       { u32: args.accumulate ? 1 : 0 },
     ]);
     // wte_grad reads tokens and dx and writes dwte; wpe_grad reads dx and writes dwpe.
-    const bind = (name: string, pipeline: GPUComputePipeline, slots: [number, GPUBuffer][]) =>
+    const bind = (name: string, pipeline: GPUComputePipeline, slots: [number, BufferSlice][]) =>
       bindSlots(this.device, `${label}.${name}`, pipeline, [[0, params], ...slots]);
     return [
       {

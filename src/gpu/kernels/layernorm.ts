@@ -1,10 +1,12 @@
 // Owner of shaders/layernorm_forward.wgsl and shaders/layernorm_backward.wgsl: LayerNorm over the
-// last dimension, forward (saving mean and rstd) and backward (dx, dweight, dbias).
+// last dimension, forward (saving mean and rstd) and backward (dx, dweight, dbias). weight, bias and
+// their gradients may be whole buffers or 256-byte-aligned slices ({buffer, offset, size}) of a flat
+// parameter buffer.
 
 import forwardSource from '../../../shaders/layernorm_forward.wgsl?raw';
 import backwardSource from '../../../shaders/layernorm_backward.wgsl?raw';
 import { storageBuffer, uniformBuffer } from '../buffers';
-import { bindSlots, grid1d, groups, type Dispatch } from '../dispatch';
+import { bindSlots, grid1d, groups, type BufferSlice, type Dispatch } from '../dispatch';
 import { computePipeline } from '../pipeline';
 
 /** Threads per row (row kernels) and columns per workgroup (column kernels); a power of two. */
@@ -17,9 +19,9 @@ export interface LayerNormForwardArgs {
   /** (N, C) input rows. */
   x: GPUBuffer;
   /** (C) gain. */
-  weight: GPUBuffer;
+  weight: BufferSlice;
   /** (C) bias. */
-  bias: GPUBuffer;
+  bias: BufferSlice;
   /** (N, C) written. */
   y: GPUBuffer;
   /** (N) written: row means, for the backward pass. */
@@ -39,7 +41,7 @@ export interface LayerNormBackwardArgs {
   /** (N, C) forward input. */
   x: GPUBuffer;
   /** (C) gain. */
-  weight: GPUBuffer;
+  weight: BufferSlice;
   /** (N) saved by the forward pass. */
   mean: GPUBuffer;
   /** (N) saved by the forward pass. */
@@ -47,9 +49,9 @@ export interface LayerNormBackwardArgs {
   /** (N, C) dLoss/dx: written, or added to with accumulateDx. */
   dx: GPUBuffer;
   /** (C) dLoss/dweight: written, or added to with accumulateParams. */
-  dweight: GPUBuffer;
+  dweight: BufferSlice;
   /** (C) dLoss/dbias: written, or added to with accumulateParams. */
-  dbias: GPUBuffer;
+  dbias: BufferSlice;
   N: number;
   C: number;
   /** Add to dx (which already holds the residual stream's gradient). Default false. */
@@ -98,8 +100,8 @@ export class LayerNorm {
       { u32: workgroups[0] },
     ]);
     const pipeline = this.pipelines.forward;
-    const buffers = [params, args.x, args.weight, args.bias, args.y, args.mean, args.rstd];
-    return { label, pipeline, workgroups, bindGroup: bindSlots(this.device, label, pipeline, buffers.map((b, i): [number, GPUBuffer] => [i, b])) };
+    const buffers: BufferSlice[] = [params, args.x, args.weight, args.bias, args.y, args.mean, args.rstd];
+    return { label, pipeline, workgroups, bindGroup: bindSlots(this.device, label, pipeline, buffers.map((b, i): [number, BufferSlice] => [i, b])) };
   }
 
   /** [dx, dparams partial, dparams finalize]. Allocates its (chunks, 2, C) scratch once, here. */
@@ -120,7 +122,7 @@ export class LayerNorm {
     ]);
     const partials = storageBuffer(this.device, `${label}.partials`, chunks * 2 * C);
     const p = this.pipelines;
-    const bind = (name: string, pipeline: GPUComputePipeline, slots: [number, GPUBuffer][]) =>
+    const bind = (name: string, pipeline: GPUComputePipeline, slots: [number, BufferSlice][]) =>
       bindSlots(this.device, `${label}.${name}`, pipeline, [[0, params], ...slots]);
     return [
       {
