@@ -147,8 +147,8 @@ async function benchRl(device: GPUDevice, kernels: ModelKernels, bench: BenchCon
   const prompts = microRlPrompts(16, 3, config.model.frames, config.model.frameSize);
   const lossKernel = await PaGrpoLoss.create(device);
   const trainer = await RlTrainer.create(device, config, { prompts, mode: 'pa-grpo', group, promptsPerStep, sampling: { maxNewTokens }, kernels, lossKernel, onWarning: () => {} });
-  const repeats = Math.max(bench.repeats, 3);
-  const warmup = Math.max(bench.warmup, 1);
+  const repeats = 3;
+  const warmup = 1;
   for (let i = 0; i < warmup; i++) await trainer.trainStep();
   const total: number[] = [];
   const gen: number[] = [];

@@ -14,6 +14,7 @@ import { lossWeights } from '../../src/model/reference';
 import { tensorsFromFlat } from '../../src/train/checkpoint';
 import { BatchOrder, sftBatch } from '../../src/train/data';
 import { microSamples } from '../../src/train/samples';
+import { learningRate } from '../../src/train/schedule';
 import { SftTrainer } from '../../src/train/sft';
 import type { BenchConfig } from '../config';
 import { side, withRatios, type BenchRow, type SectionBody } from '../report';
@@ -67,6 +68,7 @@ async function benchCase(device: GPUDevice, c: TfjsCase, notes: string[], failur
     { B, T: dims.maxT, C: dims.C, H: dims.H, L: m.layers, F: dims.F, V: dims.V, P: dims.patchDim, lnEps: m.lnEps },
     Object.fromEntries(tensorsFromFlat(layout, init).map((t) => [t.name, { shape: t.shape, data: Float32Array.from(t.data as Float32Array) }])),
     config.train,
+    (step) => learningRate(step, config.train),
   );
   try {
     if (tfm.parameterCount !== layout.count) failures.push(`${c.name}: TF.js model has ${tfm.parameterCount} parameters, ours ${layout.count}`);
@@ -104,7 +106,7 @@ async function benchCase(device: GPUDevice, c: TfjsCase, notes: string[], failur
       target: TFJS_TARGET,
       agreement: { initialLoss: { ok: agree, n: 1, maxAbsErr: diff, maxRelErr: diff / Math.max(Math.abs(tfLoss), 1e-3), bad: agree ? 0 : 1, worstIndex: agree ? -1 : 0 } as never },
       agreementAgainst: 'TF.js loss at the same initial parameters and batch',
-      note: `after ${steps} steps on the fixed batch: loss ours ${oursAfter.toFixed(4)}, TF.js ${tfAfter.toFixed(4)} (AdamW vs Adam)`,
+      note: `after ${steps} steps on the fixed batch: loss ours ${oursAfter.toFixed(4)}, TF.js ${tfAfter.toFixed(4)} (same lr schedule; AdamW decay 0.01 vs Adam)`,
     } satisfies BenchRow);
     if (leaked > 0) notes.push(`${c.name}: TF.js tensor count grew by ${leaked} over the timed steps (Adam's moment variables are created on the first step, inside warm-up)`);
     log(`  ${c.name}: ours ${timing.ours.wall.median.toFixed(1)} ms vs TF.js ${timing.tfjs.wall.median.toFixed(1)} ms → ${row.ratio?.toFixed(2)}x; ${row.note}`);

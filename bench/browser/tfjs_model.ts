@@ -3,9 +3,9 @@
 //   x = wte[tokens] + wpe[t] + patches · frame_projᵀ
 //   per block: x += c_proj(attn(ln_1(x)));  x += c_proj(gelu_tanh(c_fc(ln_2(x))))
 //   logits = lm_head(ln_f(x)),  loss = Σ_rows w · CE (w = 1/count on target rows)
-// and the same update: global-norm clip, then Adam. TF.js's Adam has no decoupled weight decay
-// (ours is AdamW: one extra multiply-add per parameter, left out here). Causal attention over
-// (B·H, T, D) with materialised (T, T) scores, as any TF.js model would write it.
+// and the same update: global-norm clip, then Adam at the same learning-rate schedule. TF.js's Adam
+// has no decoupled weight decay (ours is AdamW: one extra multiply-add per parameter, left out here).
+// Causal attention over (B·H, T, D) with materialised (T, T) scores, as any TF.js model would write it.
 
 import * as tf from '@tensorflow/tfjs';
 
@@ -34,6 +34,7 @@ export class TfTransformer {
   readonly vars: Record<string, tf.Variable>;
   private readonly optimizer: tf.Optimizer;
   private readonly mask: tf.Tensor;
+  private updates = 0;
   private inputs?: { tokens: tf.Tensor; onehot: tf.Tensor; weights: tf.Tensor; patches: tf.Tensor };
 
   /** `init` maps every tensor name of src/model/params.ts to its values (e.g. tensorsFromFlat of initParams). */
@@ -41,6 +42,8 @@ export class TfTransformer {
     readonly d: TfModelDims,
     init: Record<string, { shape: number[]; data: Float32Array }>,
     readonly train: { lr: number; beta1: number; beta2: number; eps: number; maxGradNorm: number },
+    /** Learning rate of update `step` (0-based), as ours (src/train/schedule.ts); default constant lr. */
+    private readonly schedule: (step: number) => number = () => train.lr,
   ) {
     this.vars = {};
     for (const [name, t] of Object.entries(init)) this.vars[name] = tf.variable(tf.tensor(t.data, t.shape, 'float32'), true, name);
@@ -113,6 +116,8 @@ export class TfTransformer {
 
   /** One SFT step: loss, gradients, global-norm clip, Adam. Resolves with the loss (read back). */
   async step(): Promise<number> {
+    // Adam reads this field in applyGradients (tfjs-core AdamOptimizer); set per step like our schedule.
+    (this.optimizer as unknown as { learningRate: number }).learningRate = this.schedule(this.updates++);
     const lossT = tf.tidy(() => {
       const { value, grads } = tf.variableGrads(() => this.loss());
       const names = Object.keys(grads);
