@@ -4,13 +4,12 @@
 // re-encodes the same dispatches into ONE command buffer and reads back only an 8-float metrics
 // buffer.
 //
-// Parameters, gradients and AdamW moments are four flat buffers (src/model/params.ts). Matmul takes
-// element offsets, so weight matrices are used in place. The other owners (embedding, layernorm,
-// bias add) bind whole buffers, so their parameters are copied into small per-tensor "view" buffers
-// at the start of each step and their gradients copied back into the flat gradient buffer before
-// the norm (copyBufferToBuffer inside the same command buffer; ~20 tiny copies each way for tiny).
-// TODO(kernels): when the owners accept a GPUBufferBinding ({buffer, offset, size}) the views go away
-// (the layout's offsets are already 256-byte aligned for it).
+// Parameters, gradients and AdamW moments are four flat buffers (src/model/params.ts). Every tensor
+// is used in place: matmul takes element offsets, and the other owners (embedding, layernorm, bias
+// add) bind a tensor as a 256-byte-aligned slice {buffer, offset, size} of the flat parameter or
+// gradient buffer (the layout aligns every tensor to 256 bytes), so a step copies no parameters.
+// (internals.paramView still offers per-tensor copies, made on first request and refreshed at
+// every run, for code that needs a whole GPUBuffer; internals.param is the copy-free slice.)
 
 import { USAGE, storageBuffer } from '../gpu/buffers';
 import { encodeDispatch, type Dispatch } from '../gpu/dispatch';
@@ -90,37 +89,33 @@ export interface LayerBuffers {
   h: GPUBuffer; // (N, F) gelu(fc)
 }
 
-/** A tensor bound through its own buffer: `param` is refreshed from the flat buffer every step. */
+/** A tensor copied into its own buffer (paramView): refreshed from the flat buffer at every run. */
 interface ParamView {
   name: string;
   /** Byte offset in the flat buffers. */
   offset: number;
   bytes: number;
   param: GPUBuffer;
-  grad: GPUBuffer;
 }
 
 export interface ModelInternals {
   kernels: ModelKernels;
   layers: LayerBuffers[];
-  /** The view buffer of a tensor bound whole (wte, wpe, LayerNorm parameters, biases). */
+  /** A tensor of the flat parameter buffer as a bindable slice {buffer, offset, size} (no copy). */
+  param: (name: string) => GPUBufferBinding;
+  /** The same tensor of the flat gradient buffer. */
+  grad: (name: string) => GPUBufferBinding;
+  /**
+   * A tensor as a whole GPUBuffer of its own: a copy, made on the first request and refreshed from
+   * the flat buffer at the start of every run() (forward/step) after that. Prefer `param`; this is
+   * for code that needs a GPUBuffer (e.g. a copyBufferToBuffer source at offset 0).
+   */
   paramView: (name: string) => GPUBuffer;
   /** (N, V) logits of the last forward pass. */
   logits: GPUBuffer;
   /** (N) log p[target] of the last forward pass (0 on rows without a target). */
   logp: GPUBuffer;
   inputs: { tokens: GPUBuffer; labels: GPUBuffer; lengths: GPUBuffer; patches: GPUBuffer; weights: GPUBuffer; dlogp: GPUBuffer };
-}
-
-/** Names of the tensors bound through per-tensor view buffers (owners without offsets). */
-function viewedTensors(m: ModelConfig): string[] {
-  const names = ['wte', 'wpe', 'ln_f.weight', 'ln_f.bias'];
-  for (let l = 0; l < m.layers; l++) {
-    for (const s of ['ln_1.weight', 'ln_1.bias', 'attn.c_attn.bias', 'attn.c_proj.bias', 'ln_2.weight', 'ln_2.bias', 'mlp.c_fc.bias', 'mlp.c_proj.bias']) {
-      names.push(`h.${l}.${s}`);
-    }
-  }
-  return names;
 }
 
 export interface GpuModelOptions {
@@ -216,13 +211,28 @@ export class GpuModel {
     const metrics = buf('metrics', METRICS_LENGTH); // see METRIC
     const clip = buf('clip', CLIP_LENGTH); // [norm, scale, finite, 0] from GradNorm
 
-    // Parameter views for the owners that bind whole buffers, and their gradient twins.
-    const views = viewedTensors(config).map((name) => {
+    // Tensors bound in place as 256-byte-aligned slices of the flat parameter and gradient buffers.
+    const slice = (buffer: GPUBuffer, name: string): GPUBufferBinding => {
       const t = tensor(layout, name);
-      return { name, offset: t.offset * 4, bytes: t.size * 4, param: buf(`view.${name}`, t.size), grad: buf(`gradView.${name}`, t.size) };
-    });
-    const pv = (name: string) => views.find((v) => v.name === name)!.param;
-    const gv = (name: string) => views.find((v) => v.name === name)!.grad;
+      return { buffer, offset: t.offset * 4, size: t.size * 4 };
+    };
+    const pv = (name: string) => slice(pb.params, name);
+    const gv = (name: string) => slice(pb.grads, name);
+    // Per-tensor copies only for internals.paramView callers (none in a training step).
+    const views: ParamView[] = [];
+    const paramView = (name: string): GPUBuffer => {
+      let v = views.find((x) => x.name === name);
+      if (!v) {
+        const t = tensor(layout, name);
+        v = { name, offset: t.offset * 4, bytes: t.size * 4, param: buf(`view.${name}`, t.size) };
+        views.push(v);
+        // Current now, refreshed at every run() after this.
+        const encoder = device.createCommandEncoder({ label: `${label}.view.${name}` });
+        encoder.copyBufferToBuffer(pb.params, v.offset, v.param, 0, v.bytes);
+        device.queue.submit([encoder.finish()]);
+      }
+      return v.param;
+    };
 
     // y (rows, out) = x (rows, in) · Wᵀ with W (out, in) in the flat parameter buffer.
     const linear = (x: GPUBuffer, w: string, y: GPUBuffer, rows: number, inDim: number, outDim: number, extra: Partial<MatmulArgs> = {}) =>
@@ -359,7 +369,7 @@ export class GpuModel {
       optimizer,
       B,
       T,
-      internals: { kernels, layers, paramView: pv, logits, logp: ce.logp, inputs },
+      internals: { kernels, layers, param: pv, grad: gv, paramView, logits, logp: ce.logp, inputs },
     });
     model.updates = options.optimizerState?.t ?? 0;
     return model;
@@ -393,10 +403,7 @@ export class GpuModel {
       p.end();
     };
     pass('Model.forward', this.forwardDispatches);
-    if (what.backward || train) {
-      pass('Model.backward', this.backwardDispatches);
-      for (const v of this.views) encoder.copyBufferToBuffer(v.grad, 0, this.buffers.grads, v.offset, v.bytes);
-    }
+    if (what.backward || train) pass('Model.backward', this.backwardDispatches);
     if (train) {
       pass('Model.optimizer', this.optimizerDispatches);
       encoder.copyBufferToBuffer(this.clip, 0, this.metrics, METRIC.gradNorm * 4, 3 * 4);
