@@ -26,8 +26,10 @@ export interface SequenceInput {
   /** Empty for a rollout prompt; the SFT target otherwise. */
   completion: string;
   /**
-   * frameEncoder 'onnx' only (required there): the frozen encoder's features of `frames`,
-   * (frameTokens, encoderWidth) row-major, from encodeFrameFeatures. Ignored with 'patch'.
+   * frameEncoder 'onnx' only: the frozen encoder's features of `frames`, (frameTokens, encoderWidth)
+   * row-major. Default: the features encodeFrameFeatures last computed for this same `frames` array
+   * (so code that only passes frames along, e.g. the SFT trainer, works once every sample's frames
+   * were encoded). Ignored with 'patch'.
    */
   features?: Float32Array;
 }
@@ -108,7 +110,7 @@ export function makeBatch(seqs: SequenceInput[], m: ModelConfig): Batch {
   let truncated = 0;
   seqs.forEach((s, b) => {
     const row = b * T;
-    if (features) features.set(checkFeatures(s.features, m, `makeBatch: sequence ${b}`), row * frameDim);
+    if (features) features.set(checkFeatures(s.features ?? encodedFeatures.get(s.frames), m, `makeBatch: sequence ${b}`), row * frameDim);
     else patches.set(patchify(s.frames, m), row * patchDim);
     for (let t = 0; t < frameTokens; t++) tokens[row + t] = FRAME;
     let prompt = encode(s.prompt).ids;
@@ -158,7 +160,7 @@ export function frameRows(batch: Batch, m: ModelConfig, who = 'frameRows'): Floa
 /** Checks one sequence's encoder features against the config: (frameTokens, encoderWidth). */
 function checkFeatures(features: Float32Array | undefined, m: ModelConfig, who: string): Float32Array {
   const { frameTokens, frameDim } = modelDims(m);
-  if (!features) throw new Error(`${who}: frameEncoder 'onnx' needs the sequence's features (encodeFrameFeatures); got none`);
+  if (!features) throw new Error(`${who}: frameEncoder 'onnx' needs the sequence's features (pass them, or run encodeFrameFeatures on its frames first); got none`);
   if (features.length !== frameTokens * frameDim) {
     const rows = features.length / frameDim;
     throw new Error(
@@ -196,9 +198,14 @@ export interface FrameFeatureEncoder {
   encode(frames: Float32Array, F: number, H: number, W: number): Promise<{ features: Float32Array; width: number; tokensPerFrame: number }>;
 }
 
+/** Features computed by encodeFrameFeatures, by frames array (makeBatch's default for `features`). */
+const encodedFeatures = new WeakMap<FrameInput[], Float32Array>();
+
 /**
  * The frozen encoder's features of one sequence's frames, (frameTokens, encoderWidth), checked
- * against the config (a clear error when the encoder's width or tokens per frame differ).
+ * against the config (a clear error when the encoder's width or tokens per frame differ). Also kept
+ * for this `frames` array (weakly): makeBatch uses them for a sequence given these frames and no
+ * features.
  */
 export async function encodeFrameFeatures(encoder: FrameFeatureEncoder, frames: FrameInput[], m: ModelConfig): Promise<Float32Array> {
   if (m.frameEncoder !== 'onnx') throw new Error(`encodeFrameFeatures: the config's frameEncoder is '${m.frameEncoder ?? 'patch'}', not 'onnx'`);
@@ -209,6 +216,7 @@ export async function encodeFrameFeatures(encoder: FrameFeatureEncoder, frames: 
       `encodeFrameFeatures: the encoder gives ${out.tokensPerFrame} rows of width ${out.width} per frame, ` +
         `the config expects encoderTokensPerFrame ${m.encoderTokensPerFrame} and encoderWidth ${m.encoderWidth} (set them from the encoder: onnxEncoderConfig)`,
     );
+  encodedFeatures.set(frames, out.features);
   return out.features;
 }
 

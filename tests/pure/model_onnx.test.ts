@@ -111,7 +111,9 @@ describe("frameEncoder 'onnx': errors", () => {
     const wrong = makeConfig('tiny', { model: { ...config.model, encoderWidth: 48 } }).model;
     const seq = { frames: samples[0].frames, prompt: samples[0].prompt, completion: samples[0].output, features };
     expect(() => makeBatch([seq], wrong)).toThrow(/features have 2048 values, expected \(frameTokens 32, encoderWidth 48\) = 1536/);
-    expect(() => makeBatch([{ ...seq, features: undefined }], config.model)).toThrow(/needs the sequence's features/);
+    // Without features: those encodeFrameFeatures computed for the same frames array, else an error.
+    expect(makeBatch([{ ...seq, features: undefined }], config.model).features!.subarray(0, features.length)).toEqual(features);
+    expect(() => makeBatch([{ ...seq, frames: [...seq.frames], features: undefined }], config.model)).toThrow(/needs the sequence's features/);
     const wrongLayout = paramLayout(wrong);
     expect(() => referenceLoss(initParams(wrongLayout, 1), wrongLayout, wrong, batch)).toThrow(/features \(encoderWidth 48\) have 16384 values, expected B·T·48/);
     // A patch batch given to an onnx model, and the reverse.
