@@ -20,6 +20,9 @@
 //   --log-every K        print every K steps (default: about 20 lines per run)
 //   --out DIR            write DIR/model.safetensors + DIR/model.json at the end (src/train/checkpoint.ts)
 //   --resume DIR         continue from DIR's checkpoint (same preset and overrides) up to --steps
+//   --frame-encoder patch|onnx   SFT only: 'onnx' encodes the frames with a frozen ONNX vision model
+//                        (onnxruntime-web, wasm provider) and trains only a projection of its features
+//   --encoder PATH.onnx  the encoder for --frame-encoder onnx (default public/models/tiny-frame-encoder.onnx)
 // RL options (src/train/rl.ts):
 //   --group G (default 4)  --prompts P per step (default 2)  --updates U per batch (default 1)
 //   --temperature X (1)  --top-p X (0.95)  --max-new-tokens N (default: the room left in the context)
@@ -52,6 +55,8 @@ export interface TrainArgs {
   logEvery?: number;
   out?: string;
   resume?: string;
+  frameEncoder?: 'patch' | 'onnx';
+  encoder?: string;
   group?: number;
   prompts?: number;
   updates?: number;
@@ -100,6 +105,11 @@ function parseArgs(argv: string[]): TrainArgs {
         break;
       case '--out': args.out = value; break;
       case '--resume': args.resume = value; break;
+      case '--frame-encoder':
+        if (value !== 'patch' && value !== 'onnx') throw new Error(`--frame-encoder: 'patch' or 'onnx' (got ${value})`);
+        args.frameEncoder = value;
+        break;
+      case '--encoder': args.encoder = value; break;
       case '--group': args.group = num(flag, value); break;
       case '--prompts': args.prompts = num(flag, value); break;
       case '--updates': args.updates = num(flag, value); break;
@@ -123,6 +133,7 @@ function parseArgs(argv: string[]): TrainArgs {
 }
 
 export async function main(args: TrainArgs): Promise<void> {
+  if (args.mode !== 'sft' && args.frameEncoder === 'onnx') throw new Error('--frame-encoder onnx: SFT only for now (--mode sft)');
   if (args.mode !== 'sft') return mainRl(args);
   const { makeConfig } = await import('../src/model/config');
   const { nodeGpu } = await import('../src/gpu/node-gpu');
@@ -132,7 +143,21 @@ export async function main(args: TrainArgs): Promise<void> {
   const { syntheticSftSamples } = await import('../src/train/data');
 
   const base = makeConfig(args.preset);
+  // --frame-encoder onnx: the frozen encoder fixes the frame size, feature width and tokens per frame.
+  let encoder: import('../src/model/onnx_encoder').OnnxFrameEncoder | undefined;
+  let encoderModel = {};
+  if (args.frameEncoder === 'onnx') {
+    const { OnnxFrameEncoder } = await import('../src/model/onnx_encoder');
+    const { onnxEncoderConfig } = await import('../src/model/batch');
+    const { readFileSync } = await import('node:fs');
+    const path = args.encoder ?? 'public/models/tiny-frame-encoder.onnx';
+    encoder = await OnnxFrameEncoder.load(new Uint8Array(readFileSync(path)), { backend: 'wasm' });
+    const h = encoder.signature.inputShape[2];
+    encoderModel = await onnxEncoderConfig(encoder, typeof h === 'number' ? h : base.model.frameSize);
+    console.log(`frame encoder: ${path} (frozen), ${JSON.stringify(encoderModel)}`);
+  }
   const config = makeConfig(args.preset, {
+    model: encoderModel,
     train: {
       ...(args.steps !== undefined && { steps: args.steps }),
       ...(args.seed !== undefined && { seed: args.seed }),
@@ -148,6 +173,12 @@ export async function main(args: TrainArgs): Promise<void> {
     data === 'micro'
       ? microSamples(args.samples ?? 64, train.seed, model.frames, model.frameSize)
       : syntheticSftSamples(args.samples ?? 40, train.seed);
+  if (encoder) {
+    // Encoded once: makeBatch finds each sample's features by its frames array.
+    const { encodeFrameFeatures } = await import('../src/model/batch');
+    for (const s of samples) await encodeFrameFeatures(encoder, s.frames, model);
+    await encoder.release();
+  }
 
   const errors: string[] = [];
   const ctx = await acquireDevice({ gpu: await nodeGpu(), onError: (e) => errors.push(`${e.code}: ${e.message}`) });
