@@ -24,8 +24,8 @@ export interface StepPlan {
   forward: Dispatch[];
   backward: Dispatch[];
   optimizer: Dispatch[];
-  /** Parameter views: copied from the flat parameters before the step, their gradients back after backward. */
-  views: { offset: number; bytes: number; param: GPUBuffer; grad: GPUBuffer }[];
+  /** Parameter views: copied from the flat parameters before the step, their gradients (where a view has one) back after backward. */
+  views: { offset: number; bytes: number; param: GPUBuffer; grad?: GPUBuffer }[];
   /** Sets AdamW's step count and learning rate (as GpuModel.run does before a training step). */
   setStep(t: number, lr: number): void;
 }
@@ -174,7 +174,7 @@ export function sftStepProfiler(model: GpuModel, lr: number, extra: ProfilePhase
   const grads = model.buffers.grads;
   const profiler = new StepProfiler(model.device, [
     { name: 'forward', dispatches: plan.forward, before: (e) => plan.views.forEach((v) => e.copyBufferToBuffer(params, v.offset, v.param, 0, v.bytes)) },
-    { name: 'backward', dispatches: plan.backward, after: (e) => plan.views.forEach((v) => e.copyBufferToBuffer(v.grad, 0, grads, v.offset, v.bytes)) },
+    { name: 'backward', dispatches: plan.backward, after: (e) => plan.views.forEach((v) => v.grad && e.copyBufferToBuffer(v.grad, 0, grads, v.offset, v.bytes)) },
     { name: 'optimizer', dispatches: plan.optimizer },
     ...extra,
   ], `${model.device.label || 'Model'}.profile`);
