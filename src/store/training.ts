@@ -7,10 +7,12 @@
 //   ?trainStepDelay=ms      extra wait between steps in the worker (default 0)
 //   ?trainProgressMs=ms     progress batching interval (default 250)
 //   ?trainSamples=N         dataset size (micro samples for tiny / synthetic videos for demo)
+//   ?trainMode=sft|pa-grpo|grpo|<ablation>   ?trainGroup=G  ?trainPromptsPerStep=P  ?trainMaxNewTokens=N
+//   ?trainBeta=β            RL form defaults
 
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { PRESETS, makeConfig, type PresetName } from '../model/config';
-import type { FromWorker, LogPoint, StoredRunState, ToWorker, TrainSettings, WorkerKnobs } from '../train/protocol';
+import { isRlMode, type FromWorker, type LogPoint, type RlSettings, type StoredRunState, type ToWorker, type TrainMode, type TrainSettings, type WorkerKnobs } from '../train/protocol';
 
 export type TrainStatus = 'idle' | 'starting' | 'running' | 'paused' | 'finished' | 'error';
 
@@ -21,6 +23,15 @@ export interface ResumableRun {
   totalSteps: number;
   preset: string;
   state: StoredRunState;
+  savedAt: number;
+  mode: TrainMode;
+}
+
+/** A stored SFT run an RL run can start from (its latest checkpoint). */
+export interface SftRunChoice {
+  runId: string;
+  step: number;
+  preset: string;
   savedAt: number;
 }
 
@@ -73,8 +84,14 @@ export interface TrainingState {
   warnings: string[];
   resumable: ResumableRun[];
   resumableLoaded: boolean;
+  /** Stored SFT runs (newest first): what an RL run can start from. */
+  sftRuns: SftRunChoice[];
+  /** RL: the run whose rollouts are in the inspector's store, and how many steps are written. */
+  rollouts: { runId: string; steps: number; count: number } | null;
 
   setForm(patch: Partial<TrainSettings>): void;
+  /** Patch the RL options of the form. */
+  setRl(patch: Partial<RlSettings>): void;
   start(): void;
   pauseRun(): void;
   resumeRun(): void;
@@ -107,8 +124,9 @@ export function estimateEta(series: readonly LogPoint[], totalSteps: number, win
 /** Runs whose latest checkpoint says the run was still going ('running': the tab closed; 'paused'). */
 export function resumableRuns(runs: readonly RunSummaryLike[]): ResumableRun[] {
   return runs
-    .filter((r) => r.metadata.mode === 'sft' && (r.metadata.state === 'running' || r.metadata.state === 'paused'))
+    .filter((r) => (r.metadata.mode === 'sft' || isRlMode(r.metadata.mode ?? '')) && (r.metadata.state === 'running' || r.metadata.state === 'paused'))
     .map((r) => ({
+      mode: r.metadata.mode as TrainMode,
       runId: r.runId,
       step: r.latestStep,
       totalSteps: Number(r.metadata.steps) || 0,
@@ -117,6 +135,35 @@ export function resumableRuns(runs: readonly RunSummaryLike[]): ResumableRun[] {
       savedAt: r.latestSavedAt,
     }))
     .filter((r) => r.step < r.totalSteps);
+}
+
+/** Stored SFT runs with a checkpoint, newest first. */
+export function sftRunChoices(runs: readonly RunSummaryLike[]): SftRunChoice[] {
+  return runs
+    .filter((r) => r.metadata.mode === 'sft' && r.latestStep > 0)
+    .map((r) => ({ runId: r.runId, step: r.latestStep, preset: r.metadata.preset ?? '?', savedAt: r.latestSavedAt }))
+    .sort((a, b) => b.savedAt - a.savedAt);
+}
+
+/** The RL form's defaults for a preset: G 4, P 2, β 0.04 (Video-R1), new tokens up to half the context. */
+export function defaultRl(preset: PresetName): RlSettings {
+  const m = makeConfig(preset).model;
+  return { group: 4, promptsPerStep: 2, maxNewTokens: Math.min(256, Math.floor(m.contextLength / 2)), beta: 0.04, fromRunId: '' };
+}
+
+/**
+ * The RL settings sent to the worker: `fromRunId` '' means "the newest stored SFT run of this preset"
+ * (an error when there is none), null from scratch, else that run.
+ */
+export function resolveRl(form: TrainSettings, sftRuns: readonly SftRunChoice[]): { rl: RlSettings } | { error: string } {
+  const rl = form.rl ?? defaultRl(form.preset);
+  if (!(rl.group >= 2)) return { error: `group size G must be at least 2 (got ${rl.group})` };
+  if (!(rl.promptsPerStep >= 1)) return { error: `prompts per step must be at least 1 (got ${rl.promptsPerStep})` };
+  if (!(rl.maxNewTokens >= 1)) return { error: `max new tokens must be at least 1 (got ${rl.maxNewTokens})` };
+  if (rl.fromRunId !== '') return { rl: { ...rl } };
+  const latest = sftRuns.find((r) => r.preset === form.preset);
+  if (!latest) return { error: `no stored SFT run of preset ${form.preset} to start from: train SFT first, or choose "from scratch"` };
+  return { rl: { ...rl, fromRunId: latest.runId } };
 }
 
 /** The state change one worker message makes (pure: the reducer the tests drive). */
@@ -159,6 +206,10 @@ export function reduce(s: TrainingState, msg: FromWorker): Partial<TrainingState
       return { status: 'finished', step: msg.step, stopped: msg.stopped, pause: null, etaSeconds: msg.stopped ? s.etaSeconds : 0 };
     case 'warning':
       return { warnings: [...s.warnings, msg.message].slice(-MAX_WARNINGS) };
+    case 'rollouts': {
+      const prev = s.rollouts?.runId === msg.runId ? s.rollouts : null;
+      return { rollouts: { runId: msg.runId, steps: Math.max(prev?.steps ?? 0, msg.step + 1), count: (prev?.count ?? 0) + msg.count } };
+    }
     case 'error':
       return { status: 'error', error: { code: msg.code, message: msg.message, hint: msg.hint }, pause: null };
   }
@@ -182,7 +233,10 @@ export function presetForm(preset: PresetName): TrainSettings {
   return { preset, steps: t.steps, lr: t.lr, seed: t.seed, batch: t.batchSize, checkpointEvery: Math.max(1, Math.round(t.steps / 10)), mode: 'sft' };
 }
 
-const IDLE: Omit<TrainingState, 'form' | 'resumable' | 'resumableLoaded' | keyof TrainingActions> = {
+/** RL's learning rate default: the preset's SFT rate / 10 (as scripts/train.ts). */
+export const RL_LR_FACTOR = 0.1;
+
+const IDLE: Omit<TrainingState, 'form' | 'resumable' | 'resumableLoaded' | 'sftRuns' | keyof TrainingActions> = {
   status: 'idle',
   runId: null,
   adapter: null,
@@ -199,11 +253,12 @@ const IDLE: Omit<TrainingState, 'form' | 'resumable' | 'resumableLoaded' | keyof
   stopped: false,
   error: null,
   warnings: [],
+  rollouts: null,
 };
 
 type TrainingActions = Pick<
   TrainingState,
-  'setForm' | 'start' | 'pauseRun' | 'resumeRun' | 'toggle' | 'stop' | 'resumeStored' | 'discardStored' | 'loadResumable' | 'simulateDeviceLoss'
+  'setForm' | 'setRl' | 'start' | 'pauseRun' | 'resumeRun' | 'toggle' | 'stop' | 'resumeStored' | 'discardStored' | 'loadResumable' | 'simulateDeviceLoss'
 >;
 
 export function createTrainingStore(deps: TrainingDeps, initialForm: TrainSettings = presetForm('tiny')): StoreApi<TrainingState> {
@@ -242,16 +297,39 @@ export function createTrainingStore(deps: TrainingDeps, initialForm: TrainSettin
       form: initialForm,
       resumable: [],
       resumableLoaded: false,
+      sftRuns: [],
 
       setForm(patch) {
-        const form = patch.preset && patch.preset !== get().form.preset ? { ...presetForm(patch.preset), ...patch } : { ...get().form, ...patch };
+        const prev = get().form;
+        const form = patch.preset && patch.preset !== prev.preset ? { ...presetForm(patch.preset), mode: prev.mode, ...patch } : { ...prev, ...patch };
+        // Switching between SFT and RL scales the learning rate (RL: the preset's rate / 10).
+        const wasRl = isRlMode(prev.mode);
+        const isRl = isRlMode(form.mode);
+        if (patch.lr === undefined && wasRl !== isRl) form.lr = isRl ? form.lr * RL_LR_FACTOR : form.lr / RL_LR_FACTOR;
+        if (isRl && (!form.rl || (patch.preset && patch.preset !== prev.preset))) form.rl = { ...defaultRl(form.preset), ...(form.rl && { fromRunId: form.rl.fromRunId }) };
         set({ form });
+      },
+
+      setRl(patch) {
+        const form = get().form;
+        set({ form: { ...form, rl: { ...(form.rl ?? defaultRl(form.preset)), ...patch } } });
       },
 
       start() {
         const st = get().status;
         if (st === 'starting' || st === 'running' || st === 'paused') return;
-        const form = get().form;
+        let form = get().form;
+        if (isRlMode(form.mode)) {
+          const r = resolveRl(form, get().sftRuns);
+          if ('error' in r) {
+            set({ ...IDLE, status: 'error', error: { code: 'NoStartingPoint', message: r.error, hint: 'Train an SFT run first, or choose "from scratch".' } });
+            return;
+          }
+          form = { ...form, rl: r.rl };
+        } else {
+          const { rl: _rl, ...sft } = form;
+          form = sft;
+        }
         const runId = deps.newRunId(form);
         set({ ...IDLE, status: 'starting', runId, totalSteps: form.steps });
         spawn({ type: 'start', runId, ...form, knobs: deps.knobs });
@@ -298,10 +376,11 @@ export function createTrainingStore(deps: TrainingDeps, initialForm: TrainSettin
 
       async loadResumable() {
         try {
-          const runs = resumableRuns(await deps.listRuns());
+          const all = await deps.listRuns();
+          const runs = resumableRuns(all);
           // The run on screen is not "interrupted".
           const current = get().status === 'finished' || get().status === 'error' || get().status === 'idle' ? null : get().runId;
-          set({ resumable: runs.filter((r) => r.runId !== current), resumableLoaded: true });
+          set({ resumable: runs.filter((r) => r.runId !== current), resumableLoaded: true, sftRuns: sftRunChoices(all) });
         } catch (e) {
           set({ resumableLoaded: true, warnings: [...get().warnings, `could not list stored runs: ${(e as Error).message}`].slice(-MAX_WARNINGS) });
         }
@@ -338,7 +417,7 @@ function browserDeps(): TrainingDeps {
     listRuns: () => withStore((s) => s.listRuns()),
     deleteRun: (runId) => withStore((s) => s.deleteRun(runId)),
     now: () => Date.now(),
-    newRunId: (s) => `sft-${s.preset}-${new Date().toISOString().replace(/[:.]/g, '-')}-${Math.random().toString(36).slice(2, 6)}`,
+    newRunId: (s) => `${s.mode}-${s.preset}-${new Date().toISOString().replace(/[:.]/g, '-')}-${Math.random().toString(36).slice(2, 6)}`,
     knobs,
   };
 }
@@ -349,6 +428,21 @@ function initialForm(): TrainSettings {
   if (steps !== undefined) form.steps = Math.max(1, Math.floor(steps));
   const every = urlNumber('trainCheckpointEvery');
   form.checkpointEvery = every !== undefined ? Math.max(1, Math.floor(every)) : Math.max(1, Math.round(form.steps / 10));
+  const mode = typeof location === 'undefined' ? null : new URLSearchParams(location.search).get('trainMode');
+  if (mode && isRlMode(mode)) {
+    form.mode = mode;
+    form.lr *= RL_LR_FACTOR;
+  }
+  const rl = defaultRl(form.preset);
+  const g = urlNumber('trainGroup');
+  if (g !== undefined) rl.group = Math.max(2, Math.floor(g));
+  const p = urlNumber('trainPromptsPerStep');
+  if (p !== undefined) rl.promptsPerStep = Math.max(1, Math.floor(p));
+  const n = urlNumber('trainMaxNewTokens');
+  if (n !== undefined) rl.maxNewTokens = Math.max(1, Math.floor(n));
+  const beta = urlNumber('trainBeta');
+  if (beta !== undefined) rl.beta = beta;
+  form.rl = rl;
   return form;
 }
 

@@ -7,7 +7,38 @@
 
 import type { PresetName } from '../model/config';
 
-export type TrainMode = 'sft';
+/** RL modes: the reward presets of src/rewards/config.ts (kept in step with RL_MODES of src/train/rl.ts, which imports WGSL). */
+export const RL_MODE_NAMES = ['pa-grpo', 'grpo', 'without-rr', 'without-rp', 'without-rl', 'without-separation', 'without-separation-sum-rewards'] as const;
+export type RlMode = (typeof RL_MODE_NAMES)[number];
+export type TrainMode = 'sft' | RlMode;
+
+export const isRlMode = (m: string): m is RlMode => (RL_MODE_NAMES as readonly string[]).includes(m);
+
+/** The mode selector's labels and one-line descriptions. */
+export const MODE_INFO: Record<TrainMode, { label: string; description: string }> = {
+  sft: { label: 'SFT', description: 'Supervised fine-tuning on the synthetic dataset (cross-entropy on the target tokens).' },
+  'pa-grpo': { label: 'PA-GRPO', description: 'Process-aware GRPO: separate perception and reasoning rewards and advantages (VideoP2R).' },
+  grpo: { label: 'GRPO', description: 'Process-agnostic GRPO: one reasoning reward and advantage on every token, no judge.' },
+  'without-rr': { label: 'w/o R_R', description: 'Ablation: no reasoning reward (reasoning tokens get a zero advantage).' },
+  'without-rp': { label: 'w/o R_P', description: 'Ablation: no perception reward (the reasoning advantage on every token).' },
+  'without-rl': { label: 'w/o R_L', description: 'Ablation: no length bonus in either process.' },
+  'without-separation': { label: 'w/o separation (A_P + A_R)', description: 'Ablation: the sum of both advantages on every token.' },
+  'without-separation-sum-rewards': { label: 'w/o separation (R_P + R_R)', description: 'Ablation: GRPO on the summed reward R_P + R_R.' },
+};
+
+/** RL options of the form (ignored by SFT). */
+export interface RlSettings {
+  /** G: completions per prompt (>= 2). */
+  group: number;
+  /** P: prompts per step. */
+  promptsPerStep: number;
+  /** Completion tokens at most (EOS included). */
+  maxNewTokens: number;
+  /** KL coefficient β. */
+  beta: number;
+  /** Start from the latest checkpoint of this SFT run, or from scratch (null: the RL-only ablation). */
+  fromRunId: string | null;
+}
 
 /** What the form chooses: the preset's train config overridden by these. */
 export interface TrainSettings {
@@ -22,6 +53,8 @@ export interface TrainSettings {
   /** Write a checkpoint every this many steps (and always on pause, stop and at the end). */
   checkpointEvery: number;
   mode: TrainMode;
+  /** RL runs only. */
+  rl?: RlSettings;
 }
 
 /** Knobs that are not part of the run's identity (demos, tests; see the URL knobs in src/store/training.ts). */
@@ -62,6 +95,33 @@ export interface LogPoint {
   /** Completion (target) tokens per second of this step. */
   tokensPerSec: number;
   msPerStep: number;
+  /** RL steps only. */
+  rl?: RlPoint;
+}
+
+export interface RewardParts {
+  accuracy: number;
+  format: number;
+  length: number;
+  total: number;
+}
+
+/** The RL part of a log point (src/train/rl.ts RlLogEntry, as charted). */
+export interface RlPoint {
+  perception: RewardParts;
+  reasoning: RewardParts;
+  kl: number;
+  clipFraction: number;
+  /** Mean tokens per rollout in each process. */
+  segmentP: number;
+  segmentR: number;
+  /** Groups with all-equal rewards: perception, reasoning, both; of `groups`. */
+  collapsedP: number;
+  collapsedR: number;
+  collapsedBoth: number;
+  groups: number;
+  meanAbsAdvantage: number;
+  unfinished: number;
 }
 
 export interface ReadyMessage {
@@ -87,6 +147,8 @@ export type FromWorker =
   /** Also sent after `stop` (stopped: true); the final checkpoint is stored either way. */
   | { type: 'finished'; step: number; stopped: boolean }
   | { type: 'warning'; message: string; hint?: string }
+  /** RL: a step's rollouts are in the rollout store (src/inspect/rollout_db.ts) under the run's id. */
+  | { type: 'rollouts'; runId: string; step: number; count: number }
   | { type: 'error'; code: string; message: string; hint: string };
 
 export type CheckpointReason = 'interval' | 'pause' | 'stop' | 'final';
@@ -108,4 +170,10 @@ export interface RunMetadata {
   checkpointEvery: string;
   samples: string;
   state: StoredRunState;
+  /** RL runs: the RL settings (fromRunId '' = from scratch). */
+  group?: string;
+  promptsPerStep?: string;
+  maxNewTokens?: string;
+  beta?: string;
+  fromRunId?: string;
 }

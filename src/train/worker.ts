@@ -10,13 +10,19 @@
 
 import { acquireDevice, type GpuContext } from '../gpu/device';
 import { GpuError, gpuError } from '../gpu/errors';
-import { makeConfig, type Config, type PresetName } from '../model/config';
+import { makeConfig, modelDims, type Config, type PresetName } from '../model/config';
+import { initParams, paramLayout } from '../model/params';
 import { SftTrainer, type SftLogEntry } from './sft';
 import { microSamples, type SftSample } from './samples';
 import { syntheticSftSamples } from './data';
 import { CheckpointStore, CheckpointStoreError } from './checkpoint_store';
-import { CheckpointError } from './checkpoint';
-import type { CheckpointReason, FromWorker, LogPoint, RunMetadata, StoredRunState, ToWorker, TrainSettings, WorkerKnobs } from './protocol';
+import { CheckpointError, flatFromTensors, type Checkpoint } from './checkpoint';
+import { RlTrainer, type RlLogEntry, type RlRollout } from './rl';
+import { microRlPrompts, syntheticRlPrompts, type RlPrompt } from './rl_data';
+import { toInspectorRollout } from './rl_export';
+import { buildIndex, getRun, openRolloutDb, putRollouts, type RunIndex, type RunMeta } from '../inspect/rollout_db';
+import { summarizeSteps } from '../inspect/group';
+import { isRlMode, type CheckpointReason, type FromWorker, type LogPoint, type RlSettings, type RunMetadata, type StoredRunState, type ToWorker, type TrainSettings, type WorkerKnobs } from './protocol';
 
 const scope = self as unknown as { postMessage(m: FromWorker): void; onmessage: ((e: MessageEvent<ToWorker>) => void) | null };
 const post = (m: FromWorker) => scope.postMessage(m);
@@ -28,9 +34,13 @@ interface Run {
   knobs: Required<Omit<WorkerKnobs, 'samples'>>;
   config: Config;
   samples: SftSample[];
+  /** RL runs: the prompts. */
+  prompts: RlPrompt[];
   store: CheckpointStore;
   ctx: GpuContext | null;
-  trainer: SftTrainer | null;
+  trainer: SftTrainer | RlTrainer | null;
+  /** RL runs: the run's entry in the rollout store, as last written. */
+  rolloutRun: { meta: RunMeta; index: RunIndex } | null;
   lastSaved: number;
 }
 
@@ -53,7 +63,33 @@ function flush() {
   lastFlush = performance.now();
 }
 
-function point(e: SftLogEntry): LogPoint {
+function point(e: SftLogEntry | RlLogEntry): LogPoint {
+  if ('rewards' in e) {
+    return {
+      step: e.step,
+      loss: e.loss,
+      lr: e.lr,
+      gradNorm: e.gradNorm,
+      entropy: e.entropy,
+      skipped: e.skipped,
+      tokensPerSec: e.ms.total > 0 ? (e.completionTokens * 1000) / e.ms.total : 0,
+      msPerStep: e.ms.total,
+      rl: {
+        perception: { ...e.rewards.perception },
+        reasoning: { ...e.rewards.reasoning },
+        kl: e.kl,
+        clipFraction: e.clipFraction,
+        segmentP: e.segmentLengths.perception,
+        segmentR: e.segmentLengths.reasoning,
+        collapsedP: e.collapsed.perception,
+        collapsedR: e.collapsed.reasoning,
+        collapsedBoth: e.collapsed.both,
+        groups: e.collapsed.groups,
+        meanAbsAdvantage: e.meanAbsAdvantage,
+        unfinished: e.unfinished,
+      },
+    };
+  }
   return {
     step: e.step,
     loss: e.loss,
@@ -80,6 +116,11 @@ function configFor(s: TrainSettings): Config {
   });
 }
 
+function promptsFor(preset: PresetName, count: number, config: Config): RlPrompt[] {
+  // As scripts/train.ts: micro prompts for tiny, synthetic videos for demo.
+  return preset === 'tiny' ? microRlPrompts(count, config.train.seed, config.model.frames, config.model.frameSize) : syntheticRlPrompts(count, config.train.seed);
+}
+
 function samplesFor(preset: PresetName, count: number, config: Config): SftSample[] {
   // As scripts/train.ts: tiny trains on the micro fixture, demo on src/data's synthetic generator.
   return preset === 'tiny'
@@ -100,6 +141,13 @@ function metadata(r: Run, state: StoredRunState): Record<string, string> {
     samples: String(r.samplesCount),
     state,
   };
+  if (s.rl) {
+    m.group = String(s.rl.group);
+    m.promptsPerStep = String(s.rl.promptsPerStep);
+    m.maxNewTokens = String(s.rl.maxNewTokens);
+    m.beta = String(s.rl.beta);
+    m.fromRunId = s.rl.fromRunId ?? '';
+  }
   return { ...m };
 }
 
@@ -110,10 +158,10 @@ function settingsFromMetadata(m: Record<string, string>): { settings: TrainSetti
     return v;
   };
   const preset = m.preset === 'demo' ? 'demo' : 'tiny';
-  return {
-    settings: { preset, steps: num('steps'), lr: num('lr'), seed: num('seed'), batch: num('batch'), checkpointEvery: num('checkpointEvery'), mode: 'sft' },
-    samples: num('samples'),
-  };
+  const mode = isRlMode(m.mode) ? m.mode : 'sft';
+  const settings: TrainSettings = { preset, steps: num('steps'), lr: num('lr'), seed: num('seed'), batch: num('batch'), checkpointEvery: num('checkpointEvery'), mode };
+  if (mode !== 'sft') settings.rl = { group: num('group'), promptsPerStep: num('promptsPerStep'), maxNewTokens: num('maxNewTokens'), beta: num('beta'), fromRunId: m.fromRunId || null };
+  return { settings, samples: num('samples') };
 }
 
 /** Acquires a device and builds the trainer, from the run's latest stored checkpoint when there is one. */
@@ -140,11 +188,15 @@ async function attach(r: Run, fromStore: boolean): Promise<void> {
       for (const s of loaded.skipped) post({ type: 'warning', message: `checkpoint at step ${s.step} failed its check and was passed over: ${s.error}` });
     }
   }
-  r.trainer = await SftTrainer.create(ctx.device, r.config, {
-    samples: r.samples,
-    resume,
-    onWarning: (message) => post({ type: 'warning', message }),
-  });
+  if (r.settings.mode === 'sft' || !r.settings.rl) {
+    r.trainer = await SftTrainer.create(ctx.device, r.config, {
+      samples: r.samples,
+      resume,
+      onWarning: (message) => post({ type: 'warning', message }),
+    });
+  } else {
+    r.trainer = await createRl(r, ctx.device, r.settings.rl, resume);
+  }
   r.lastSaved = r.trainer.step;
   post({
     type: 'ready',
@@ -156,6 +208,79 @@ async function attach(r: Run, fromStore: boolean): Promise<void> {
     parameters: r.trainer.layout.count,
     settings: r.settings,
   });
+}
+
+/** The latest checkpoint of the SFT run an RL run starts from. */
+async function sftStart(r: Run, fromRunId: string): Promise<Checkpoint> {
+  const loaded = await r.store.loadLatest(fromRunId);
+  if (!loaded) throw new CheckpointStoreError('NotFound', `No checkpoint is stored for SFT run '${fromRunId}'`);
+  return loaded.checkpoint;
+}
+
+async function createRl(r: Run, device: GPUDevice, rl: RlSettings, own: Checkpoint | undefined): Promise<RlTrainer> {
+  const sft = rl.fromRunId ? await sftStart(r, rl.fromRunId) : undefined;
+  // A resumed RL run keeps the SFT weights (or, from scratch, the initial weights) as its frozen reference.
+  let reference: Float32Array | undefined;
+  if (own) {
+    const layout = paramLayout(r.config.model);
+    reference = sft ? flatFromTensors(layout, sft.tensors) : initParams(layout, r.config.train.seed);
+  }
+  const runId = r.runId;
+  return RlTrainer.create(device, r.config, {
+    prompts: r.prompts,
+    mode: r.settings.mode,
+    group: rl.group,
+    promptsPerStep: rl.promptsPerStep,
+    sampling: { maxNewTokens: Math.min(rl.maxNewTokens, modelDims(r.config.model).maxT) },
+    loss: { beta: rl.beta },
+    resume: own ?? sft,
+    reference,
+    onWarning: (message) => post({ type: 'warning', message }),
+    onRollouts: async (rollouts, step) => {
+      try {
+        await writeRollouts(r, rollouts, step);
+        post({ type: 'rollouts', runId, step, count: rollouts.length });
+      } catch (e) {
+        post({ type: 'warning', message: `rollouts of step ${step} not stored: ${(e as Error).message}` });
+      }
+    },
+  });
+}
+
+/**
+ * Appends one step's rollouts to the rollout store and refreshes the run's metadata and index (so the
+ * run shows in the inspector's runs list while it trains). A step written again after a resume replaces
+ * its earlier rows.
+ */
+async function writeRollouts(r: Run, rollouts: RlRollout[], step: number): Promise<void> {
+  const rs = rollouts.map((x) => toInspectorRollout(x, r.runId));
+  await putRollouts(rs);
+  if (!r.rolloutRun) r.rolloutRun = await getRun(r.runId).catch(() => null);
+  const prev = r.rolloutRun;
+  const stepIndex = buildIndex(r.runId, rs).steps;
+  const index: RunIndex = { runId: r.runId, steps: [...(prev?.index.steps ?? []).filter((s) => s.step !== step), ...stepIndex].sort((a, b) => a.step - b.step) };
+  const summaries = [...(prev?.meta.stepSummaries ?? []).filter((s) => s.step !== step), ...summarizeSteps(rs)].sort((a, b) => a.step - b.step);
+  const rollCount = index.steps.reduce((n, s) => n + s.groups.reduce((m, g) => m + g.size, 0), 0);
+  const meta: RunMeta = {
+    runId: r.runId,
+    name: `${r.settings.mode} (trained in the app, ${r.settings.preset})`,
+    format: 'native',
+    files: ['train'],
+    createdAt: prev?.meta.createdAt ?? Date.now(),
+    rollouts: rollCount,
+    groups: index.steps.reduce((n, s) => n + s.groups.length, 0),
+    steps: index.steps.map((s) => s.step),
+    splits: ['train'],
+    warnings: [],
+    columns: prev?.meta.columns ?? [],
+    stepSummaries: summaries,
+  };
+  const db = await openRolloutDb();
+  const tx = db.transaction(['runs', 'indexes'], 'readwrite');
+  void tx.objectStore('indexes').put(index);
+  void tx.objectStore('runs').put(meta);
+  await tx.done;
+  r.rolloutRun = { meta, index };
 }
 
 function detach(r: Run) {
@@ -273,7 +398,11 @@ async function start(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   control = 'run';
   try {
     const store = await CheckpointStore.open();
-    let settings: TrainSettings = { preset: msg.preset, steps: msg.steps, lr: msg.lr, seed: msg.seed, batch: msg.batch, checkpointEvery: msg.checkpointEvery, mode: 'sft' };
+    let settings: TrainSettings = { preset: msg.preset, steps: msg.steps, lr: msg.lr, seed: msg.seed, batch: msg.batch, checkpointEvery: msg.checkpointEvery, mode: msg.mode };
+    if (isRlMode(msg.mode)) {
+      if (!msg.rl) throw new Error(`mode ${msg.mode} needs RL settings`);
+      settings.rl = { ...msg.rl };
+    } else settings.mode = 'sft';
     let samplesCount = msg.knobs?.samples ?? (msg.preset === 'tiny' ? 64 : 40);
     let runId = msg.runId;
     if (msg.resumeRunId) {
@@ -289,10 +418,12 @@ async function start(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
       samplesCount,
       knobs: { stepDelayMs: msg.knobs?.stepDelayMs ?? 0, progressMs: msg.knobs?.progressMs ?? 250, progressSteps: msg.knobs?.progressSteps ?? 50 },
       config,
-      samples: samplesFor(settings.preset, samplesCount, config),
+      samples: settings.mode === 'sft' ? samplesFor(settings.preset, samplesCount, config) : [],
+      prompts: settings.mode === 'sft' ? [] : promptsFor(settings.preset, samplesCount, config),
       store,
       ctx: null,
       trainer: null,
+      rolloutRun: null,
       lastSaved: 0,
     };
     run = r;
