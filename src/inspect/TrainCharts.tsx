@@ -1,8 +1,9 @@
 // Live training charts (recharts): loss, learning rate, gradient norm, tokens/s from the worker's
-// batched log points; and clearly-labelled placeholders for the RL charts, which only RL runs have.
+// batched log points; for RL runs the six RL charts (both processes' rewards with their parts, KL,
+// entropy, segment lengths, collapsed groups), and for SFT runs clearly-labelled placeholders of them.
 
 import { memo, useMemo, useState, type CSSProperties, type ReactNode } from 'react';
-import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { LogPoint } from '../train/protocol';
 
 /** Points drawn per chart at most: longer series are thinned (every k-th point, the last always kept). */
@@ -118,3 +119,126 @@ export function TrainRlPlaceholders() {
     </section>
   );
 }
+
+/** One chart row of an RL step. */
+export interface RlRow {
+  step: number;
+  pTotal: number;
+  pAccuracy: number;
+  pFormat: number;
+  pLength: number;
+  rTotal: number;
+  rAccuracy: number;
+  rFormat: number;
+  rLength: number;
+  kl: number | null;
+  entropy: number | null;
+  segmentP: number;
+  segmentR: number;
+  collapsedP: number;
+  collapsedR: number;
+  collapsedBoth: number;
+}
+
+const finite = (x: number) => (Number.isFinite(x) ? x : null);
+
+/** The RL rows of a series (points without `rl` are left out), thinned like the SFT charts. */
+export function rlRows(series: readonly LogPoint[]): RlRow[] {
+  const rl = series.filter((p) => p.rl);
+  const k = Math.max(1, Math.ceil(rl.length / MAX_CHART_POINTS));
+  const out: RlRow[] = [];
+  for (let i = 0; i < rl.length; i++) {
+    if (i % k !== 0 && i !== rl.length - 1) continue;
+    const p = rl[i];
+    const r = p.rl!;
+    out.push({
+      step: p.step + 1,
+      pTotal: r.perception.total,
+      pAccuracy: r.perception.accuracy,
+      pFormat: r.perception.format,
+      pLength: r.perception.length,
+      rTotal: r.reasoning.total,
+      rAccuracy: r.reasoning.accuracy,
+      rFormat: r.reasoning.format,
+      rLength: r.reasoning.length,
+      kl: finite(r.kl),
+      entropy: finite(p.entropy),
+      segmentP: r.segmentP,
+      segmentR: r.segmentR,
+      collapsedP: r.collapsedP,
+      collapsedR: r.collapsedR,
+      collapsedBoth: r.collapsedBoth,
+    });
+  }
+  return out;
+}
+
+type RlKey = Exclude<keyof RlRow, 'step'>;
+
+function MultiChart({ id, title, data, lines, format }: { id: string; title: string; data: RlRow[]; lines: { key: RlKey; name: string; color: string; dash?: string }[]; format?: (v: number) => string }) {
+  const points = data.filter((d) => lines.some((l) => d[l.key] !== null)).length;
+  return (
+    <figure style={figure} data-testid={`chart-${id}`} data-points={points}>
+      <figcaption style={caption}>{title}</figcaption>
+      <ResponsiveContainer width="100%" height={200}>
+        <LineChart data={data} syncId="train">
+          <CartesianGrid strokeOpacity={0.2} />
+          <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} />
+          <YAxis width={56} tickFormatter={format} />
+          <Tooltip formatter={(v) => (typeof v === 'number' && format ? format(v) : String(v))} labelFormatter={(l) => `step ${l}`} />
+          <Legend wrapperStyle={{ fontSize: '0.75rem' }} />
+          {lines.map((l) => (
+            <Line key={l.key} dataKey={l.key} name={l.name} stroke={l.color} strokeDasharray={l.dash} dot={data.length < 40} isAnimationActive={false} connectNulls={false} />
+          ))}
+        </LineChart>
+      </ResponsiveContainer>
+    </figure>
+  );
+}
+
+const parts = (p: 'p' | 'r'): { key: RlKey; name: string; color: string; dash?: string }[] => [
+  { key: `${p}Total`, name: 'total', color: p === 'p' ? '#1971c2' : '#c2255c' },
+  { key: `${p}Accuracy`, name: 'accuracy', color: '#2f9e44', dash: '4 2' },
+  { key: `${p}Format`, name: 'format', color: '#f08c00', dash: '4 2' },
+  { key: `${p}Length`, name: 'length', color: '#7048e8', dash: '4 2' },
+];
+
+/** The six RL charts of an RL run, from the log points' `rl` parts. */
+export const TrainRlCharts = memo(function TrainRlCharts({ series }: { series: readonly LogPoint[] }) {
+  const data = useMemo(() => rlRows(series), [series]);
+  const t = Object.fromEntries(RL_CHARTS.map((c) => [c.id, c.title])) as Record<(typeof RL_CHARTS)[number]['id'], string>;
+  return (
+    <section aria-labelledby="rl-charts-title" style={{ marginTop: '1.5rem' }} data-testid="rl-charts">
+      <h2 id="rl-charts-title" style={{ fontSize: '1rem' }}>
+        RL charts
+      </h2>
+      <div style={chartGrid}>
+        <MultiChart id="rl-perception-reward" title={t['perception-reward']} data={data} lines={parts('p')} format={sci} />
+        <MultiChart id="rl-reasoning-reward" title={t['reasoning-reward']} data={data} lines={parts('r')} format={sci} />
+        <MultiChart id="rl-kl" title={t.kl} data={data} lines={[{ key: 'kl', name: 'KL (k3)', color: '#e8590c' }]} format={sci} />
+        <MultiChart id="rl-entropy" title={t.entropy} data={data} lines={[{ key: 'entropy', name: 'entropy (nats)', color: '#0c8599' }]} format={sci} />
+        <MultiChart
+          id="rl-segment-lengths"
+          title={t['segment-lengths']}
+          data={data}
+          lines={[
+            { key: 'segmentP', name: 'perception (tokens)', color: '#1971c2' },
+            { key: 'segmentR', name: 'reasoning (tokens)', color: '#c2255c' },
+          ]}
+          format={(v) => v.toFixed(0)}
+        />
+        <MultiChart
+          id="rl-collapsed-groups"
+          title={t['collapsed-groups']}
+          data={data}
+          lines={[
+            { key: 'collapsedP', name: 'perception', color: '#1971c2' },
+            { key: 'collapsedR', name: 'reasoning', color: '#c2255c' },
+            { key: 'collapsedBoth', name: 'both', color: '#495057', dash: '4 2' },
+          ]}
+          format={(v) => v.toFixed(0)}
+        />
+      </div>
+    </section>
+  );
+});

@@ -2,6 +2,9 @@
 
 import { useTraining } from '../store/react';
 import { trainingStore, PRESET_NAMES } from '../store/training';
+import { MODE_INFO, isRlMode, type RlSettings, type TrainMode } from '../train/protocol';
+
+const MODES = Object.keys(MODE_INFO) as TrainMode[];
 
 const row = { display: 'flex', flexWrap: 'wrap' as const, gap: '0.75rem', alignItems: 'end' };
 const field = { display: 'flex', flexDirection: 'column' as const, fontSize: '0.85rem', gap: '0.2rem' };
@@ -57,11 +60,90 @@ export function TrainForm() {
       {num('checkpointEvery', 'Checkpoint every', '1', 1)}
       <label style={field}>
         Mode
-        <select data-testid="train-mode" value="sft" disabled>
-          <option value="sft">SFT</option>
+        <select data-testid="train-mode" value={form.mode} disabled={locked} onChange={(e) => setForm({ mode: e.target.value as TrainMode })}>
+          {MODES.map((m) => (
+            <option key={m} value={m} title={MODE_INFO[m].description}>
+              {MODE_INFO[m].label}
+            </option>
+          ))}
+        </select>
+      </label>
+      <div className="note" data-testid="train-mode-description" style={{ flexBasis: '100%', fontSize: '0.85rem' }}>
+        {MODE_INFO[form.mode].description}
+      </div>
+      {isRlMode(form.mode) && <RlForm locked={locked} />}
+    </div>
+  );
+}
+
+/** RL options: G, P, max new tokens, β, and the starting point. */
+function RlForm({ locked }: { locked: boolean }) {
+  const form = useTraining((s) => s.form);
+  const sftRuns = useTraining((s) => s.sftRuns);
+  const rl = form.rl;
+  if (!rl) return null;
+  const { setRl } = trainingStore.getState();
+  const num = (key: 'group' | 'promptsPerStep' | 'maxNewTokens' | 'beta', label: string, step: string, min: number) => (
+    <label style={field}>
+      {label}
+      <input
+        type="number"
+        data-testid={`train-rl-${key}`}
+        value={rl[key]}
+        step={step}
+        min={min}
+        disabled={locked}
+        style={{ width: '7rem' }}
+        onChange={(e) => {
+          const v = Number(e.target.value);
+          if (e.target.value !== '' && Number.isFinite(v) && v >= min) setRl({ [key]: v } as Partial<RlSettings>);
+        }}
+      />
+    </label>
+  );
+  const samePreset = sftRuns.filter((r) => r.preset === form.preset);
+  const fromValue = rl.fromRunId === null ? '__scratch__' : rl.fromRunId;
+  return (
+    <div style={{ ...row, flexBasis: '100%' }} data-testid="train-rl-options">
+      {num('group', 'Group G', '1', 2)}
+      {num('promptsPerStep', 'Prompts / step', '1', 1)}
+      {num('maxNewTokens', 'Max new tokens', '1', 1)}
+      {num('beta', 'KL β', 'any', 0)}
+      <label style={field}>
+        Start from
+        <select
+          data-testid="train-rl-from"
+          value={fromValue}
+          disabled={locked}
+          onChange={(e) => setRl({ fromRunId: e.target.value === '__scratch__' ? null : e.target.value })}
+        >
+          <option value="">latest SFT checkpoint{samePreset[0] ? ` (${samePreset[0].runId}, step ${samePreset[0].step})` : ' (none stored yet)'}</option>
+          {samePreset.map((r) => (
+            <option key={r.runId} value={r.runId}>
+              SFT run {r.runId} (step {r.step})
+            </option>
+          ))}
+          {rl.fromRunId && !samePreset.some((r) => r.runId === rl.fromRunId) && <option value={rl.fromRunId}>{rl.fromRunId}</option>}
+          <option value="__scratch__">from scratch (RL-only)</option>
         </select>
       </label>
     </div>
+  );
+}
+
+/** The inspector link of an RL run's rollouts (once a step is written). */
+export function TrainRolloutsLink() {
+  const rollouts = useTraining((s) => s.rollouts);
+  if (!rollouts) return null;
+  return (
+    <p style={{ marginTop: '0.75rem' }}>
+      <a href={`#/rollouts/${encodeURIComponent(rollouts.runId)}`} data-testid="train-open-rollouts" data-steps={rollouts.steps}>
+        Open rollouts
+      </a>{' '}
+      <span className="note">
+        ({rollouts.count} rollouts over {rollouts.steps} step{rollouts.steps === 1 ? '' : 's'} in the inspector)
+      </span>
+    </p>
   );
 }
 

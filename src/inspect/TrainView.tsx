@@ -5,8 +5,9 @@
 import { useEffect } from 'react';
 import { useTraining } from '../store/react';
 import { exposeTrainingForTests, trainingStore } from '../store/training';
-import { TrainCharts, TrainRlPlaceholders } from './TrainCharts';
-import { TrainButtons, TrainForm, TrainMessages, TrainProgress, TrainResumeOffer } from './TrainControls';
+import { TrainCharts, TrainRlCharts, TrainRlPlaceholders } from './TrainCharts';
+import { TrainButtons, TrainForm, TrainMessages, TrainProgress, TrainResumeOffer, TrainRolloutsLink } from './TrainControls';
+import { MODE_INFO, isRlMode } from '../train/protocol';
 
 exposeTrainingForTests();
 
@@ -19,6 +20,8 @@ function isTyping(target: EventTarget | null): boolean {
 
 export function TrainView() {
   const series = useTraining((s) => s.series);
+  const mode = useTraining((s) => s.form.mode);
+  const rl = isRlMode(mode);
 
   useEffect(() => {
     void trainingStore.getState().loadResumable();
@@ -36,14 +39,15 @@ export function TrainView() {
 
   return (
     <div className="panel" data-testid="train-view" style={{ maxWidth: '80rem' }}>
-      <h1>Training — SFT</h1>
+      <h1>Training — {MODE_INFO[mode].label}</h1>
       <TrainResumeOffer />
       <TrainForm />
       <TrainButtons />
       <TrainProgress />
       <TrainMessages />
+      <TrainRolloutsLink />
       <TrainCharts series={series} />
-      <TrainRlPlaceholders />
+      {rl ? <TrainRlCharts series={series} /> : <TrainRlPlaceholders />}
     </div>
   );
 }
