@@ -183,7 +183,8 @@ export function reduce(s: TrainingState, msg: FromWorker): Partial<TrainingState
         skipped: series.filter((p) => p.skipped).length,
         pause: null,
         error: null,
-        form: msg.settings,
+        // An SFT run's settings carry no RL options: the form keeps its own for the next RL run.
+        form: msg.settings.rl || !s.form.rl ? msg.settings : { ...msg.settings, rl: s.form.rl },
         ...estimateEta(series, msg.totalSteps),
       };
     }
