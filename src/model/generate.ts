@@ -2,7 +2,9 @@
 // position per step. The prompt is prefilled by the model's own forward pass; after that each step
 // runs only the new position (B = G rows) through embedding, LayerNorm, the QKV/projection/MLP
 // matmuls and the LM head. The per-layer qkv buffers of the model are the cache: the new row's q, k, v
-// are copied into row (b, t), and attention reads every past k, v from there.
+// are copied into row (b, t), and attention reads every past k, v from there. Parameters are bound in
+// place: matmul weights by element offset into the flat parameter buffer, the embedding, LayerNorm
+// and bias tensors as slices of it (internals.param), so a step copies no parameters but the wpe row.
 //
 // Each step's attention is the decode kernel (src/gpu/kernels/attention_decode.ts): one query row per
 // sequence, row t of the cache, against keys 0..t, so a step is O(t) (the full causal kernel would
@@ -85,7 +87,7 @@ export class Decoder {
     const { C, F, V, H, D } = modelDims(config);
     const G = model.B;
     const T = model.T;
-    const { kernels, layers, paramView: pv } = model.internals;
+    const { kernels, layers, param: pv } = model.internals;
     const { matmul, biasAdd, residual, gelu, layerNorm, embedding } = kernels;
     const buf = (name: string, n: number) => storageBuffer(device, `Decoder.${name}`, n);
     const b = {
@@ -213,7 +215,10 @@ export class Decoder {
       for (const d of dispatches) encodeDispatch(p, d);
       p.end();
     };
-    encoder.copyBufferToBuffer(model.internals.paramView('wpe'), t * C * 4, b.wpeRow, 0, C * 4);
+    // The wpe row of position t, straight from the flat parameter buffer (a row's offset need not be
+    // 256-byte aligned, so it is copied rather than bound as a slice).
+    const wpe = model.internals.param('wpe');
+    encoder.copyBufferToBuffer(model.buffers.params, (wpe.offset ?? 0) + t * C * 4, b.wpeRow, 0, C * 4);
     pass('Decoder.embed', [this.embed]);
     this.steps.forEach((s, l) => {
       const layer = model.internals.layers[l];

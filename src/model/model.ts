@@ -8,8 +8,6 @@
 // is used in place: matmul takes element offsets, and the other owners (embedding, layernorm, bias
 // add) bind a tensor as a 256-byte-aligned slice {buffer, offset, size} of the flat parameter or
 // gradient buffer (the layout aligns every tensor to 256 bytes), so a step copies no parameters.
-// (internals.paramView still offers per-tensor copies, made on first request and refreshed at
-// every run, for code that needs a whole GPUBuffer; internals.param is the copy-free slice.)
 
 import { USAGE, storageBuffer } from '../gpu/buffers';
 import { encodeDispatch, type Dispatch } from '../gpu/dispatch';
@@ -89,15 +87,6 @@ export interface LayerBuffers {
   h: GPUBuffer; // (N, F) gelu(fc)
 }
 
-/** A tensor copied into its own buffer (paramView): refreshed from the flat buffer at every run. */
-interface ParamView {
-  name: string;
-  /** Byte offset in the flat buffers. */
-  offset: number;
-  bytes: number;
-  param: GPUBuffer;
-}
-
 export interface ModelInternals {
   kernels: ModelKernels;
   layers: LayerBuffers[];
@@ -105,12 +94,6 @@ export interface ModelInternals {
   param: (name: string) => GPUBufferBinding;
   /** The same tensor of the flat gradient buffer. */
   grad: (name: string) => GPUBufferBinding;
-  /**
-   * A tensor as a whole GPUBuffer of its own: a copy, made on the first request and refreshed from
-   * the flat buffer at the start of every run() (forward/step) after that. Prefer `param`; this is
-   * for code that needs a GPUBuffer (e.g. a copyBufferToBuffer source at offset 0).
-   */
-  paramView: (name: string) => GPUBuffer;
   /** (N, V) logits of the last forward pass. */
   logits: GPUBuffer;
   /** (N) log p[target] of the last forward pass (0 on rows without a target). */
@@ -141,8 +124,12 @@ export class GpuModel {
   private readonly forwardDispatches: Dispatch[];
   private readonly backwardDispatches: Dispatch[];
   private readonly optimizerDispatches: Dispatch[];
-  private readonly views: ParamView[];
-  /** What the decoder (src/model/generate.ts) shares: kernels, per-layer buffers, parameter views, logits. */
+  /**
+   * Per-tensor parameter copies: none (every tensor is bound in place). Kept, always empty, because
+   * src/train/profile.ts stepPlan() reads this private field by name.
+   */
+  private readonly views: never[] = [];
+  /** What the decoder (src/model/generate.ts) shares: kernels, per-layer buffers, parameter slices, logits. */
   readonly internals: ModelInternals;
   private readonly staging: GPUBuffer;
 
@@ -156,7 +143,6 @@ export class GpuModel {
     private readonly clip: GPUBuffer,
     private readonly adamw: AdamW,
     parts: {
-      views: ParamView[];
       internals: ModelInternals;
       forward: Dispatch[];
       backward: Dispatch[];
@@ -168,7 +154,6 @@ export class GpuModel {
     this.B = parts.B;
     this.T = parts.T;
     this.N = parts.B * parts.T;
-    this.views = parts.views;
     this.internals = parts.internals;
     this.forwardDispatches = parts.forward;
     this.backwardDispatches = parts.backward;
@@ -218,21 +203,6 @@ export class GpuModel {
     };
     const pv = (name: string) => slice(pb.params, name);
     const gv = (name: string) => slice(pb.grads, name);
-    // Per-tensor copies only for internals.paramView callers (none in a training step).
-    const views: ParamView[] = [];
-    const paramView = (name: string): GPUBuffer => {
-      let v = views.find((x) => x.name === name);
-      if (!v) {
-        const t = tensor(layout, name);
-        v = { name, offset: t.offset * 4, bytes: t.size * 4, param: buf(`view.${name}`, t.size) };
-        views.push(v);
-        // Current now, refreshed at every run() after this.
-        const encoder = device.createCommandEncoder({ label: `${label}.view.${name}` });
-        encoder.copyBufferToBuffer(pb.params, v.offset, v.param, 0, v.bytes);
-        device.queue.submit([encoder.finish()]);
-      }
-      return v.param;
-    };
 
     // y (rows, out) = x (rows, in) · Wᵀ with W (out, in) in the flat parameter buffer.
     const linear = (x: GPUBuffer, w: string, y: GPUBuffer, rows: number, inDim: number, outDim: number, extra: Partial<MatmulArgs> = {}) =>
@@ -363,13 +333,12 @@ export class GpuModel {
     ];
 
     const model = new GpuModel(device, config, layout, pb, inputs, metrics, clip, adamw, {
-      views,
       forward,
       backward,
       optimizer,
       B,
       T,
-      internals: { kernels, layers, param: pv, grad: gv, paramView, logits, logp: ce.logp, inputs },
+      internals: { kernels, layers, param: pv, grad: gv, logits, logp: ce.logp, inputs },
     });
     model.updates = options.optimizerState?.t ?? 0;
     return model;
@@ -396,7 +365,6 @@ export class GpuModel {
     const train = what.lr !== undefined;
     if (train) this.adamw.setStep(this.updates + 1, what.lr);
     const encoder = this.device.createCommandEncoder({ label: 'Model.step' });
-    for (const v of this.views) encoder.copyBufferToBuffer(this.buffers.params, v.offset, v.param, 0, v.bytes);
     const pass = (label: string, dispatches: Dispatch[]) => {
       const p = encoder.beginComputePass({ label });
       for (const d of dispatches) encodeDispatch(p, d);
