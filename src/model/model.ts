@@ -124,11 +124,6 @@ export class GpuModel {
   private readonly forwardDispatches: Dispatch[];
   private readonly backwardDispatches: Dispatch[];
   private readonly optimizerDispatches: Dispatch[];
-  /**
-   * Per-tensor parameter copies: none (every tensor is bound in place). Kept, always empty, because
-   * src/train/profile.ts stepPlan() reads this private field by name.
-   */
-  private readonly views: never[] = [];
   /** What the decoder (src/model/generate.ts) shares: kernels, per-layer buffers, parameter slices, logits. */
   readonly internals: ModelInternals;
   private readonly staging: GPUBuffer;
@@ -437,5 +432,19 @@ export class GpuModel {
     staging.unmap();
     staging.destroy();
     return out;
+  }
+
+  /**
+   * The dispatches of one SFT training step in encoding order, for profiling one kernel per pass
+   * (src/train/profile.ts). Encode them; never mutate them. `setStep` sets AdamW's step count and
+   * learning rate as run() does before a training step.
+   */
+  stepPlan(): { forward: readonly Dispatch[]; backward: readonly Dispatch[]; optimizer: readonly Dispatch[]; setStep(t: number, lr: number): void } {
+    return {
+      forward: this.forwardDispatches,
+      backward: this.backwardDispatches,
+      optimizer: this.optimizerDispatches,
+      setStep: (t, lr) => this.adamw.setStep(t, lr),
+    };
   }
 }

@@ -10,48 +10,18 @@
 // same as the barrier between dispatches in one pass; on a real GPU it can cost a few µs each), so the
 // sum of the per-kernel figures is an upper bound of the GPU time of a normal step. Needs the device's
 // 'timestamp-query' feature; without it only the profiled step's wall time is returned.
-//
-// GpuModel keeps its dispatch lists private. Until it exposes them (a read-only `stepPlan()` returning
-// { forward, backward, optimizer, views } would do), stepPlan() below reads the private fields by name
-// and fails loudly if they move.
 
 import { USAGE } from '../gpu/buffers';
 import { encodeDispatch, type Dispatch } from '../gpu/dispatch';
 import type { GpuModel } from '../model/model';
 
-/** The dispatches of one SFT training step of a GpuModel, in encoding order. */
-export interface StepPlan {
-  forward: Dispatch[];
-  backward: Dispatch[];
-  optimizer: Dispatch[];
-  /** Parameter views: copied from the flat parameters before the step, their gradients (where a view has one) back after backward. */
-  views: { offset: number; bytes: number; param: GPUBuffer; grad?: GPUBuffer }[];
-  /** Sets AdamW's step count and learning rate (as GpuModel.run does before a training step). */
-  setStep(t: number, lr: number): void;
-}
-
-interface GpuModelPrivates {
-  forwardDispatches?: Dispatch[];
-  backwardDispatches?: Dispatch[];
-  optimizerDispatches?: Dispatch[];
-  views?: StepPlan['views'];
-  adamw?: { setStep(t: number, lr?: number): void };
-}
-
-/** Reads GpuModel's step dispatches (see the header: private fields, checked). */
-export function stepPlan(model: GpuModel): StepPlan {
-  const p = model as unknown as GpuModelPrivates;
-  const { forwardDispatches, backwardDispatches, optimizerDispatches, views, adamw } = p;
-  if (!Array.isArray(forwardDispatches) || !Array.isArray(backwardDispatches) || !Array.isArray(optimizerDispatches) || !Array.isArray(views) || typeof adamw?.setStep !== 'function') {
-    throw new Error('profile.stepPlan: GpuModel no longer has forwardDispatches/backwardDispatches/optimizerDispatches/views/adamw; expose a stepPlan() on GpuModel and use it here');
-  }
-  return { forward: forwardDispatches, backward: backwardDispatches, optimizer: optimizerDispatches, views, setStep: (t, lr) => adamw.setStep(t, lr) };
-}
+/** The dispatches of one SFT training step of a GpuModel, in encoding order (GpuModel.stepPlan). */
+export type StepPlan = ReturnType<GpuModel['stepPlan']>;
 
 /** A named list of dispatches profiled as one phase ('forward', 'backward', 'optimizer', 'policyLoss'). */
 export interface ProfilePhase {
   name: string;
-  dispatches: Dispatch[];
+  dispatches: readonly Dispatch[];
 }
 
 export interface StepProfile {
@@ -164,17 +134,15 @@ export class StepProfiler {
 
 /**
  * A profiler for one SFT training step of `model` at learning rate `lr` on its current batch:
- * view copies, forward, backward, gradient copies, clip + AdamW, exactly the work of GpuModel.step
+ * forward, backward, clip + AdamW, exactly the work of GpuModel.step
  * (the metrics read-back excepted). Each run() is a real update; `model.updates` is not advanced.
  * `extra` phases (e.g. the RL policy loss) are profiled after the optimizer.
  */
 export function sftStepProfiler(model: GpuModel, lr: number, extra: ProfilePhase[] = []): StepProfiler & { step(): Promise<StepProfile> } {
-  const plan = stepPlan(model);
-  const params = model.buffers.params;
-  const grads = model.buffers.grads;
+  const plan = model.stepPlan();
   const profiler = new StepProfiler(model.device, [
-    { name: 'forward', dispatches: plan.forward, before: (e) => plan.views.forEach((v) => e.copyBufferToBuffer(params, v.offset, v.param, 0, v.bytes)) },
-    { name: 'backward', dispatches: plan.backward, after: (e) => plan.views.forEach((v) => v.grad && e.copyBufferToBuffer(v.grad, 0, grads, v.offset, v.bytes)) },
+    { name: 'forward', dispatches: plan.forward },
+    { name: 'backward', dispatches: plan.backward },
     { name: 'optimizer', dispatches: plan.optimizer },
     ...extra,
   ], `${model.device.label || 'Model'}.profile`);
