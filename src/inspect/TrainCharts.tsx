@@ -64,14 +64,14 @@ function Chart({ id, title, data, dataKey, color, log, extra, format }: { id: st
 
 const sci = (v: number) => (v === 0 ? '0' : Math.abs(v) < 1e-2 || Math.abs(v) >= 1e4 ? v.toExponential(1) : v.toPrecision(3));
 
-export const TrainCharts = memo(function TrainCharts({ series }: { series: readonly LogPoint[] }) {
+export const TrainCharts = memo(function TrainCharts({ series, rl = false }: { series: readonly LogPoint[]; rl?: boolean }) {
   const data = useMemo(() => rows(series), [series]);
   const [logLoss, setLogLoss] = useState(false);
   return (
     <div style={chartGrid}>
       <Chart
         id="loss"
-        title="Loss (cross-entropy, nats/token)"
+        title={rl ? 'Loss (PA-GRPO objective, before the update)' : 'Loss (cross-entropy, nats/token)'}
         data={data}
         dataKey="loss"
         color="#e8590c"
@@ -85,7 +85,7 @@ export const TrainCharts = memo(function TrainCharts({ series }: { series: reado
       />
       <Chart id="lr" title="Learning rate" data={data} dataKey="lr" color="#3b5bdb" format={sci} />
       <Chart id="grad-norm" title="Gradient norm (before clipping)" data={data} dataKey="gradNorm" color="#2f9e44" format={sci} />
-      <Chart id="tokens" title="Target tokens / s" data={data} dataKey="tokensPerSec" color="#862e9c" format={(v) => v.toFixed(0)} />
+      <Chart id="tokens" title={rl ? 'Completion tokens / s (generate + score + update)' : 'Target tokens / s'} data={data} dataKey="tokensPerSec" color="#862e9c" format={(v) => v.toFixed(0)} />
     </div>
   );
 });
@@ -175,7 +175,7 @@ export function rlRows(series: readonly LogPoint[]): RlRow[] {
 
 type RlKey = Exclude<keyof RlRow, 'step'>;
 
-function MultiChart({ id, title, data, lines, format }: { id: string; title: string; data: RlRow[]; lines: { key: RlKey; name: string; color: string; dash?: string }[]; format?: (v: number) => string }) {
+function MultiChart({ id, title, data, lines, format, integer }: { id: string; title: string; data: RlRow[]; lines: { key: RlKey; name: string; color: string; dash?: string }[]; format?: (v: number) => string; integer?: boolean }) {
   const points = data.filter((d) => lines.some((l) => d[l.key] !== null)).length;
   return (
     <figure style={figure} data-testid={`chart-${id}`} data-points={points}>
@@ -184,7 +184,7 @@ function MultiChart({ id, title, data, lines, format }: { id: string; title: str
         <LineChart data={data} syncId="train">
           <CartesianGrid strokeOpacity={0.2} />
           <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} />
-          <YAxis width={56} tickFormatter={format} />
+          <YAxis width={56} tickFormatter={format} allowDecimals={!integer} />
           <Tooltip formatter={(v) => (typeof v === 'number' && format ? format(v) : String(v))} labelFormatter={(l) => `step ${l}`} />
           <Legend wrapperStyle={{ fontSize: '0.75rem' }} />
           {lines.map((l) => (
@@ -237,6 +237,7 @@ export const TrainRlCharts = memo(function TrainRlCharts({ series }: { series: r
             { key: 'collapsedBoth', name: 'both', color: '#495057', dash: '4 2' },
           ]}
           format={(v) => v.toFixed(0)}
+          integer
         />
       </div>
     </section>

@@ -46,7 +46,7 @@ export function TrainView() {
       <TrainProgress />
       <TrainMessages />
       <TrainRolloutsLink />
-      <TrainCharts series={series} />
+      <TrainCharts series={series} rl={rl} />
       {rl ? <TrainRlCharts series={series} /> : <TrainRlPlaceholders />}
     </div>
   );
