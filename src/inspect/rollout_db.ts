@@ -151,6 +151,44 @@ export async function saveRun(input: SaveRunInput, onProgress?: (done: number, t
   return meta;
 }
 
+/**
+ * Adds (or replaces, after a resume) one step of a run that is still producing rollouts, such as a
+ * run training in the app, and refreshes the run's metadata and index: one transaction, so the
+ * inspector never sees a step's rollouts without its index entry.
+ */
+export async function appendRunStep(runId: string, name: string, step: number, rollouts: readonly Rollout[]): Promise<RunMeta> {
+  const db = await openRolloutDb();
+  try {
+    const tx = db.transaction(['rollouts', 'runs', 'indexes'], 'readwrite');
+    const [prevMeta, prevIndex] = await Promise.all([tx.objectStore('runs').get(runId), tx.objectStore('indexes').get(runId)]);
+    for (const r of rollouts) void tx.objectStore('rollouts').put(r);
+    const index: RunIndex = {
+      runId,
+      steps: [...(prevIndex?.steps ?? []).filter((s) => s.step !== step), ...buildIndex(runId, rollouts).steps].sort((a, b) => a.step - b.step),
+    };
+    const meta: RunMeta = {
+      runId,
+      name,
+      format: 'native',
+      files: prevMeta?.files ?? ['train'],
+      createdAt: prevMeta?.createdAt ?? Date.now(),
+      rollouts: index.steps.reduce((n, s) => n + s.groups.reduce((m, g) => m + g.size, 0), 0),
+      groups: index.steps.reduce((n, s) => n + s.groups.length, 0),
+      steps: index.steps.map((s) => s.step),
+      splits: [...new Set([...(prevMeta?.splits ?? []), ...rollouts.map((r) => r.split)])],
+      warnings: prevMeta?.warnings ?? [],
+      columns: prevMeta?.columns ?? [],
+      stepSummaries: [...(prevMeta?.stepSummaries ?? []).filter((s) => s.step !== step), ...summarizeSteps(rollouts)].sort((a, b) => a.step - b.step),
+    };
+    void tx.objectStore('indexes').put(index);
+    void tx.objectStore('runs').put(meta);
+    await tx.done;
+    return meta;
+  } catch (e) {
+    throw wrap(e, `appending step ${step} to run ${runId}`);
+  }
+}
+
 export async function listRuns(): Promise<RunMeta[]> {
   const db = await openRolloutDb();
   return (await db.getAll('runs')).sort((a, b) => b.createdAt - a.createdAt);

@@ -20,8 +20,7 @@ import { CheckpointError, flatFromTensors, type Checkpoint } from './checkpoint'
 import { RlTrainer, type RlLogEntry, type RlRollout } from './rl';
 import { microRlPrompts, syntheticRlPrompts, type RlPrompt } from './rl_data';
 import { toInspectorRollout } from './rl_export';
-import { buildIndex, getRun, openRolloutDb, putRollouts, type RunIndex, type RunMeta } from '../inspect/rollout_db';
-import { summarizeSteps } from '../inspect/group';
+import { appendRunStep } from '../inspect/rollout_db';
 import { isRlMode, type CheckpointReason, type FromWorker, type LogPoint, type RlSettings, type RunMetadata, type StoredRunState, type ToWorker, type TrainSettings, type WorkerKnobs } from './protocol';
 
 const scope = self as unknown as { postMessage(m: FromWorker): void; onmessage: ((e: MessageEvent<ToWorker>) => void) | null };
@@ -39,8 +38,6 @@ interface Run {
   store: CheckpointStore;
   ctx: GpuContext | null;
   trainer: SftTrainer | RlTrainer | null;
-  /** RL runs: the run's entry in the rollout store, as last written. */
-  rolloutRun: { meta: RunMeta; index: RunIndex } | null;
   lastSaved: number;
 }
 
@@ -247,40 +244,10 @@ async function createRl(r: Run, device: GPUDevice, rl: RlSettings, own: Checkpoi
   });
 }
 
-/**
- * Appends one step's rollouts to the rollout store and refreshes the run's metadata and index (so the
- * run shows in the inspector's runs list while it trains). A step written again after a resume replaces
- * its earlier rows.
- */
+/** Appends one step's rollouts to the rollout store, so the run shows in the inspector while it trains. */
 async function writeRollouts(r: Run, rollouts: RlRollout[], step: number): Promise<void> {
-  const rs = rollouts.map((x) => toInspectorRollout(x, r.runId));
-  await putRollouts(rs);
-  if (!r.rolloutRun) r.rolloutRun = await getRun(r.runId).catch(() => null);
-  const prev = r.rolloutRun;
-  const stepIndex = buildIndex(r.runId, rs).steps;
-  const index: RunIndex = { runId: r.runId, steps: [...(prev?.index.steps ?? []).filter((s) => s.step !== step), ...stepIndex].sort((a, b) => a.step - b.step) };
-  const summaries = [...(prev?.meta.stepSummaries ?? []).filter((s) => s.step !== step), ...summarizeSteps(rs)].sort((a, b) => a.step - b.step);
-  const rollCount = index.steps.reduce((n, s) => n + s.groups.reduce((m, g) => m + g.size, 0), 0);
-  const meta: RunMeta = {
-    runId: r.runId,
-    name: `${r.settings.mode} (trained in the app, ${r.settings.preset})`,
-    format: 'native',
-    files: ['train'],
-    createdAt: prev?.meta.createdAt ?? Date.now(),
-    rollouts: rollCount,
-    groups: index.steps.reduce((n, s) => n + s.groups.length, 0),
-    steps: index.steps.map((s) => s.step),
-    splits: ['train'],
-    warnings: [],
-    columns: prev?.meta.columns ?? [],
-    stepSummaries: summaries,
-  };
-  const db = await openRolloutDb();
-  const tx = db.transaction(['runs', 'indexes'], 'readwrite');
-  void tx.objectStore('indexes').put(index);
-  void tx.objectStore('runs').put(meta);
-  await tx.done;
-  r.rolloutRun = { meta, index };
+  const name = `${r.settings.mode} (trained in the app, ${r.settings.preset})`;
+  await appendRunStep(r.runId, name, step, rollouts.map((x) => toInspectorRollout(x, r.runId)));
 }
 
 function detach(r: Run) {
@@ -423,7 +390,6 @@ async function start(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
       store,
       ctx: null,
       trainer: null,
-      rolloutRun: null,
       lastSaved: 0,
     };
     run = r;
