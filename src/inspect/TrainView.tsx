@@ -1,10 +1,12 @@
 // The training page (#/train): the form, Start / Pause / Resume / Stop, progress with ETA, live
-// charts, the RL chart placeholders, and on load the offer to resume an interrupted run. All GPU work
-// happens in the training worker (src/train/worker.ts); this page only renders batched updates.
+// charts, the RL chart placeholders, the Checkpoints panel (export / delete / import), and on load the
+// offer to resume an interrupted run. All GPU work happens in the training worker
+// (src/train/worker.ts); this page only renders batched updates.
 
 import { useEffect } from 'react';
 import { useTraining } from '../store/react';
 import { exposeTrainingForTests, trainingStore } from '../store/training';
+import { TrainCheckpoints } from './TrainCheckpoints';
 import { TrainCharts, TrainRlCharts, TrainRlPlaceholders } from './TrainCharts';
 import { TrainButtons, TrainForm, TrainMessages, TrainProgress, TrainResumeOffer, TrainRolloutsLink } from './TrainControls';
 import { MODE_INFO, isRlMode } from '../train/protocol';
@@ -48,6 +50,7 @@ export function TrainView() {
       <TrainRolloutsLink />
       <TrainCharts series={series} rl={rl} />
       {rl ? <TrainRlCharts series={series} /> : <TrainRlPlaceholders />}
+      <TrainCheckpoints />
     </div>
   );
 }

@@ -12,6 +12,7 @@
 
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { PRESETS, makeConfig, type PresetName } from '../model/config';
+import { CheckpointError, parseCheckpoint } from '../train/checkpoint';
 import { isRlMode, type FromWorker, type LogPoint, type RlSettings, type StoredRunState, type ToWorker, type TrainMode, type TrainSettings, type WorkerKnobs } from '../train/protocol';
 
 export type TrainStatus = 'idle' | 'starting' | 'running' | 'paused' | 'finished' | 'error';
@@ -40,8 +41,49 @@ export interface RunSummaryLike {
   runId: string;
   latestStep: number;
   latestSavedAt: number;
+  /** Size of the latest checkpoint's safetensors bytes. */
+  latestBytes?: number;
   metadata: Record<string, string>;
 }
+
+/** A stored run as the Checkpoints panel lists it. */
+export interface StoredRunRow {
+  runId: string;
+  /** The metadata's mode as written (free text: an imported checkpoint may say anything). */
+  mode: string;
+  step: number;
+  /** The run's planned steps (0 when the metadata does not say). */
+  totalSteps: number;
+  preset: string;
+  state: string;
+  bytes: number;
+  savedAt: number;
+}
+
+/** The files of one stored checkpoint, undecoded (CheckpointStore.loadSerialized). */
+export interface SerializedFiles {
+  safetensors: Uint8Array;
+  config: string;
+  step: number;
+}
+
+/** What an import reads from a picked file (a DOM File fits). */
+export interface ImportFile {
+  name: string;
+  arrayBuffer(): Promise<ArrayBuffer>;
+  text(): Promise<string>;
+}
+
+/** The Checkpoints panel's store access and download; optional so tests of other parts need no fakes. */
+export interface CheckpointDeps {
+  loadSerialized(runId: string): Promise<SerializedFiles>;
+  /** Saves an already serialized (and checked) checkpoint as the latest of `runId`. */
+  saveSerialized(runId: string, files: { safetensors: Uint8Array; config: string }): Promise<void>;
+  /** Hands a file to the browser as a download. */
+  download(name: string, data: Uint8Array | string, type: string): void;
+}
+
+export type CheckpointOp = { kind: 'export' | 'delete'; runId: string } | { kind: 'import' };
 
 export interface WorkerLike {
   postMessage(message: ToWorker): void;
@@ -57,6 +99,7 @@ export interface TrainingDeps {
   now(): number;
   newRunId(settings: TrainSettings): string;
   knobs: WorkerKnobs;
+  checkpoints?: CheckpointDeps;
 }
 
 export interface TrainingState {
@@ -86,6 +129,12 @@ export interface TrainingState {
   resumableLoaded: boolean;
   /** Stored SFT runs (newest first): what an RL run can start from. */
   sftRuns: SftRunChoice[];
+  /** Every stored run (newest first): the Checkpoints panel. */
+  storedRuns: StoredRunRow[];
+  /** The export / delete / import in progress. */
+  checkpointOp: CheckpointOp | null;
+  /** The last export / delete / import's outcome (an error names the file and what is wrong). */
+  checkpointMessage: { kind: 'ok' | 'error'; text: string } | null;
   /** RL: the run whose rollouts are in the inspector's store, and how many steps are written. */
   rollouts: { runId: string; steps: number; count: number } | null;
 
@@ -103,6 +152,14 @@ export interface TrainingState {
   /** Forget a stored run (deletes its checkpoints). */
   discardStored(runId: string): Promise<void>;
   loadResumable(): Promise<void>;
+  /** Downloads the run's latest checkpoint as `<run>-step<N>.safetensors` and `<run>-step<N>.json`. */
+  exportCheckpoint(runId: string): Promise<void>;
+  /** Deletes a stored run that is not the one training now. */
+  deleteStoredRun(runId: string): Promise<void>;
+  /** Checks a picked .safetensors + .json pair and stores it as a new run; a bad pair stores nothing. */
+  importCheckpoint(files: readonly ImportFile[]): Promise<string | null>;
+  /** Sets the form up for an RL run starting from a stored SFT run. */
+  useAsRlStart(runId: string): void;
   /** Tests: make the worker lose its device. */
   simulateDeviceLoss(): void;
 }
@@ -164,6 +221,92 @@ export function resolveRl(form: TrainSettings, sftRuns: readonly SftRunChoice[])
   const latest = sftRuns.find((r) => r.preset === form.preset);
   if (!latest) return { error: `no stored SFT run of preset ${form.preset} to start from: train SFT first, or choose "from scratch"` };
   return { rl: { ...rl, fromRunId: latest.runId } };
+}
+
+/** Stored runs as the Checkpoints panel lists them, newest first. */
+export function storedRunRows(runs: readonly RunSummaryLike[]): StoredRunRow[] {
+  return runs
+    .map((r) => ({
+      runId: r.runId,
+      mode: r.metadata.mode ?? '?',
+      step: r.latestStep,
+      totalSteps: Number(r.metadata.steps) || 0,
+      preset: r.metadata.preset ?? '?',
+      state: r.metadata.state ?? '?',
+      bytes: r.latestBytes ?? 0,
+      savedAt: r.latestSavedAt,
+    }))
+    .sort((a, b) => b.savedAt - a.savedAt);
+}
+
+/** A run id as a file name part: anything but letters, digits, '.', '_' and '-' becomes '_'. */
+export function fileSafe(runId: string): string {
+  const s = runId.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_');
+  return s.slice(0, 120) || 'run';
+}
+
+/** The exported pair's file names: `<run>-step<N>.safetensors` and `<run>-step<N>.json`. */
+export function checkpointFileNames(runId: string, step: number): { safetensors: string; json: string } {
+  const base = `${fileSafe(runId)}-step${step}`;
+  return { safetensors: `${base}.safetensors`, json: `${base}.json` };
+}
+
+/** Picks the .safetensors and the .json out of the chosen files: exactly one of each. */
+export function pairImportFiles<F extends { name: string }>(files: readonly F[]): { safetensors: F; json: F } | { error: string } {
+  const st = files.filter((f) => /\.safetensors$/i.test(f.name));
+  const js = files.filter((f) => /\.json$/i.test(f.name));
+  const other = files.filter((f) => !st.includes(f) && !js.includes(f));
+  if (other.length) return { error: `'${other[0].name}' is neither a .safetensors nor a .json file: choose the two files of one exported checkpoint` };
+  if (st.length !== 1 || js.length !== 1)
+    return { error: `choose exactly one .safetensors and one .json file (got ${st.length} .safetensors and ${js.length} .json)` };
+  return { safetensors: st[0], json: js[0] };
+}
+
+/**
+ * The run id an import is stored under: the exported file name without `-step<N>` and the
+ * extension, made unique among the stored runs with `-imported`, `-imported-2`, ...
+ */
+export function importRunId(fileName: string, taken: ReadonlySet<string> | readonly string[]): string {
+  const has = (id: string) => (Array.isArray(taken) ? (taken as readonly string[]).includes(id) : (taken as ReadonlySet<string>).has(id));
+  const base = fileSafe(fileName.replace(/\.(safetensors|json)$/i, '').replace(/-step\d+$/, '')) || 'imported';
+  if (!has(base)) return base;
+  for (let i = 1; ; i++) {
+    const id = `${base}-imported${i === 1 ? '' : `-${i}`}`;
+    if (!has(id)) return id;
+  }
+}
+
+/**
+ * Reads and checks a picked pair (config, size, SHA-256, layout) with parseCheckpoint. The error names
+ * the file at fault: the .json for a bad config, the .safetensors for a wrong size, hash or contents,
+ * both when the two do not belong together.
+ */
+export async function checkImportPair(pair: { safetensors: ImportFile; json: ImportFile }): Promise<{ safetensors: Uint8Array; config: string; step: number; metadata: Record<string, string> } | { error: string }> {
+  let bytes: Uint8Array;
+  let config: string;
+  try {
+    bytes = new Uint8Array(await pair.safetensors.arrayBuffer());
+  } catch (e) {
+    return { error: `could not read '${pair.safetensors.name}': ${(e as Error).message}` };
+  }
+  try {
+    config = await pair.json.text();
+  } catch (e) {
+    return { error: `could not read '${pair.json.name}': ${(e as Error).message}` };
+  }
+  try {
+    const ckpt = await parseCheckpoint(bytes, config);
+    return { safetensors: bytes, config, step: ckpt.step, metadata: ckpt.metadata };
+  } catch (e) {
+    if (!(e instanceof CheckpointError)) return { error: `'${pair.safetensors.name}' / '${pair.json.name}': ${(e as Error).message}` };
+    const which =
+      e.code === 'BadConfig'
+        ? `'${pair.json.name}'`
+        : e.code === 'LayoutMismatch'
+          ? `'${pair.safetensors.name}' does not match '${pair.json.name}'`
+          : `'${pair.safetensors.name}'`;
+    return { error: `${which}: ${e.message}` };
+  }
 }
 
 /** The state change one worker message makes (pure: the reducer the tests drive). */
@@ -237,7 +380,7 @@ export function presetForm(preset: PresetName): TrainSettings {
 /** RL's learning rate default: the preset's SFT rate / 10 (as scripts/train.ts). */
 export const RL_LR_FACTOR = 0.1;
 
-const IDLE: Omit<TrainingState, 'form' | 'resumable' | 'resumableLoaded' | 'sftRuns' | keyof TrainingActions> = {
+const IDLE: Omit<TrainingState, 'form' | 'resumable' | 'resumableLoaded' | 'sftRuns' | 'storedRuns' | 'checkpointOp' | 'checkpointMessage' | keyof TrainingActions> = {
   status: 'idle',
   runId: null,
   adapter: null,
@@ -259,7 +402,21 @@ const IDLE: Omit<TrainingState, 'form' | 'resumable' | 'resumableLoaded' | 'sftR
 
 type TrainingActions = Pick<
   TrainingState,
-  'setForm' | 'setRl' | 'start' | 'pauseRun' | 'resumeRun' | 'toggle' | 'stop' | 'resumeStored' | 'discardStored' | 'loadResumable' | 'simulateDeviceLoss'
+  | 'setForm'
+  | 'setRl'
+  | 'start'
+  | 'pauseRun'
+  | 'resumeRun'
+  | 'toggle'
+  | 'stop'
+  | 'resumeStored'
+  | 'discardStored'
+  | 'loadResumable'
+  | 'exportCheckpoint'
+  | 'deleteStoredRun'
+  | 'importCheckpoint'
+  | 'useAsRlStart'
+  | 'simulateDeviceLoss'
 >;
 
 export function createTrainingStore(deps: TrainingDeps, initialForm: TrainSettings = presetForm('tiny')): StoreApi<TrainingState> {
@@ -282,7 +439,7 @@ export function createTrainingStore(deps: TrainingDeps, initialForm: TrainSettin
         if (msg.type === 'finished' || msg.type === 'error') {
           release();
           void get().loadResumable();
-        }
+        } else if (msg.type === 'checkpoint') void get().loadResumable(); // the Checkpoints panel lists it
       };
       w.onerror = (e) => {
         if (worker !== w) return;
@@ -299,6 +456,9 @@ export function createTrainingStore(deps: TrainingDeps, initialForm: TrainSettin
       resumable: [],
       resumableLoaded: false,
       sftRuns: [],
+      storedRuns: [],
+      checkpointOp: null,
+      checkpointMessage: null,
 
       setForm(patch) {
         const prev = get().form;
@@ -360,7 +520,7 @@ export function createTrainingStore(deps: TrainingDeps, initialForm: TrainSettin
       resumeStored(runId) {
         const st = get().status;
         if (st === 'starting' || st === 'running' || st === 'paused') return;
-        const run = get().resumable.find((r) => r.runId === runId);
+        const run = get().resumable.find((r) => r.runId === runId) ?? get().storedRuns.find((r) => r.runId === runId);
         set({ ...IDLE, status: 'starting', runId, totalSteps: run?.totalSteps ?? 0, step: run?.step ?? 0, startStep: run?.step ?? 0, resumable: get().resumable.filter((r) => r.runId !== runId) });
         const f = get().form;
         spawn({ type: 'start', runId, resumeRunId: runId, ...f, knobs: deps.knobs });
@@ -381,10 +541,85 @@ export function createTrainingStore(deps: TrainingDeps, initialForm: TrainSettin
           const runs = resumableRuns(all);
           // The run on screen is not "interrupted".
           const current = get().status === 'finished' || get().status === 'error' || get().status === 'idle' ? null : get().runId;
-          set({ resumable: runs.filter((r) => r.runId !== current), resumableLoaded: true, sftRuns: sftRunChoices(all) });
+          set({ resumable: runs.filter((r) => r.runId !== current), resumableLoaded: true, sftRuns: sftRunChoices(all), storedRuns: storedRunRows(all) });
         } catch (e) {
           set({ resumableLoaded: true, warnings: [...get().warnings, `could not list stored runs: ${(e as Error).message}`].slice(-MAX_WARNINGS) });
         }
+      },
+
+      async exportCheckpoint(runId) {
+        const ck = deps.checkpoints;
+        if (!ck || get().checkpointOp) return;
+        set({ checkpointOp: { kind: 'export', runId }, checkpointMessage: null });
+        try {
+          const files = await ck.loadSerialized(runId);
+          const names = checkpointFileNames(runId, files.step);
+          ck.download(names.safetensors, files.safetensors, 'application/octet-stream');
+          ck.download(names.json, files.config, 'application/json');
+          set({ checkpointMessage: { kind: 'ok', text: `Exported ${names.safetensors} and ${names.json}` } });
+        } catch (e) {
+          set({ checkpointMessage: { kind: 'error', text: `could not export run ${runId}: ${(e as Error).message}` } });
+        } finally {
+          set({ checkpointOp: null });
+        }
+      },
+
+      async deleteStoredRun(runId) {
+        const st = get().status;
+        if (get().checkpointOp) return;
+        if (runId === get().runId && (st === 'starting' || st === 'running' || st === 'paused')) {
+          set({ checkpointMessage: { kind: 'error', text: `run ${runId} is training now: stop it before deleting it` } });
+          return;
+        }
+        set({ checkpointOp: { kind: 'delete', runId }, checkpointMessage: null });
+        try {
+          await deps.deleteRun(runId);
+          set({ checkpointMessage: { kind: 'ok', text: `Deleted run ${runId}` } });
+        } catch (e) {
+          set({ checkpointMessage: { kind: 'error', text: `could not delete run ${runId}: ${(e as Error).message}` } });
+        } finally {
+          set({ checkpointOp: null });
+        }
+        await get().loadResumable();
+      },
+
+      async importCheckpoint(files) {
+        const ck = deps.checkpoints;
+        if (!ck || get().checkpointOp) return null;
+        set({ checkpointOp: { kind: 'import' }, checkpointMessage: null });
+        const fail = (text: string) => {
+          set({ checkpointOp: null, checkpointMessage: { kind: 'error', text: `Import refused: ${text}. Nothing was stored.` } });
+          return null;
+        };
+        const pair = pairImportFiles(files);
+        if ('error' in pair) return fail(pair.error);
+        const checked = await checkImportPair(pair);
+        if ('error' in checked) return fail(checked.error);
+        let taken: string[];
+        try {
+          taken = (await deps.listRuns()).map((r) => r.runId);
+        } catch (e) {
+          return fail(`could not list stored runs: ${(e as Error).message}`);
+        }
+        const runId = importRunId(pair.safetensors.name, taken);
+        try {
+          await ck.saveSerialized(runId, { safetensors: checked.safetensors, config: checked.config });
+        } catch (e) {
+          return fail(`could not store it: ${(e as Error).message}`);
+        }
+        set({ checkpointOp: null, checkpointMessage: { kind: 'ok', text: `Imported run ${runId} at step ${checked.step}` } });
+        await get().loadResumable();
+        return runId;
+      },
+
+      useAsRlStart(runId) {
+        const run = get().storedRuns.find((r) => r.runId === runId);
+        const st = get().status;
+        if (!run || st === 'starting' || st === 'running' || st === 'paused') return;
+        const form = get().form;
+        const preset = run.preset === 'demo' || run.preset === 'tiny' ? run.preset : form.preset;
+        get().setForm({ preset, ...(isRlMode(form.mode) ? {} : { mode: 'pa-grpo' as TrainMode }) });
+        get().setRl({ fromRunId: runId });
       },
 
       simulateDeviceLoss() {
@@ -417,6 +652,21 @@ function browserDeps(): TrainingDeps {
     createWorker: () => new Worker(new URL('../train/worker.ts', import.meta.url), { type: 'module' }) as unknown as WorkerLike,
     listRuns: () => withStore((s) => s.listRuns()),
     deleteRun: (runId) => withStore((s) => s.deleteRun(runId)),
+    checkpoints: {
+      loadSerialized: (runId) => withStore((s) => s.loadSerialized(runId)),
+      saveSerialized: (runId, files) => withStore(async (s) => void (await s.save(runId, files, { reason: 'import' }))),
+      download(name, data, type) {
+        const url = URL.createObjectURL(new Blob([data as BlobPart], { type }));
+        const a = document.createElement('a');
+        a.href = url;
+        a.download = name;
+        a.style.display = 'none';
+        document.body.append(a);
+        a.click();
+        a.remove();
+        setTimeout(() => URL.revokeObjectURL(url), 60_000);
+      },
+    },
     now: () => Date.now(),
     newRunId: (s) => `${s.mode}-${s.preset}-${new Date().toISOString().replace(/[:.]/g, '-')}-${Math.random().toString(36).slice(2, 6)}`,
     knobs,
