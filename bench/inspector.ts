@@ -7,7 +7,16 @@
 //
 //   npm run bench -- --only inspector        (registered in bench/sections.ts)
 //   npx tsx bench/inspector.ts http://localhost:5173/   (against a running app; prints JSON)
+//
+// The section measures the PRODUCTION build (what users get): it runs `vite build` into a temporary
+// outDir and serves that with `vite preview` on localhost. The dev server would run React's
+// development build (jsxDEV, extra checks), several times slower on the key-press path.
+// P2R_INSPECTOR_DEV=1 measures the bench runner's dev server instead (the old behaviour).
 
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build, preview } from 'vite';
 import { chromium, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS, chromiumPath } from '../scripts/chromium';
 import { summarize, type Summary } from './stats';
@@ -194,14 +203,60 @@ export async function benchInspector(target: Page | string, partial: Partial<Ins
   }
 }
 
-/** The `inspector` section of `npm run bench`. */
+/**
+ * Builds the app (`vite build`, the repository's vite.config.ts) into a fresh temporary directory and
+ * serves it with `vite preview` on localhost (a secure context); returns the URL and a cleanup.
+ */
+export async function servePreviewBuild(root: string, log: (l: string) => void = () => {}): Promise<{ url: string; close: () => Promise<void> }> {
+  const outDir = mkdtempSync(join(tmpdir(), 'p2r-inspector-build-'));
+  const cleanup = () => rmSync(outDir, { recursive: true, force: true });
+  try {
+    const t0 = performance.now();
+    await build({ root, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+    log(`  production build in ${((performance.now() - t0) / 1000).toFixed(1)} s (${outDir})`);
+    const server = await preview({ root, logLevel: 'warn', build: { outDir }, preview: { port: 0, host: '127.0.0.1', strictPort: false } });
+    const address = server.httpServer.address();
+    if (!address || typeof address === 'string') throw new Error('vite preview did not report a port');
+    return {
+      // localhost (not 127.0.0.1) is a secure context, as in tests/browser/global-setup.ts.
+      url: `http://localhost:${address.port}/`,
+      close: async () => {
+        await server.close();
+        cleanup();
+      },
+    };
+  } catch (e) {
+    cleanup();
+    throw e;
+  }
+}
+
+/** The `inspector` section of `npm run bench`: the production build, or the dev server with P2R_INSPECTOR_DEV=1. */
 export async function runInspectorSection(ctx: BenchContext): Promise<SectionBody> {
   const { server } = ctx;
-  if (!server.httpServer?.listening) await server.listen();
-  const address = server.httpServer?.address();
-  if (!address || typeof address === 'string') throw new Error('the Vite dev server did not report a port');
+  const dev = /^(1|true|yes)$/i.test(process.env.P2R_INSPECTOR_DEV ?? '');
+  let url: string;
+  let stop: (() => Promise<void>) | null = null;
+  if (dev) {
+    if (!server.httpServer?.listening) await server.listen();
+    const address = server.httpServer?.address();
+    if (!address || typeof address === 'string') throw new Error('the Vite dev server did not report a port');
+    url = `http://localhost:${address.port}/`;
+    ctx.log(`  DEV server (React development build): ${url}`);
+  } else {
+    const served = await servePreviewBuild(server.config.root, ctx.log);
+    url = served.url;
+    stop = served.close;
+    ctx.log(`  production build served by vite preview: ${url}`);
+  }
   const quick = ctx.config.preset === 'quick';
-  const f = await benchInspector(`http://localhost:${address.port}/`, quick ? { steps: 4, prompts: 250, keyPresses: 80, openRepeats: 2 } : {}, ctx.log);
+  let f: InspectorBenchFigures;
+  try {
+    f = await benchInspector(url, quick ? { steps: 4, prompts: 250, keyPresses: 80, openRepeats: 2 } : {}, ctx.log);
+  } finally {
+    await stop?.();
+  }
+  const servedBuild = dev ? 'dev server (React development build)' : 'production build (vite build + vite preview)';
   const shape = `${f.rollouts} rollouts (${f.options.steps} steps × ${f.options.prompts} prompts × G=${f.options.G})`;
   const params = { rollouts: f.rollouts, steps: f.options.steps, prompts: f.options.prompts, G: f.options.G };
   const row = (kernel: string, ms: number[], target?: number, note?: string): BenchRow => ({
@@ -224,6 +279,7 @@ export async function runInspectorSection(ctx: BenchContext): Promise<SectionBod
       row('apply filter (worker, warm)', f.filterWarmMs, undefined, `cold ${f.filterColdMs} ms (loads the run from IndexedDB); ${f.filterHits} hits`),
     ],
     notes: [
+      `inspector: measured on the ${servedBuild}.`,
       `inspector: p95 key → next rollout painted ${quantile(allKeys, 0.95).toFixed(1)} ms, key → DOM committed ${quantile(f.commitMs, 0.95).toFixed(1)} ms (target < 16 ms: ${quantile(allKeys, 0.95) < 16 ? 'met' : 'NOT met'} painted, ${quantile(f.commitMs, 0.95) < 16 ? 'met' : 'NOT met'} committed); ` +
         `open ${f.summary.open.median.toFixed(0)} ms (target < 1000 ms: ${f.summary.open.median < 1000 ? 'met' : 'NOT met'}).`,
     ],
