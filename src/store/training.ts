@@ -1,6 +1,9 @@
 // Training slice: the run the training worker (src/train/worker.ts) is doing, as the page shows it.
 // Vanilla zustand (no React); src/store/react.ts has the `useTraining` hook. The worker and the
 // checkpoint store are injected (createTrainingStore), so tests drive the reducers with a fake worker.
+// The Checkpoints panel's actions (exportCheckpoint, deleteStoredRun, importCheckpoint) use
+// `deps.checkpoints` (CheckpointStore on the main thread, a Blob download) and check an import with
+// parseCheckpoint before anything is stored.
 //
 // URL knobs (demos and the browser test), read once when the store is created:
 //   ?trainPreset=tiny|demo  ?trainSteps=N  ?trainCheckpointEvery=N   form defaults
