@@ -10,11 +10,7 @@
 //   --max-new-tokens N (default: the context's room)  --rl-lr X (default preset lr / 10)  --beta X (0.04)
 //   --modes pa-grpo,grpo (any RL modes)
 
-import { createServer } from 'vite';
-
-declare global {
-  var __p2rExperimentUnderVite: boolean | undefined;
-}
+import { runSelfUnderVite } from './vite-node';
 
 interface Args {
   preset: 'tiny' | 'demo';
@@ -127,32 +123,4 @@ export async function main(args: Args): Promise<void> {
   ctx.device.destroy();
 }
 
-if (!globalThis.__p2rExperimentUnderVite) {
-  globalThis.__p2rExperimentUnderVite = true;
-  let args: Args;
-  try {
-    args = parseArgs(process.argv.slice(2));
-  } catch (e) {
-    console.error(`experiment: ${(e as Error).message}`);
-    process.exit(2);
-  }
-  const vite = await createServer({
-    configFile: false,
-    root: new URL('..', import.meta.url).pathname,
-    logLevel: 'warn',
-    appType: 'custom',
-    server: { middlewareMode: true, hmr: false, ws: false },
-    optimizeDeps: { noDiscovery: true, include: [] },
-  });
-  let code = 0;
-  try {
-    const self = (await vite.ssrLoadModule('/scripts/experiment.ts')) as { main: typeof main };
-    await self.main(args);
-  } catch (e) {
-    console.error(e);
-    code = 1;
-  } finally {
-    await vite.close();
-  }
-  process.exit(code);
-}
+await runSelfUnderVite('experiment', '/scripts/experiment.ts', () => parseArgs(process.argv.slice(2)));

@@ -4,7 +4,7 @@
 // The engine imports its WGSL through Vite's `?raw` suffix, which tsx does not understand. So this
 // file, started by tsx, only parses arguments and starts a Vite dev server in middleware mode, then
 // loads itself again through Vite's SSR module loader (createServer + ssrLoadModule), where `?raw`
-// works, and calls main() there. Every engine import is dynamic, inside main().
+// works, and calls main() there (scripts/vite-node.ts). Every engine import is dynamic, inside main().
 //
 // Options:
 //   --preset tiny|demo   config preset (default tiny)
@@ -34,14 +34,10 @@
 //                        "our own export" format: import the file on the Rollouts page)
 //   --run-id ID          run id of those records (default cli-<mode>-seed<seed>)
 
-import { createServer } from 'vite';
+import { runSelfUnderVite } from './vite-node';
 
 /** Kept in step with src/train/rl.ts RL_MODES (that module imports WGSL, so tsx cannot load it here). */
 const RL_MODES = ['pa-grpo', 'grpo', 'without-rr', 'without-rp', 'without-rl', 'without-separation', 'without-separation-sum-rewards'] as const;
-
-declare global {
-  var __p2rTrainUnderVite: boolean | undefined;
-}
 
 export interface TrainArgs {
   preset: 'tiny' | 'demo';
@@ -349,32 +345,4 @@ async function mainRl(args: TrainArgs): Promise<void> {
   ctx.device.destroy();
 }
 
-if (!globalThis.__p2rTrainUnderVite) {
-  globalThis.__p2rTrainUnderVite = true;
-  let args: TrainArgs;
-  try {
-    args = parseArgs(process.argv.slice(2));
-  } catch (e) {
-    console.error(`train: ${(e as Error).message}`);
-    process.exit(2);
-  }
-  const vite = await createServer({
-    configFile: false, // no React plugin or test projects needed; ?raw is core Vite
-    root: new URL('..', import.meta.url).pathname,
-    logLevel: 'warn',
-    appType: 'custom',
-    server: { middlewareMode: true, hmr: false, ws: false },
-    optimizeDeps: { noDiscovery: true, include: [] },
-  });
-  let code = 0;
-  try {
-    const self = (await vite.ssrLoadModule('/scripts/train.ts')) as { main: typeof main };
-    await self.main(args);
-  } catch (e) {
-    console.error(e);
-    code = 1;
-  } finally {
-    await vite.close();
-  }
-  process.exit(code);
-}
+await runSelfUnderVite('train', '/scripts/train.ts', () => parseArgs(process.argv.slice(2)));
