@@ -122,15 +122,31 @@ export function referenceLoss(params: Flat, layout: ParamLayout, m: ModelConfig,
 
 /** Loss and dLoss/dparams as a flat float64 array of the layout (padding 0). */
 export function referenceLossAndGrads(params: Flat, layout: ParamLayout, m: ModelConfig, batch: Batch): { loss: number; grads: Float64Array } {
+  const fwd = referenceForward(params, layout, m, batch);
+  const dlogits = sftLoss(fwd.logits, batch.targets, batch.B * batch.T, modelDims(m).V, batch.targetCount).dlogits();
+  return { loss: fwd.loss, grads: referenceBackward(params, layout, m, batch, fwd, dlogits) };
+}
+
+/**
+ * The model's backward from dLoss/dlogits (N, V) through the activations of `fwd` (referenceForward of
+ * the same params and batch): dLoss/dparams as a flat float64 array of the layout (padding 0). Shared by
+ * the SFT loss above and the PA-GRPO reference (src/train/rl_reference.ts).
+ */
+export function referenceBackward(
+  params: Flat,
+  layout: ParamLayout,
+  m: ModelConfig,
+  batch: Batch,
+  fwd: ReferenceForward,
+  dlogits: ArrayLike<number>,
+): Float64Array {
   const { C, H, D, F, V, maxT, frameDim, frameProj } = modelDims(m);
   const { B, T } = batch;
   const N = B * T;
-  const fwd = referenceForward(params, layout, m, batch);
   const p = (name: string) => view(layout, params, name);
   const grads = new Float64Array(layout.total);
   const g = (name: string) => view(layout, grads, name);
 
-  const dlogits = sftLoss(fwd.logits, batch.targets, N, V, batch.targetCount).dlogits();
   const head = linearBackward(dlogits, fwd.lnf.y, p('lm_head.weight'), N, C, V);
   g('lm_head.weight').set(head.dw);
   const f = layerNormBackward(head.dx, fwd.xf, p('ln_f.weight'), fwd.lnf.mean, fwd.lnf.rstd, N, C);
@@ -172,5 +188,5 @@ export function referenceLossAndGrads(params: Flat, layout: ParamLayout, m: Mode
   g('wte').set(emb.dwte);
   g('wpe').set(emb.dwpe);
   g(frameProj).set(matmul(dx, frameRows(batch, m), { m: C, n: frameDim, k: N, transA: true }));
-  return { loss: fwd.loss, grads };
+  return grads;
 }
