@@ -3,12 +3,12 @@
 // gradients are themselves checked against finite differences in tests/pure/model_reference.test.ts.)
 
 import { describe, expect, it } from 'vitest';
-import { device, expectClose } from './harness';
+import { device } from './harness';
+import { expectGpuMatchesReference } from './model_helpers';
 import { makeConfig } from '../../src/model/config';
 import { initParams, paramLayout } from '../../src/model/params';
 import { makeBatch } from '../../src/model/batch';
-import { referenceForward, referenceLossAndGrads } from '../../src/model/reference';
-import { GpuModel, createModelKernels, type ModelKernels } from '../../src/model/model';
+import { createModelKernels, type ModelKernels } from '../../src/model/model';
 import { SftTrainer } from '../../src/train/sft';
 import { microSamples } from '../../src/train/samples';
 import { Rng } from '../../src/util/rng';
@@ -25,28 +25,7 @@ describe('GPU model (tiny preset)', () => {
   const init = Float32Array.from(initParams(layout, 2), (v) => v + 0.05 * rng.normal());
 
   it('computes the same SFT loss and gradients as the float64 reference', async () => {
-    const d = await device();
-    const gpu = await GpuModel.create(d, model, layout, { batchSize: train.batchSize, init, train, kernels: await sharedKernels() });
-    gpu.setBatch(batch);
-    d.pushErrorScope('validation');
-    const fwd = await gpu.run({ backward: true });
-    const err = await d.popErrorScope();
-    if (err) throw new Error(`GPU validation error: ${err.message}`);
-
-    const ref = referenceLossAndGrads(init, layout, model, batch);
-    const refFwd = referenceForward(init, layout, model, batch);
-    expect(Math.abs(fwd.loss - ref.loss)).toBeLessThan(1e-4 * ref.loss);
-    expect(Math.abs(fwd.entropy - refFwd.entropy)).toBeLessThan(1e-4 * refFwd.entropy);
-
-    const grads = await gpu.readGrads();
-    for (const t of layout.tensors) {
-      const got = grads.subarray(t.offset, t.offset + t.size);
-      const want = ref.grads.subarray(t.offset, t.offset + t.size);
-      let scale = 0;
-      for (const v of want) scale = Math.max(scale, Math.abs(v));
-      // f32 accumulation over up to N = 256 rows: absolute error relative to the tensor's largest gradient.
-      expectClose(got, want, { atol: 2e-4 * scale + 1e-7, rtol: 1e-3 }, t.name);
-    }
+    await expectGpuMatchesReference(await device(), { model, train }, layout, batch, init, await sharedKernels());
   });
 
   it('skips the update and logs it when the loss is not finite', async () => {

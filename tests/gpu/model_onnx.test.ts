@@ -5,11 +5,11 @@
 
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { device, expectClose } from './harness';
+import { device } from './harness';
+import { expectGpuMatchesReference } from './model_helpers';
 import { makeConfig, type Config } from '../../src/model/config';
 import { initParams, paramLayout, tensor, type ParamLayout } from '../../src/model/params';
 import { encodeFrameFeatures, makeBatch, onnxEncoderConfig, type Batch } from '../../src/model/batch';
-import { referenceForward, referenceLossAndGrads } from '../../src/model/reference';
 import { GpuModel, createModelKernels, type ModelKernels } from '../../src/model/model';
 import { OnnxFrameEncoder } from '../../src/model/onnx_encoder';
 import { microSamples } from '../../src/train/samples';
@@ -41,27 +41,7 @@ describe("GPU model, frameEncoder 'onnx' (tiny preset + the shipped encoder)", (
     const d = await device();
     const rng = new Rng(5);
     const init = Float32Array.from(initParams(layout, 2), (v) => v + 0.05 * rng.normal());
-    const { model, train } = config;
-    const gpu = await GpuModel.create(d, model, layout, { batchSize: train.batchSize, init, train, kernels: await sharedKernels() });
-    gpu.setBatch(batch);
-    d.pushErrorScope('validation');
-    const fwd = await gpu.run({ backward: true });
-    const err = await d.popErrorScope();
-    if (err) throw new Error(`GPU validation error: ${err.message}`);
-
-    const ref = referenceLossAndGrads(init, layout, model, batch);
-    const refFwd = referenceForward(init, layout, model, batch);
-    expect(Math.abs(fwd.loss - ref.loss)).toBeLessThan(1e-4 * ref.loss);
-    expect(Math.abs(fwd.entropy - refFwd.entropy)).toBeLessThan(1e-4 * refFwd.entropy);
-
-    const grads = await gpu.readGrads();
-    for (const t of layout.tensors) {
-      const got = grads.subarray(t.offset, t.offset + t.size);
-      const want = ref.grads.subarray(t.offset, t.offset + t.size);
-      let scale = 0;
-      for (const v of want) scale = Math.max(scale, Math.abs(v));
-      expectClose(got, want, { atol: 2e-4 * scale + 1e-7, rtol: 1e-3 }, t.name);
-    }
+    const grads = await expectGpuMatchesReference(d, config, layout, batch, init, await sharedKernels());
     const proj = tensor(layout, 'encoder_proj.weight');
     expect(grads.subarray(proj.offset, proj.offset + proj.size).some((v) => v !== 0)).toBe(true);
   });
