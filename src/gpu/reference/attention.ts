@@ -27,37 +27,54 @@ function validLength(lengths: ArrayLike<number>, b: number, T: number): number {
   return Math.min(lengths[b], T);
 }
 
-export function attentionForward(qkv: ArrayLike<number>, lengths: ArrayLike<number>, shape: AttentionShape): AttentionForward {
-  const { B, T, H, D } = shape;
+/**
+ * One query row of causal attention: row t of sequence b, head h, against keys 0..t. Adds the output
+ * (D values) into out[oBase..] and returns the row's natural-log logsumexp of the scaled scores.
+ * `scores` is scratch of at least t+1 entries. Shared with src/gpu/reference/attention_decode.ts.
+ */
+export function attentionRow(
+  qkv: ArrayLike<number>,
+  shape: AttentionShape,
+  b: number,
+  h: number,
+  t: number,
+  out: Float64Array,
+  oBase: number,
+  scores: Float64Array,
+): number {
+  const { T, H, D } = shape;
   const C = H * D;
   const row = 3 * C;
   const scale = 1 / Math.sqrt(D);
+  const qBase = (b * T + t) * row + h * D;
+  let max = -Infinity;
+  for (let j = 0; j <= t; j++) {
+    const kBase = (b * T + j) * row + C + h * D;
+    let s = 0;
+    for (let d = 0; d < D; d++) s += qkv[qBase + d] * qkv[kBase + d];
+    scores[j] = s * scale;
+    max = Math.max(max, scores[j]);
+  }
+  let sum = 0;
+  for (let j = 0; j <= t; j++) sum += Math.exp(scores[j] - max);
+  for (let j = 0; j <= t; j++) {
+    const p = Math.exp(scores[j] - max) / sum;
+    const vBase = (b * T + j) * row + 2 * C + h * D;
+    for (let d = 0; d < D; d++) out[oBase + d] += p * qkv[vBase + d];
+  }
+  return max + Math.log(sum);
+}
+
+export function attentionForward(qkv: ArrayLike<number>, lengths: ArrayLike<number>, shape: AttentionShape): AttentionForward {
+  const { B, T, H, D } = shape;
+  const C = H * D;
   const out = new Float64Array(B * T * C);
   const lse = new Float64Array(B * H * T);
   const scores = new Float64Array(T);
   for (let b = 0; b < B; b++) {
     const len = validLength(lengths, b, T);
     for (let h = 0; h < H; h++) {
-      for (let t = 0; t < len; t++) {
-        const qBase = (b * T + t) * row + h * D;
-        let max = -Infinity;
-        for (let j = 0; j <= t; j++) {
-          const kBase = (b * T + j) * row + C + h * D;
-          let s = 0;
-          for (let d = 0; d < D; d++) s += qkv[qBase + d] * qkv[kBase + d];
-          scores[j] = s * scale;
-          max = Math.max(max, scores[j]);
-        }
-        let sum = 0;
-        for (let j = 0; j <= t; j++) sum += Math.exp(scores[j] - max);
-        const oBase = (b * T + t) * C + h * D;
-        for (let j = 0; j <= t; j++) {
-          const p = Math.exp(scores[j] - max) / sum;
-          const vBase = (b * T + j) * row + 2 * C + h * D;
-          for (let d = 0; d < D; d++) out[oBase + d] += p * qkv[vBase + d];
-        }
-        lse[(b * H + h) * T + t] = max + Math.log(sum);
-      }
+      for (let t = 0; t < len; t++) lse[(b * H + h) * T + t] = attentionRow(qkv, shape, b, h, t, out, (b * T + t) * C + h * D, scores);
     }
   }
   return { out, lse };

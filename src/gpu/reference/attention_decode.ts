@@ -7,7 +7,7 @@
 // Returned compactly: out (B, C) = row pos[b] of the kernel's (B*T, C) output, lse (B, H) = entry
 // pos[b] of the kernel's (B, H, T) lse. scale = 1/sqrt(D).
 
-import type { AttentionShape } from './attention';
+import { attentionRow, type AttentionShape } from './attention';
 
 export interface AttentionDecodeResult {
   /** (B, C): the attention output of row pos[b] of each sequence. */
@@ -19,33 +19,13 @@ export interface AttentionDecodeResult {
 export function attentionDecode(qkv: ArrayLike<number>, pos: ArrayLike<number>, shape: AttentionShape): AttentionDecodeResult {
   const { B, T, H, D } = shape;
   const C = H * D;
-  const row = 3 * C;
-  const scale = 1 / Math.sqrt(D);
   const out = new Float64Array(B * C);
   const lse = new Float64Array(B * H);
   const scores = new Float64Array(T);
   for (let b = 0; b < B; b++) {
     const p = pos[b];
     if (p >= T) continue;
-    for (let h = 0; h < H; h++) {
-      const qBase = (b * T + p) * row + h * D;
-      let max = -Infinity;
-      for (let j = 0; j <= p; j++) {
-        const kBase = (b * T + j) * row + C + h * D;
-        let s = 0;
-        for (let d = 0; d < D; d++) s += qkv[qBase + d] * qkv[kBase + d];
-        scores[j] = s * scale;
-        max = Math.max(max, scores[j]);
-      }
-      let sum = 0;
-      for (let j = 0; j <= p; j++) sum += Math.exp(scores[j] - max);
-      for (let j = 0; j <= p; j++) {
-        const w = Math.exp(scores[j] - max) / sum;
-        const vBase = (b * T + j) * row + 2 * C + h * D;
-        for (let d = 0; d < D; d++) out[b * C + h * D + d] += w * qkv[vBase + d];
-      }
-      lse[b * H + h] = max + Math.log(sum);
-    }
+    for (let h = 0; h < H; h++) lse[b * H + h] = attentionRow(qkv, shape, b, h, p, out, b * C + h * D, scores);
   }
   return { out, lse };
 }
