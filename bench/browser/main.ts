@@ -5,7 +5,6 @@
 // back while timed. Each side is run once and compared before timing.
 
 import * as ort from 'onnxruntime-web/webgpu';
-import { acquireDevice } from '../../src/gpu/device';
 import { USAGE, readF32 } from '../../src/gpu/buffers';
 import { Attention, ATTENTION_HEAD_DIMS } from '../../src/gpu/kernels/attention';
 import { Matmul } from '../../src/gpu/kernels/matmul';
@@ -26,18 +25,12 @@ import { side, withRatios, type BenchRow, type SectionBody } from '../report';
 import { agreement, formatMs, formatRatio } from '../stats';
 import { asyncSampler, dispatchSampler, timeInterleaved, type Sampler } from '../timing';
 import { attentionModel, matmulModel, mergeHeads, splitQkv } from './onnx_graphs';
+import { adapterLabel, finishSection, log, logElement, startSection } from './section';
 
 declare global {
   interface Window {
     p2rBench?: { run(config: BenchConfig): Promise<SectionBody> };
   }
-}
-
-const logElement = document.getElementById('log')!;
-function log(line: string): void {
-  // bench/browser/run.ts forwards console lines starting with [bench] to the terminal.
-  console.log(`[bench] ${line}`);
-  logElement.textContent += `\n${line}`;
 }
 
 // ORT loads its wasm glue from here (the dev server serves node_modules); one thread, since the page
@@ -197,17 +190,9 @@ async function attentionRow(device: GPUDevice, kernel: Attention, s: { B: number
 }
 
 async function run(config: BenchConfig): Promise<SectionBody> {
-  const gpuErrors: string[] = [];
-  const ctx = await acquireDevice({ onError: (e) => gpuErrors.push(`${e.code}: ${e.message}`) });
-  const { device, summary } = ctx;
-  const result: SectionBody = {
-    adapter: { ...summary, runtime: navigator.userAgent, cpuFigures: summary.isFallback },
-    rows: [],
-    notes: [],
-    failures: [],
-  };
+  const section = await startSection();
+  const { device, summary, result } = section;
   const notes = new Set<string>();
-  log(`adapter: ${summary.description}${summary.isFallback ? ' (CPU implementation)' : ''}`);
   const headDims = config.attention.D.filter((D) => (ATTENTION_HEAD_DIMS as readonly number[]).includes(D));
   const [attention, matmul] = await Promise.all([Attention.create(device, headDims), Matmul.create(device)]);
 
@@ -235,8 +220,7 @@ async function run(config: BenchConfig): Promise<SectionBody> {
   for (const shape of config.matmul) await track(`matmul ${matmulLabel(shape)}`, () => matmulRow(device, matmul, shape, config, notes));
 
   // Which adapter ORT's own device is on (it should be the same one).
-  const ortDevice = (await ort.env.webgpu.device) as GPUDevice & { adapterInfo?: GPUAdapterInfo };
-  const ortAdapter = ortDevice?.adapterInfo ? [ortDevice.adapterInfo.vendor, ortDevice.adapterInfo.architecture, ortDevice.adapterInfo.description].filter(Boolean).join(' ') : 'unknown';
+  const ortAdapter = adapterLabel((await ort.env.webgpu.device) as GPUDevice & { adapterInfo?: GPUAdapterInfo });
   result.notes.push(
     `onnxruntime-web ${ort.env.versions?.web ?? ''} webgpu EP on its own GPUDevice (adapter: ${ortAdapter}); ours on our device (adapter: ${summary.vendor} ${summary.architecture}). ` +
       'ORT is timed by wall clock as session.run → onSubmittedWorkDone with GPU-resident inputs and output; ours by wall clock too (encode → submit → done), so ratios are wall/wall.',
@@ -247,10 +231,7 @@ async function run(config: BenchConfig): Promise<SectionBody> {
   if (attentionRepeats(config, Math.max(...config.attention.T)) !== config.repeats) {
     result.notes.push(`attention at T >= ${config.longT} uses ${config.longRepeats} repeats (others ${config.repeats})`);
   }
-  if (summary.isFallback) result.notes.push('SwiftShader runs WebGPU on the CPU: these are CPU figures, not GPU figures');
-  if (gpuErrors.length) result.failures.push(...gpuErrors.map((e) => `uncaptured GPU error: ${e}`));
-  device.destroy();
-  return result;
+  return finishSection(section);
 }
 
 window.p2rBench = { run };

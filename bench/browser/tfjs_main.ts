@@ -7,7 +7,6 @@
 
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
-import { acquireDevice } from '../../src/gpu/device';
 import { makeConfig, modelDims, type Config } from '../../src/model/config';
 import { paramLayout, initParams } from '../../src/model/params';
 import { lossWeights } from '../../src/model/reference';
@@ -19,6 +18,7 @@ import { SftTrainer } from '../../src/train/sft';
 import type { BenchConfig } from '../config';
 import { side, withRatios, type BenchRow, type SectionBody } from '../report';
 import { asyncSampler, timeInterleaved } from '../timing';
+import { adapterLabel, finishSection, log, logElement, startSection } from './section';
 import { TfTransformer } from './tfjs_model';
 
 declare global {
@@ -29,12 +29,6 @@ declare global {
 
 /** Target of issue 5: our SFT step ≥ 3x faster than TF.js's. */
 export const TFJS_TARGET = 3;
-
-const logElement = document.getElementById('log')!;
-function log(line: string): void {
-  console.log(`[bench] ${line}`);
-  logElement.textContent += `\n${line}`;
-}
 
 interface TfjsCase {
   name: string;
@@ -119,20 +113,11 @@ async function benchCase(device: GPUDevice, c: TfjsCase, notes: string[], failur
 }
 
 async function run(config: BenchConfig): Promise<SectionBody> {
-  const gpuErrors: string[] = [];
-  const ctx = await acquireDevice({ onError: (e) => gpuErrors.push(`${e.code}: ${e.message}`) });
-  const { device, summary } = ctx;
-  const result: SectionBody = {
-    adapter: { ...summary, runtime: navigator.userAgent, cpuFigures: summary.isFallback },
-    rows: [],
-    notes: [],
-    failures: [],
-  };
-  log(`adapter: ${summary.description}${summary.isFallback ? ' (CPU implementation)' : ''}`);
+  const section = await startSection();
+  const { device, summary, result } = section;
   if (!(await tf.setBackend('webgpu'))) throw new Error('TensorFlow.js: the webgpu backend did not initialise');
   await tf.ready();
-  const tfDevice = (tf.backend() as unknown as { device?: GPUDevice & { adapterInfo?: GPUAdapterInfo } }).device;
-  const tfAdapter = tfDevice?.adapterInfo ? [tfDevice.adapterInfo.vendor, tfDevice.adapterInfo.architecture, tfDevice.adapterInfo.description].filter(Boolean).join(' ') : 'unknown';
+  const tfAdapter = adapterLabel((tf.backend() as unknown as { device?: GPUDevice & { adapterInfo?: GPUAdapterInfo } }).device);
   for (const c of cases(config)) {
     try {
       result.rows.push(await benchCase(device, c, result.notes, result.failures));
@@ -147,10 +132,7 @@ async function run(config: BenchConfig): Promise<SectionBody> {
     `TF.js ${tf.version.tfjs} webgpu backend on its own GPUDevice (adapter: ${tfAdapter}); ours on our device (adapter: ${summary.vendor} ${summary.architecture} ${summary.description}).`,
     "The TF.js model is ours op for op (same tensors and shapes, GPT-2 tanh GELU, untied lm_head, frame patches projected into the residual stream), with plain causal attention over materialised (T, T) scores and Adam without weight decay.",
   );
-  if (summary.isFallback) result.notes.push('SwiftShader runs WebGPU on the CPU: these are CPU figures, not GPU figures');
-  if (gpuErrors.length) result.failures.push(...gpuErrors.map((e) => `uncaptured GPU error: ${e}`));
-  device.destroy();
-  return result;
+  return finishSection(section);
 }
 
 window.p2rTfjsBench = { run };
