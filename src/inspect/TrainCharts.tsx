@@ -53,7 +53,7 @@ function Chart({ id, title, data, dataKey, color, log, extra, format }: { id: st
         <LineChart data={data} syncId="train">
           <CartesianGrid strokeOpacity={0.2} />
           <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} />
-          <YAxis width={56} scale={log ? 'log' : 'auto'} domain={log ? ['auto', 'auto'] : undefined} tickFormatter={format} allowDataOverflow={log} />
+          <YAxis width="auto" scale={log ? 'log' : 'auto'} domain={log ? ['auto', 'auto'] : undefined} tickFormatter={format} allowDataOverflow={log} />
           <Tooltip formatter={(v) => (typeof v === 'number' && format ? format(v) : String(v))} labelFormatter={(l) => `step ${l}`} />
           <Line dataKey={dataKey} stroke={color} dot={data.length < 40} isAnimationActive={false} connectNulls={false} />
         </LineChart>
@@ -62,7 +62,20 @@ function Chart({ id, title, data, dataKey, color, log, extra, format }: { id: st
   );
 }
 
-const sci = (v: number) => (v === 0 ? '0' : Math.abs(v) < 1e-2 || Math.abs(v) >= 1e4 ? v.toExponential(1) : v.toPrecision(3));
+/**
+ * A short axis / tooltip label: 3 significant digits without trailing zeros ("0.25", "24", "1.5"),
+ * a compact exponent outside [1e-3, 1e4) ("2e-10", "-2.5e-9", "1.23e5"), and zero as "0".
+ */
+export function tickLabel(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  if (a >= 1e-3 && a < 1e4) return String(Number(v.toPrecision(3)));
+  const [m, e] = v.toExponential(2).split('e');
+  return `${Number(m)}e${Number(e)}`;
+}
+
+const sci = tickLabel;
 
 export const TrainCharts = memo(function TrainCharts({ series, rl = false }: { series: readonly LogPoint[]; rl?: boolean }) {
   const data = useMemo(() => rows(series), [series]);
@@ -161,7 +174,9 @@ export function rlRows(series: readonly LogPoint[]): RlRow[] {
       rAccuracy: r.reasoning.accuracy,
       rFormat: r.reasoning.format,
       rLength: r.reasoning.length,
-      kl: finite(r.kl),
+      // k3 = exp(x) - x - 1 is >= 0 mathematically; the tiny negatives it comes out as near 0
+      // (e.g. -1e-8) are f32 rounding, so they are drawn as 0.
+      kl: Number.isFinite(r.kl) ? Math.max(0, r.kl) : null,
       entropy: finite(p.entropy),
       segmentP: r.segmentP,
       segmentR: r.segmentR,
@@ -184,7 +199,7 @@ function MultiChart({ id, title, data, lines, format, integer }: { id: string; t
         <LineChart data={data} syncId="train">
           <CartesianGrid strokeOpacity={0.2} />
           <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} />
-          <YAxis width={56} tickFormatter={format} allowDecimals={!integer} />
+          <YAxis width="auto" tickFormatter={format} allowDecimals={!integer} />
           <Tooltip formatter={(v) => (typeof v === 'number' && format ? format(v) : String(v))} labelFormatter={(l) => `step ${l}`} />
           <Legend wrapperStyle={{ fontSize: '0.75rem' }} />
           {lines.map((l) => (
