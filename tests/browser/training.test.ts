@@ -38,18 +38,24 @@ describe('training in the browser', () => {
       box.click();
       let last = performance.now();
       let maxGap = 0;
+      let ticks = 0;
       await new Promise<void>((resolve) => {
         const id = setInterval(() => {
           const now = performance.now();
           maxGap = Math.max(maxGap, now - last);
           last = now;
+          ticks++;
         }, 20);
-        setTimeout(() => (clearInterval(id), resolve()), 600);
+        setTimeout(() => (clearInterval(id), resolve()), 1500);
       });
-      return { clickMs, maxGap };
+      return { clickMs, maxGap, ticks };
     });
-    expect(responsiveness.clickMs).toBeLessThan(250);
-    expect(responsiveness.maxGap).toBeLessThan(500);
+    // Training steps take about 1 to 3 s each on SwiftShader. Run on the main thread, back to back,
+    // they would block most of this 1.5 s window, so far fewer than 75 ticks would fire. The bounds
+    // leave room for a loaded 2-core machine, where the worker's SwiftShader threads take the cores.
+    expect(responsiveness.clickMs).toBeLessThan(500);
+    expect(responsiveness.ticks).toBeGreaterThan(30);
+    expect(responsiveness.maxGap).toBeLessThan(1500);
     expect(await page.getByTestId('train-status').getAttribute('data-status')).toBe('running');
 
     // Space pauses (when nothing that types has the focus); the pause writes a checkpoint.
