@@ -2,10 +2,16 @@
 // shards and as one record per sample; import time, sequential, shuffled and random reads of each.
 // Driven by bench/datasets.ts through the page hook (window.__p2rDatasets.bench). Raw milliseconds
 // out; the Node side summarises them.
+//
+// The reader hands frames out lazily (references into the shard's frames Blob), so "read" is what a
+// streaming consumer pays for the samples (records + frame references); "read + frame bytes" also
+// loads every frame's bytes (no image decode; the stream's prefetchFrames on), the figure to compare when a consumer needs them all.
+// The per-sample layout has no lazy form: its reads always bring the bytes, so it is the baseline of
+// both. Random access loads the picked sample's frame bytes (what the inspector does to show it).
 
 import { deleteDataset, getSampleRecord, openDataDb, putSampleRecords } from './db';
 import { newManifest } from './manifest';
-import { DatasetReader } from './reader';
+import { DatasetReader, loadFrameBytes } from './reader';
 import { decodeShard, encodeShard } from './shard';
 import { makeQuestions, makeScene, DEFAULT_SYNTHETIC } from './synthetic';
 import { writeShards, type SourceEntry } from './writer';
@@ -31,8 +37,12 @@ export interface StorageBenchResult {
   bytes: number;
   /** ms per repeat: ours = shards, baseline = one record per sample. */
   import: { shards: number[]; perSample: number[] };
+  /** Streaming reads: samples with frame references (the reader's output). */
   sequential: { shards: number[]; perSample: number[] };
   shuffled: { shards: number[]; perSample: number[] };
+  /** Streaming reads that also load every frame's bytes (per-sample reads always do). */
+  sequentialBytes: { shards: number[]; perSample: number[] };
+  shuffledBytes: { shards: number[]; perSample: number[] };
   random: { shards: number[]; perSample: number[] };
   /** Every layout read back every sample exactly once. */
   complete: boolean;
@@ -59,7 +69,7 @@ export async function runStorageBench(partial: Partial<StorageBenchOptions> = {}
   const samples = samplesFor(o);
   const perSamplePayloads = samples.map((s) => ({ ordinal: s.ordinal, payload: encodeShard([s]) }));
   const bytes = perSamplePayloads.reduce((n, p) => n + p.payload.byteLength, 0);
-  const result: StorageBenchResult = { options: o, bytes, import: { shards: [], perSample: [] }, sequential: { shards: [], perSample: [] }, shuffled: { shards: [], perSample: [] }, random: { shards: [], perSample: [] }, complete: true };
+  const result: StorageBenchResult = { options: o, bytes, import: { shards: [], perSample: [] }, sequential: { shards: [], perSample: [] }, shuffled: { shards: [], perSample: [] }, sequentialBytes: { shards: [], perSample: [] }, shuffledBytes: { shards: [], perSample: [] }, random: { shards: [], perSample: [] }, complete: true };
   const shardId = 'bench-shards';
   const sampleId = 'bench-per-sample';
   await deleteDataset(db, shardId);
@@ -100,35 +110,60 @@ export async function runStorageBench(partial: Partial<StorageBenchOptions> = {}
       }
       return n;
     };
+    const frameBytes = o.frames * o.frameBytes;
+    // One streaming epoch; with `bytes`, every frame's bytes are loaded as the samples arrive.
+    const streamShards = async (reader: DatasetReader, seed: number | null, bytes: boolean) => {
+      let n = 0;
+      for await (const s of reader.stream({ seed, prefetchFrames: bytes })) {
+        if (s.frames.length !== o.frames) continue;
+        if (bytes) {
+          let got = 0;
+          for (const f of s.frames) got += (await loadFrameBytes(f)).byteLength;
+          if (got !== frameBytes) continue;
+        }
+        n++;
+      }
+      return n;
+    };
     for (let r = 0; r < o.repeats; r++) {
       // Sequential: the streaming reader (prefetch 2) vs one get per sample in order.
       let reader = await DatasetReader.open(db, shardId, 0);
       let t = now();
-      let n = 0;
-      for await (const s of reader.stream()) n += s.frames.length === o.frames ? 1 : 0;
+      let n = await streamShards(reader, null, false);
       result.sequential.shards.push(now() - t);
       result.complete &&= n === o.samples;
       t = now();
       n = await readPerSample(samples.map((s) => s.ordinal));
-      result.sequential.perSample.push(now() - t);
+      const perSampleSequential = now() - t;
+      result.sequential.perSample.push(perSampleSequential);
+      result.complete &&= n === o.samples;
+      t = now();
+      n = await streamShards(reader, null, true);
+      result.sequentialBytes.shards.push(now() - t);
+      result.sequentialBytes.perSample.push(perSampleSequential);
       result.complete &&= n === o.samples;
 
       // Shuffled epoch, as training reads: seeded shard order then within-shard order, vs gets in a random permutation.
       t = now();
-      n = 0;
-      for await (const _ of reader.stream({ seed: 100 + r })) n++;
+      n = await streamShards(reader, 100 + r, false);
       result.shuffled.shards.push(now() - t);
       result.complete &&= n === o.samples;
       t = now();
       n = await readPerSample(permutation(100 + r));
-      result.shuffled.perSample.push(now() - t);
+      const perSampleShuffled = now() - t;
+      result.shuffled.perSample.push(perSampleShuffled);
+      result.complete &&= n === o.samples;
+      t = now();
+      n = await streamShards(reader, 100 + r, true);
+      result.shuffledBytes.shards.push(now() - t);
+      result.shuffledBytes.perSample.push(perSampleShuffled);
       result.complete &&= n === o.samples;
 
       // Random access to single samples with a cold cache: a whole shard per sample (the shard layout's worst case).
       const picks = permutation(200 + r).slice(0, o.randomReads);
       reader = await DatasetReader.open(db, shardId, 0);
       t = now();
-      for (const ordinal of picks) await reader.get(ordinal);
+      for (const ordinal of picks) for (const f of (await reader.get(ordinal)).frames) await loadFrameBytes(f);
       result.random.shards.push(now() - t);
       t = now();
       await readPerSample(picks);

@@ -1,13 +1,17 @@
 // Reads a stored dataset: whole shards (checksum-verified on request), random access by ordinal or
 // problem_id, and a streaming reader with prefetch and a seeded shuffle (shard order, then within
-// each shard) that the trainer and the inspector share.
+// each shard) that the trainer and the inspector share. Samples come with lazy frames
+// (StoredFrame): a stream reads the records only; a frame's bytes are read when a consumer calls
+// `frame.load()` / `loadFrameBytes(frame)` (the first such call reads the shard's frame Blob once).
 
-import type { DatasetManifest, Sample, ShardIndex } from './types';
-import { loadShardIndexes, loadShardPayload, loadShardParts, loadShardRecord, requireManifest, type DataDb } from './db';
-import { decodeShard, decodeShardParts, parseShardHead, sampleFrameRange, sampleOf, sha256Hex } from './shard';
+import type { DatasetManifest, ShardIndex, StoredSample } from './types';
+import { loadShardIndexes, loadShardPayload, loadShardRecord, requireManifest, type DataDb } from './db';
+import { decodeShardLazy, FrameSource, parseShardHead, sampleFrameRange, sha256Hex, splitShard, storedSampleOf } from './shard';
 import { locate } from './manifest';
 import { dataError } from './errors';
 import { Rng } from '../util/rng';
+
+export { loadFrameBytes, loadSampleFrames } from './shard';
 
 /** Visiting order: shards permuted, then samples within each shard permuted (seeded), or in order. */
 export function readOrder(shardCounts: number[], seed: number | null): { shard: number; offsets: number[] }[] {
@@ -34,10 +38,16 @@ export interface StreamOptions {
   prefetch?: number;
   /** Check each shard's SHA-256 against the manifest before use. */
   verify?: boolean;
+  /**
+   * Also start reading each prefetched shard's frame bytes in the background (for consumers that
+   * load every frame, e.g. training on frames). Frames are still references; `load()` then finds
+   * the bytes read or in flight. Off by default: a text-only consumer pays nothing for frames.
+   */
+  prefetchFrames?: boolean;
 }
 
 export class DatasetReader {
-  private cache = new Map<number, Promise<Sample[]>>();
+  private cache = new Map<number, Promise<StoredSample[]>>();
   private idMap: Promise<Map<string, number>> | null = null;
 
   private constructor(
@@ -55,8 +65,8 @@ export class DatasetReader {
     return this.manifest.counts.samples;
   }
 
-  /** The samples of shard `index`, decoded (cached). */
-  shard(index: number, verify = false): Promise<Sample[]> {
+  /** The samples of shard `index`, decoded (cached); frames are references, loaded on demand. */
+  shard(index: number, verify = false): Promise<StoredSample[]> {
     let p = this.cache.get(index);
     if (p && !verify) {
       this.cache.delete(index);
@@ -70,17 +80,21 @@ export class DatasetReader {
     return p;
   }
 
-  private async loadShard(index: number, verify: boolean): Promise<Sample[]> {
+  private async loadShard(index: number, verify: boolean): Promise<StoredSample[]> {
     const info = this.manifest.shards[index];
     if (!info) throw dataError('DatasetNotFound', `Dataset '${this.manifest.id}' has no shard ${index}.`);
+    const what = `shard ${index} of '${this.manifest.id}'`;
     if (!verify) {
-      const { head, frames } = await loadShardParts(this.db, this.manifest.id, index);
-      return decodeShardParts(head, frames);
+      // The record only: the frames Blob is a handle, read when the first frame is loaded.
+      const rec = await loadShardRecord(this.db, this.manifest.id, index);
+      return decodeShardLazy(rec.head, new FrameSource(rec.frames, 0, what));
     }
+    // Verifying needs every byte anyway: the frames are then already in memory.
     const { payload } = await loadShardPayload(this.db, this.manifest.id, index);
     const actual = await sha256Hex(payload);
     if (actual !== info.sha256) throw dataError('ChecksumMismatch', `Shard ${index} of '${this.manifest.id}' has SHA-256 ${actual.slice(0, 12)}…, the manifest says ${info.sha256.slice(0, 12)}….`);
-    return decodeShard(payload);
+    const { head, frames } = splitShard(payload);
+    return decodeShardLazy(head, new FrameSource(frames, 0, what));
   }
 
   /** Verifies every shard against its checksum; returns the indexes of those that fail. */
@@ -97,10 +111,10 @@ export class DatasetReader {
   }
 
   /**
-   * One sample. From the cache when its shard is loaded; otherwise only that sample's frame bytes
-   * are read (a slice of the shard's frames Blob), not the whole shard.
+   * One sample. From the cache when its shard is loaded; otherwise its frames refer to that
+   * sample's slice of the shard's frames Blob (read on load), not the whole shard.
    */
-  async get(ordinal: number): Promise<Sample> {
+  async get(ordinal: number): Promise<StoredSample> {
     const at = locate(this.manifest, ordinal);
     if (!at) throw dataError('DatasetNotFound', `Dataset '${this.manifest.id}' has no sample ${ordinal} (it has ${this.count}).`);
     const cached = this.cache.get(at.shard);
@@ -109,12 +123,9 @@ export class DatasetReader {
     const header = parseShardHead(rec.head);
     if (!header.samples[at.offset]) throw dataError('ShardCorrupt', `Shard ${at.shard} of '${this.manifest.id}' has no sample at offset ${at.offset}.`);
     const [start, end] = sampleFrameRange(header, at.offset);
-    let bytes = new Uint8Array(0);
-    if (end > start) {
-      if (!rec.frames) throw dataError('ShardCorrupt', `Shard ${at.shard} of '${this.manifest.id}' has no frame bytes.`);
-      bytes = new Uint8Array(await rec.frames.slice(start, end).arrayBuffer());
-    }
-    return sampleOf(header, at.offset, bytes, start);
+    if (end > start && !rec.frames) throw dataError('ShardCorrupt', `Shard ${at.shard} of '${this.manifest.id}' has no frame bytes.`);
+    const source = new FrameSource(end > start ? rec.frames!.slice(start, end) : new Uint8Array(0), start, `shard ${at.shard} of '${this.manifest.id}'`);
+    return storedSampleOf(header, at.offset, source);
   }
 
   /** The shard indexes (ids, types, sources per sample), loaded once. */
@@ -123,7 +134,7 @@ export class DatasetReader {
   }
 
   /** Random access by problem_id (the first sample with that id). */
-  async getById(problemId: string | number): Promise<Sample | undefined> {
+  async getById(problemId: string | number): Promise<StoredSample | undefined> {
     this.idMap ??= this.indexes().then((indexes) => {
       const map = new Map<string, number>();
       for (const ix of indexes) {
@@ -138,19 +149,28 @@ export class DatasetReader {
     return ordinal === undefined ? undefined : this.get(ordinal);
   }
 
-  /** Every sample once, shuffled when a seed is given, with `prefetch` shards loading ahead. */
-  async *stream(opts: StreamOptions = {}): AsyncGenerator<Sample> {
+  /**
+   * Every sample once, shuffled when a seed is given, with `prefetch` shards loading ahead. Frames
+   * are references: a consumer that needs the bytes awaits `loadFrameBytes(frame)`.
+   */
+  async *stream(opts: StreamOptions = {}): AsyncGenerator<StoredSample> {
     const order = readOrder(
       this.manifest.shards.map((s) => s.count),
       opts.seed ?? null,
     );
     const prefetch = Math.max(0, opts.prefetch ?? 2);
     // Loaded directly (not through the cache) so a long stream does not evict the inspector's shards.
-    const loads: Promise<Sample[]>[] = [];
+    const loads: Promise<StoredSample[]>[] = [];
     const start = (k: number) => {
       if (k >= order.length) return;
       loads[k] = this.loadShard(order[k].shard, opts.verify ?? false);
-      loads[k].catch(() => undefined); // surfaced when awaited below, not as an unhandled rejection
+      loads[k].then(
+        (samples) => {
+          // One frame's load reads the whole shard's frame bytes once (FrameSource); errors surface on the consumer's load.
+          if (opts.prefetchFrames) samples.find((s) => s.frames.length > 0)?.frames[0].load().catch(() => undefined);
+        },
+        () => undefined, // surfaced when awaited below, not as an unhandled rejection
+      );
     };
     for (let k = 0; k <= prefetch; k++) start(k);
     for (let k = 0; k < order.length; k++) {

@@ -10,7 +10,7 @@
 // Frames shared by several samples (the five questions of one synthetic video) are stored once:
 // samples refer to frames by index into header.frames.
 
-import type { DataRecord, Frame, FrameEncoding, Sample } from './types';
+import type { DataRecord, Frame, FrameEncoding, Sample, StoredFrame, StoredSample } from './types';
 import { dataError } from './errors';
 
 const MAGIC = 0x53523250; // "P2RS" read as little-endian u32
@@ -115,18 +115,102 @@ export function sampleFrameRange(header: ShardHead, k: number): [number, number]
   return [start, end];
 }
 
-/** Sample `k` of a shard from its head and the frame bytes from `base` on (sampleFrameRange's slice). */
-export function sampleOf(header: ShardHead, k: number, frameBytes: Uint8Array, base: number): Sample {
-  const s = header.samples[k];
-  const sample: Sample = { ordinal: s.ordinal, record: s.record, frames: s.frames.map((i) => frameOf(header.frames[i], frameBytes, base)) };
-  if (s.mediaError) sample.mediaError = s.mediaError;
-  return sample;
-}
-
 function frameOf(f: FrameEntry, frameBytes: Uint8Array, base: number): Frame {
   const at = f.offset - base;
   if (at < 0 || at + f.length > frameBytes.byteLength) throw dataError('ShardCorrupt', 'A frame runs past the end of the shard payload.');
   return { encoding: f.encoding, width: f.width, height: f.height, time: f.time, bytes: frameBytes.subarray(at, at + f.length) };
+}
+
+/**
+ * Where a shard's frame bytes are: a Blob (IndexedDB's out-of-line handle), read on the first
+ * frame a consumer loads and then shared by every frame of the shard, or bytes already in memory.
+ * `base` is the shard-relative offset of the source's first byte (a Blob slice for one sample).
+ */
+export class FrameSource {
+  private bytes: Promise<Uint8Array> | null;
+
+  constructor(
+    private readonly data: Blob | Uint8Array | null,
+    readonly base = 0,
+    /** For error messages: "shard 3 of 'x'". */
+    private readonly what = 'shard',
+  ) {
+    this.bytes = data instanceof Uint8Array ? Promise.resolve(data) : null;
+  }
+
+  /** The source's bytes, read once (a failed read is retried on the next call). */
+  read(): Promise<Uint8Array> {
+    if (this.bytes) return this.bytes;
+    const blob = this.data as Blob | null;
+    if (!blob) return Promise.reject(dataError('ShardCorrupt', `The ${this.what} has no frame bytes.`));
+    const p = blob.arrayBuffer().then(
+      (b) => new Uint8Array(b),
+      (e) => {
+        if (this.bytes === p) this.bytes = null;
+        throw dataError('ShardCorrupt', `The frames of ${this.what} could not be read: ${(e as Error)?.message ?? e}`);
+      },
+    );
+    this.bytes = p;
+    return p;
+  }
+}
+
+/** A lazy frame: metadata now, bytes from `source` when loaded. */
+class LazyFrame implements StoredFrame {
+  readonly encoding: FrameEncoding;
+  readonly width: number;
+  readonly height: number;
+  readonly time: number;
+  readonly byteLength: number;
+  private readonly at: number;
+
+  constructor(f: FrameEntry, private readonly source: FrameSource) {
+    this.encoding = f.encoding;
+    this.width = f.width;
+    this.height = f.height;
+    this.time = f.time;
+    this.byteLength = f.length;
+    this.at = f.offset - source.base;
+    if (this.at < 0) throw dataError('ShardCorrupt', 'A frame starts before its frame bytes.');
+  }
+
+  async load(): Promise<Uint8Array> {
+    const bytes = await this.source.read();
+    if (this.at + this.byteLength > bytes.byteLength) throw dataError('ShardCorrupt', 'A frame runs past the end of the shard payload.');
+    return bytes.subarray(this.at, this.at + this.byteLength);
+  }
+}
+
+/**
+ * Unpacks a shard's head into samples whose frames are references into `source` (nothing of the
+ * frame bytes is read here). Frames shared by several samples are one object.
+ */
+export function decodeShardLazy(head: Uint8Array, source: FrameSource): StoredSample[] {
+  const header = parseShardHead(head);
+  const frames = header.frames.map((f) => new LazyFrame(f, source));
+  return header.samples.map((s) => storedSample(s, s.frames.map((i) => frames[i])));
+}
+
+/** Sample `k` of a shard with frames referring to `source` (e.g. a Blob slice from sampleFrameRange). */
+export function storedSampleOf(header: ShardHead, k: number, source: FrameSource): StoredSample {
+  const s = header.samples[k];
+  return storedSample(s, s.frames.map((i) => new LazyFrame(header.frames[i], source)));
+}
+
+function storedSample(s: ShardHeader['samples'][number], frames: StoredFrame[]): StoredSample {
+  const sample: StoredSample = { ordinal: s.ordinal, record: s.record, frames };
+  if (s.mediaError) sample.mediaError = s.mediaError;
+  return sample;
+}
+
+/** A frame's bytes: in memory (`Frame`) or loaded on demand (`StoredFrame`). */
+export function loadFrameBytes(frame: Frame | StoredFrame): Promise<Uint8Array> {
+  return 'bytes' in frame ? Promise.resolve(frame.bytes) : frame.load();
+}
+
+/** Every frame of a sample with its bytes loaded (in order). */
+export async function loadSampleFrames(frames: readonly (Frame | StoredFrame)[]): Promise<Frame[]> {
+  return Promise.all(frames.map(async (f) => ({ encoding: f.encoding, width: f.width, height: f.height, time: f.time, bytes: await loadFrameBytes(f) })));
 }
 
 /** The header of a shard's head (preamble + JSON), validated. */

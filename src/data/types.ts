@@ -48,15 +48,37 @@ export interface Frame {
   bytes: Uint8Array;
 }
 
-/** One stored sample: its position in the dataset, its record and its frames ([] when without media). */
-export interface Sample {
+/**
+ * A stored frame as the reader hands it out: its metadata and a reference to its bytes, which are
+ * read from IndexedDB only when a consumer asks (`await frame.load()` or `loadFrameBytes(frame)`).
+ * Streaming samples therefore costs the records only; frames a consumer never shows cost nothing.
+ */
+export interface StoredFrame {
+  encoding: FrameEncoding;
+  width: number;
+  height: number;
+  time: number;
+  /** Size of the encoded bytes. */
+  byteLength: number;
+  /** The frame's bytes (a view; the shard's frame bytes are read once and shared by its frames). */
+  load(): Promise<Uint8Array>;
+}
+
+/**
+ * One sample: its position in the dataset, its record and its frames ([] when without media).
+ * Written with in-memory frames (`Sample`); read back with lazy ones (`StoredSample`).
+ */
+export interface Sample<F = Frame> {
   /** Position in the dataset, 0..count-1: stable, and the key of random access. */
   ordinal: number;
   record: DataRecord;
-  frames: Frame[];
+  frames: F[];
   /** Set when the record was kept without its media; says why. */
   mediaError?: string;
 }
+
+/** A sample as the reader hands it out: frames are references, loaded on demand. */
+export type StoredSample = Sample<StoredFrame>;
 
 /** Per-shard summary stored beside the shard, small enough to load for every shard of a 200k dataset. */
 export interface ShardIndex {

@@ -6,7 +6,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { useDatasets } from '../store/react';
 import { datasetsStore, PROBLEM_TYPES, type SampleIndex } from '../store/datasets';
 import { locate } from '../data/manifest';
-import type { DatasetManifest, Sample } from '../data/types';
+import type { DatasetManifest, StoredSample } from '../data/types';
 import { DatasetFrame } from './DatasetFrame';
 
 const ROW_HEIGHT = 28; // px, fixed so the visible range is arithmetic
@@ -28,7 +28,7 @@ export function DatasetSamples({ manifest }: { manifest: DatasetManifest }) {
   const [source, setSource] = useState(-1);
   const [scrollTop, setScrollTop] = useState(0);
   const [selected, setSelected] = useState<number | null>(null);
-  const [shards, setShards] = useState<Map<number, Sample[]>>(new Map());
+  const [shards, setShards] = useState<Map<number, StoredSample[]>>(new Map());
   const listRef = useRef<HTMLDivElement>(null);
 
   const rows = useMemo(() => (index ? filtered(index, type, source) : new Int32Array(0)), [index, type, source]);
@@ -75,7 +75,7 @@ export function DatasetSamples({ manifest }: { manifest: DatasetManifest }) {
     };
   }, [needed, shards, manifest.id]);
 
-  const sampleAt = (ordinal: number): Sample | undefined => {
+  const sampleAt = (ordinal: number): StoredSample | undefined => {
     const at = locate(manifest, ordinal);
     return at ? shards.get(at.shard)?.[at.offset] : undefined;
   };
@@ -143,7 +143,7 @@ export function DatasetSamples({ manifest }: { manifest: DatasetManifest }) {
 }
 
 function SampleDetail({ manifest, ordinal }: { manifest: DatasetManifest; ordinal: number | null }) {
-  const [sample, setSample] = useState<Sample | null>(null);
+  const [sample, setSample] = useState<StoredSample | null>(null);
   useEffect(() => {
     let live = true;
     setSample(null);

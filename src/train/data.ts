@@ -4,6 +4,8 @@
 import { makeBatch, type Batch, type FrameInput, type SequenceInput } from '../model/batch';
 import type { ModelConfig } from '../model/config';
 import { DEFAULT_SYNTHETIC, makeQuestions, makeScene, renderVideo } from '../data/synthetic';
+import { loadSampleFrames } from '../data/shard';
+import type { Frame, StoredFrame } from '../data/types';
 import { Rng } from '../util/rng';
 import type { SftSample } from './samples';
 
@@ -58,6 +60,14 @@ export function rgbaFrames(frames: { width: number; height: number; bytes: Uint8
     if (f.encoding !== 'rgba8') throw new Error(`rgbaFrames: frame encoding '${f.encoding}' needs decoding first (createImageBitmap in the browser)`);
     return { width: f.width, height: f.height, rgba: f.bytes };
   });
+}
+
+/**
+ * RGBA model inputs from a stored sample's frames: the reader hands frames out lazily (references
+ * into the shard), so their bytes are loaded here, when a batch needs them.
+ */
+export async function loadRgbaFrames(frames: readonly (Frame | StoredFrame)[]): Promise<FrameInput[]> {
+  return rgbaFrames(await loadSampleFrames(frames));
 }
 
 /**

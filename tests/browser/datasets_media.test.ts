@@ -86,7 +86,7 @@ async function storedFrames(page: Page, datasetId: string, problemId: string) {
       if (!s) return null;
       const frames = [];
       for (const f of s.frames) {
-        const bitmap = await createImageBitmap(new Blob([f.bytes], { type: f.encoding }));
+        const bitmap = await createImageBitmap(new Blob([await f.load()], { type: f.encoding }));
         const c = new OffscreenCanvas(bitmap.width, bitmap.height);
         const ctx = c.getContext('2d')!;
         ctx.drawImage(bitmap, 0, 0);
