@@ -25,21 +25,17 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> partials: array<f32>;   // (G, 2): [sum of squares, non-finite count] per workgroup
 @group(0) @binding(3) var<storage, read_write> clip: array<f32>;       // (4): [norm, scale, finite (1/0), 0]
 
-var<workgroup> sums: array<f32, WG>;
-var<workgroup> bad: array<f32, WG>;
+var<workgroup> part: array<vec2f, WG>; // (sum of squares, non-finite count) per thread
 
 fn is_finite(x: f32) -> bool {
   return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u;
 }
 
-// Tree reduction of sums[] and bad[] into slot 0, in a fixed order.
+// Tree reduction of part[] into slot 0, in a fixed order.
 fn reduce(lid: u32) {
   for (var s = WG / 2u; s > 0u; s = s / 2u) {
     workgroupBarrier();
-    if (lid < s) {
-      sums[lid] = sums[lid] + sums[lid + s];
-      bad[lid] = bad[lid] + bad[lid + s];
-    }
+    if (lid < s) { part[lid] = part[lid] + part[lid + s]; }
   }
   workgroupBarrier();
 }
@@ -54,12 +50,11 @@ fn partial(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid3
     let g = grads[i];
     if (is_finite(g)) { acc = acc + g * g; } else { nonfinite = nonfinite + 1.0; }
   }
-  sums[lid] = acc;
-  bad[lid] = nonfinite;
+  part[lid] = vec2f(acc, nonfinite);
   reduce(lid);
   if (lid == 0u) {
-    partials[2u * wid.x] = sums[0];
-    partials[2u * wid.x + 1u] = bad[0];
+    partials[2u * wid.x] = part[0].x;
+    partials[2u * wid.x + 1u] = part[0].y;
   }
 }
 
@@ -72,16 +67,16 @@ fn finalize(@builtin(local_invocation_id) lid3: vec3u) {
     acc = acc + partials[2u * g];
     nonfinite = nonfinite + partials[2u * g + 1u];
   }
-  sums[lid] = acc;
-  bad[lid] = nonfinite;
+  part[lid] = vec2f(acc, nonfinite);
   reduce(lid);
   if (lid == 0u) {
-    var norm = sqrt(sums[0]);
-    if (bad[0] > 0.0) {
+    let total = part[0];
+    var norm = sqrt(total.x);
+    if (total.y > 0.0) {
       // A quiet NaN built at run time (a constant NaN is a WGSL compile error).
-      norm = bitcast<f32>(0x7f800000u | (min(u32(bad[0]), 1u) << 22u));
+      norm = bitcast<f32>(0x7f800000u | (min(u32(total.y), 1u) << 22u));
     }
-    let finite = bad[0] == 0.0 && is_finite(norm);
+    let finite = total.y == 0.0 && is_finite(norm);
     var scale = 0.0;
     if (finite) {
       scale = 1.0;
