@@ -2,8 +2,6 @@
 // package; SwiftShader on a machine without a GPU), one device, one run. Loaded by scripts/bench.mjs
 // through Vite's SSR module loader, so the kernels' `?raw` WGSL imports resolve as in the app.
 
-import { acquireDevice } from '../src/gpu/device';
-import { nodeGpu } from '../src/gpu/node-gpu';
 import { Attention, ATTENTION_HEAD_DIMS } from '../src/gpu/kernels/attention';
 import { Matmul } from '../src/gpu/kernels/matmul';
 import { MatmulNaive } from './kernels/matmul_naive';
@@ -13,6 +11,7 @@ import { benchAttentionVsUnfused } from './cases/attention';
 import { benchMatmulVsNaive } from './cases/matmul';
 import type { BenchRow, SectionBody } from './report';
 import { formatMs, formatRatio } from './stats';
+import { openNodeSection } from './node_device';
 
 /** One progress line per finished row, so a long run shows it is alive. */
 export function progressLine(row: BenchRow, seconds: number): string {
@@ -22,16 +21,9 @@ export function progressLine(row: BenchRow, seconds: number): string {
 }
 
 export async function runNodeKernels(config: BenchConfig, log: (line: string) => void): Promise<SectionBody> {
-  const gpuErrors: string[] = [];
-  const ctx = await acquireDevice({ gpu: await nodeGpu(), onError: (e) => gpuErrors.push(`${e.code}: ${e.message}`) });
+  const section = await openNodeSection(log);
+  const { ctx, result } = section;
   const { device, summary } = ctx;
-  const result: SectionBody = {
-    adapter: { ...summary, runtime: `Node ${process.version} (Dawn, webgpu package)`, cpuFigures: summary.isFallback },
-    rows: [],
-    notes: [],
-    failures: [],
-  };
-  log(`  adapter: ${summary.description}${summary.isFallback ? ' (CPU implementation)' : ''}`);
   const headDims = config.attention.D.filter((D) => (ATTENTION_HEAD_DIMS as readonly number[]).includes(D));
   for (const D of config.attention.D) if (!headDims.includes(D)) result.failures.push(`attention: head dim ${D} unsupported (${ATTENTION_HEAD_DIMS.join(', ')})`);
 
@@ -85,7 +77,6 @@ export async function runNodeKernels(config: BenchConfig, log: (line: string) =>
   if (summary.isFallback) {
     result.notes.push(`${summary.description} runs WebGPU on the CPU: absolute times are CPU times; only the ratios say something about the kernels, and even they can differ on a real GPU`);
   }
-  if (gpuErrors.length) result.failures.push(...gpuErrors.map((e) => `uncaptured GPU error: ${e}`));
   device.destroy();
-  return result;
+  return section.finish();
 }

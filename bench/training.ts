@@ -8,8 +8,6 @@
 // `default` at B 1 runs its few steps within about a minute there. RL: tiny only (a step is mostly
 // KV-cache sampling).
 
-import { acquireDevice } from '../src/gpu/device';
-import { nodeGpu } from '../src/gpu/node-gpu';
 import { makeConfig, modelDims, type Config } from '../src/model/config';
 import { createModelKernels, type ModelKernels } from '../src/model/model';
 import { paramLayout } from '../src/model/params';
@@ -17,6 +15,7 @@ import { sftStepProfiler, type StepProfile } from '../src/train/profile';
 import { microSamples } from '../src/train/samples';
 import { SftTrainer } from '../src/train/sft';
 import type { BenchConfig } from './config';
+import { openNodeSection } from './node_device';
 import type { BenchRow, SectionBody, TimedSide } from './report';
 import { summarize, type Summary } from './stats';
 
@@ -206,16 +205,9 @@ async function benchRl(device: GPUDevice, kernels: ModelKernels, bench: BenchCon
 }
 
 export async function runTrainingSection(bench: BenchConfig, log: (line: string) => void): Promise<SectionBody> {
-  const gpuErrors: string[] = [];
-  const ctx = await acquireDevice({ gpu: await nodeGpu(), onError: (e) => gpuErrors.push(`${e.code}: ${e.message}`) });
+  const section = await openNodeSection(log);
+  const { ctx, result } = section;
   const { device, summary } = ctx;
-  const result: SectionBody = {
-    adapter: { ...summary, runtime: `Node ${process.version} (Dawn, webgpu package)`, cpuFigures: summary.isFallback },
-    rows: [],
-    notes: [],
-    failures: [],
-  };
-  log(`  adapter: ${summary.description}${summary.isFallback ? ' (CPU implementation)' : ''}`);
   const cases = trainingCases(bench);
   const headDims = [...new Set(cases.map((c) => modelDims(c.config.model).D))];
   const kernels = await createModelKernels(device, headDims);
@@ -241,7 +233,6 @@ export async function runTrainingSection(bench: BenchConfig, log: (line: string)
     'default = makeConfig() without a preset (C 128, 4 layers, 4 heads of 32, T 256) at B 1, the largest shape that runs a few steps within about a minute on SwiftShader: demo (C 256, T 512, B 8) takes ~150 s a step there, demo at T 256, B 1 ~37 s.',
   );
   if (summary.isFallback) result.notes.push(`${summary.description} runs WebGPU on the CPU: these are CPU figures, not GPU figures.`);
-  if (gpuErrors.length) result.failures.push(...gpuErrors.map((e) => `uncaptured GPU error: ${e}`));
   device.destroy();
-  return result;
+  return section.finish();
 }
