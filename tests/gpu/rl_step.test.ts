@@ -122,6 +122,31 @@ describe('RlTrainer (tiny preset)', () => {
     }
   });
 
+  it('an update raises the advantage-weighted log-likelihood: the wrong answer letter gets less likely, the right one more', async () => {
+    for (const mode of ['pa-grpo', 'grpo'] as const) {
+      const steps: RlRollout[][] = [];
+      const t = await trainer({ mode, group: 4, promptsPerStep: 1, loss: { beta: 0 }, onRollouts: (rs) => void steps.push(rs) });
+      t.generate = async (indices) => indices.map((i) => fixedGroup(prompts[i]));
+      await t.trainStep();
+      // The same completions again: their teacher-forced log-probs now come from the updated weights.
+      const promptIndex = steps[0][0].promptIndex;
+      t.generate = async () => [fixedGroup(prompts[promptIndex])];
+      await t.trainStep();
+      const [before, after] = steps;
+      // First order, the update ascends Σ A·log π over the group's tokens.
+      let objective = 0;
+      for (let k = 0; k < 4; k++) for (let j = 0; j < before[k].logp.length; j++) objective += before[k].tokenAdvantage[j] * (after[k].logp[j] - before[k].logp[j]);
+      expect(objective).toBeGreaterThan(0);
+      // The answer letter: the wrong-answer rollout's (A_R < 0 in both modes) drops, the gold one's rises.
+      const [gold, wrong] = before;
+      const letter = wrong.offsets.findIndex(([a]) => a === wrong.text.indexOf('<answer>') + '<answer>'.length);
+      expect(wrong.text[wrong.offsets[letter][0]]).not.toBe(gold.text[gold.offsets[letter][0]]);
+      expect(wrong.tokenAdvantage[letter]).toBeLessThan(0);
+      expect(after[1].logp[letter]).toBeLessThan(wrong.logp[letter]);
+      expect(after[0].logp[letter]).toBeGreaterThan(gold.logp[letter]);
+    }
+  });
+
   it('rejects an unknown mode and resumes an SFT checkpoint as step 0', async () => {
     await expect(trainer({ mode: 'nope', group: 2, promptsPerStep: 1 })).rejects.toThrow(/unknown ablation mode/);
     const layout = paramLayout(config.model);
