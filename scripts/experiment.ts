@@ -9,6 +9,9 @@
 //   --group G (4) --prompts P (2) --train N (training prompts, default 64) --eval N (held-out, default 16)
 //   --max-new-tokens N (default: the context's room)  --rl-lr X (default preset lr / 10)  --beta X (0.04)
 //   --modes pa-grpo,grpo (any RL modes)
+//   --data synthetic|micro (default synthetic: the built-in synthetic dataset's generator, the preset's
+//   style, training videos first and held-out videos after them; --train/--eval count questions)
+//   --difficulty easy|medium|hard (synthetic; default the preset's)
 
 import { runSelfUnderVite } from './vite-node';
 
@@ -25,10 +28,12 @@ interface Args {
   rlLr?: number;
   beta?: number;
   modes: string[];
+  data: 'synthetic' | 'micro';
+  difficulty?: 'easy' | 'medium' | 'hard';
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { preset: 'tiny', seeds: [1], sftSteps: 60, rlSteps: 10, group: 4, prompts: 2, train: 64, eval: 16, modes: ['pa-grpo', 'grpo'] };
+  const a: Args = { preset: 'tiny', seeds: [1], sftSteps: 60, rlSteps: 10, group: 4, prompts: 2, train: 64, eval: 16, modes: ['pa-grpo', 'grpo'], data: 'synthetic' };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, v] = [argv[i], argv[i + 1]];
     const n = Number(v);
@@ -45,6 +50,8 @@ function parseArgs(argv: string[]): Args {
       case '--rl-lr': a.rlLr = n; break;
       case '--beta': a.beta = n; break;
       case '--modes': a.modes = v.split(','); break;
+      case '--data': if (v !== 'synthetic' && v !== 'micro') throw new Error('--data synthetic|micro'); a.data = v; break;
+      case '--difficulty': if (v !== 'easy' && v !== 'medium' && v !== 'hard') throw new Error('--difficulty easy|medium|hard'); a.difficulty = v; break;
       default: throw new Error(`unknown option ${flag} (see the header of scripts/experiment.ts)`);
     }
   }
@@ -59,7 +66,7 @@ export async function main(args: Args): Promise<void> {
   const { Decoder } = await import('../src/model/generate');
   const { SftTrainer } = await import('../src/train/sft');
   const { RlTrainer, evaluatePrompts } = await import('../src/train/rl');
-  const { microRlPrompts, syntheticRlPrompts, sftSampleOf } = await import('../src/train/rl_data');
+  const { microRlPrompts, syntheticRlPrompts, sftSampleOf, PRESET_SYNTHETIC } = await import('../src/train/rl_data');
   const { flatFromTensors } = await import('../src/train/checkpoint');
 
   const ctx = await acquireDevice({ gpu: await nodeGpu() });
@@ -70,10 +77,13 @@ export async function main(args: Args): Promise<void> {
     const base = makeConfig(args.preset);
     const sftConfig = makeConfig(args.preset, { train: { seed, steps: args.sftSteps, warmupSteps: Math.min(base.train.warmupSteps, Math.max(1, Math.floor(args.sftSteps / 10))) } });
     const { model } = sftConfig;
-    const micro = args.preset === 'tiny';
-    // Held-out split: a different generator seed (micro) or videos after the training ones (synthetic).
-    const trainPrompts = micro ? microRlPrompts(args.train, seed, model.frames, model.frameSize) : syntheticRlPrompts(Math.ceil(args.train / 5), seed);
-    const evalPrompts = micro ? microRlPrompts(args.eval, seed + 100_000, model.frames, model.frameSize) : syntheticRlPrompts(Math.ceil(args.eval / 5), seed, 8, 64, Math.ceil(args.train / 5));
+    const micro = args.data === 'micro';
+    const spec = { ...PRESET_SYNTHETIC[args.preset], ...(args.difficulty && { difficulty: args.difficulty }) };
+    // Held-out split: a different generator seed (micro) or the videos after the training ones
+    // (synthetic: the built-in dataset's generator, seeded per experiment seed).
+    const trainVideos = Math.ceil(args.train / 5);
+    const trainPrompts = micro ? microRlPrompts(args.train, seed, model.frames, model.frameSize) : syntheticRlPrompts(trainVideos, seed, spec);
+    const evalPrompts = micro ? microRlPrompts(args.eval, seed + 100_000, model.frames, model.frameSize) : syntheticRlPrompts(Math.ceil(args.eval / 5), seed, spec, trainVideos);
     const maxNewTokens = args.maxNewTokens ?? modelDims(model).maxT;
     const kernels = await createModelKernels(ctx.device, [model.width / model.heads]);
     const evaluate = async (params: Float32Array) => {

@@ -14,9 +14,12 @@
 //                        without-separation-sum-rewards. RL starts from --resume DIR (an SFT checkpoint;
 //                        the frozen reference is the same weights) or, without it, from scratch (RL-only)
 //   --seed S --lr X --batch B     overrides of the preset's train config
-//   --data micro|synthetic        micro: the built-in moving-square fixture (default for tiny);
-//                                 synthetic: src/data's generator, 5 questions per video (default for demo)
-//   --samples N          dataset size (micro: samples; synthetic: videos). Default 64 / 40
+//   --data synthetic|micro        synthetic (default): the built-in synthetic dataset's videos (src/data's
+//                                 generator, seed 1, 5 questions per video), compact questions for tiny
+//                                 and full ones for demo; micro: the moving-square fixture of the golden test
+//   --style compact|full --difficulty easy|medium|hard   synthetic: override the preset's style / difficulty
+//   --data-seed S        synthetic: the generator's seed (default 1, the built-in dataset's)
+//   --samples N          dataset size (synthetic: videos; micro: samples). Default 40 / 64
 //   --log-every K        print every K steps (default: about 20 lines per run)
 //   --out DIR            write DIR/model.safetensors + DIR/model.json at the end (src/train/checkpoint.ts)
 //   --resume DIR         continue from DIR's checkpoint (same preset and overrides) up to --steps
@@ -47,6 +50,9 @@ export interface TrainArgs {
   lr?: number;
   batch?: number;
   data?: 'micro' | 'synthetic';
+  style?: 'compact' | 'full';
+  difficulty?: 'easy' | 'medium' | 'hard';
+  dataSeed?: number;
   samples?: number;
   logEvery?: number;
   out?: string;
@@ -99,6 +105,15 @@ function parseArgs(argv: string[]): TrainArgs {
         if (value !== 'micro' && value !== 'synthetic') throw new Error(`--data: 'micro' or 'synthetic' (got ${value})`);
         args.data = value;
         break;
+      case '--style':
+        if (value !== 'compact' && value !== 'full') throw new Error(`--style: 'compact' or 'full' (got ${value})`);
+        args.style = value;
+        break;
+      case '--difficulty':
+        if (value !== 'easy' && value !== 'medium' && value !== 'hard') throw new Error(`--difficulty: 'easy', 'medium' or 'hard' (got ${value})`);
+        args.difficulty = value;
+        break;
+      case '--data-seed': args.dataSeed = num(flag, value); break;
       case '--out': args.out = value; break;
       case '--resume': args.resume = value; break;
       case '--frame-encoder':
@@ -136,7 +151,7 @@ export async function main(args: TrainArgs): Promise<void> {
   const { acquireDevice } = await import('../src/gpu/device');
   const { SftTrainer } = await import('../src/train/sft');
   const { microSamples } = await import('../src/train/samples');
-  const { syntheticSftSamples } = await import('../src/train/data');
+  const { syntheticSftSamples } = await import('../src/train/rl_data');
 
   const base = makeConfig(args.preset);
   // --frame-encoder onnx: the frozen encoder fixes the frame size, feature width and tokens per frame.
@@ -164,11 +179,11 @@ export async function main(args: TrainArgs): Promise<void> {
     },
   });
   const { model, train } = config;
-  const data = args.data ?? (args.preset === 'tiny' ? 'micro' : 'synthetic');
+  const data = args.data ?? 'synthetic';
   const samples =
     data === 'micro'
       ? microSamples(args.samples ?? 64, train.seed, model.frames, model.frameSize)
-      : syntheticSftSamples(args.samples ?? 40, train.seed);
+      : syntheticSftSamples(args.samples ?? 40, args.dataSeed ?? 1, await syntheticSpec(args));
   if (encoder) {
     // Encoded once: makeBatch finds each sample's features by its frames array.
     const { encodeFrameFeatures } = await import('../src/model/batch');
@@ -232,6 +247,12 @@ export async function main(args: TrainArgs): Promise<void> {
   ctx.device.destroy();
 }
 
+/** The preset's synthetic questions (src/train/rl_data.ts PRESET_SYNTHETIC) with --style / --difficulty. */
+async function syntheticSpec(args: TrainArgs) {
+  const { PRESET_SYNTHETIC } = await import('../src/train/rl_data');
+  return { ...PRESET_SYNTHETIC[args.preset], ...(args.style && { style: args.style }), ...(args.difficulty && { difficulty: args.difficulty }) };
+}
+
 async function loadCheckpoint(dir: string) {
   const { parseCheckpoint } = await import('../src/train/checkpoint');
   const { readFileSync } = await import('node:fs');
@@ -278,8 +299,8 @@ async function mainRl(args: TrainArgs): Promise<void> {
     },
   });
   const { model, train } = config;
-  const data = args.data ?? (args.preset === 'tiny' ? 'micro' : 'synthetic');
-  const prompts = data === 'micro' ? microRlPrompts(args.samples ?? 64, train.seed, model.frames, model.frameSize) : syntheticRlPrompts(args.samples ?? 40, train.seed);
+  const data = args.data ?? 'synthetic';
+  const prompts = data === 'micro' ? microRlPrompts(args.samples ?? 64, train.seed, model.frames, model.frameSize) : syntheticRlPrompts(args.samples ?? 40, args.dataSeed ?? 1, await syntheticSpec(args));
   const errors: string[] = [];
   const ctx = await acquireDevice({ gpu: await nodeGpu(), onError: (e) => errors.push(`${e.code}: ${e.message}`) });
   console.log(`adapter: ${ctx.summary.description}${ctx.summary.isFallback ? ' (CPU fallback: speeds are not GPU speeds)' : ''}`);

@@ -413,6 +413,109 @@ export function makeQuestions(opts: SyntheticOptions, scene: Scene): DataRecord[
   }));
 }
 
+// ---- the compact style: the same scenes, short prompts and CoTs for small contexts ----
+
+/**
+ * How long the prompts and gold chains of thought are:
+ * - 'full': Video-R1 style questions and a CoT that restates every fact (≈ 300–500 bytes), for the
+ *   `demo` preset's 512-token context and for stored datasets;
+ * - 'compact': the same scenes, answers and process split in a few words per part (prompt and
+ *   completion together ≤ 150 bytes, template tags included), so a byte-level model with a 160-token
+ *   context (the `tiny` preset) sees every question whole. Each compact question keeps the facts its
+ *   observation must state (the rule judge's check) and one answer the accuracy reward verifies.
+ */
+export type CotStyle = 'full' | 'compact';
+
+/** The longest prompt + gold completion of the compact style, in bytes (asserted by the tests). */
+export const COMPACT_MAX_BYTES = 150;
+
+function compactMultipleChoice(scene: Scene, rng: Rng): Question {
+  // Direction only: "which appears first" lists four object names, too long for the budget.
+  const i = rng.int(scene.objects.length);
+  const o = scene.objects[i];
+  const dirs = [...DIRECTIONS];
+  for (let k = dirs.length - 1; k > 0; k--) {
+    const j = rng.int(k + 1);
+    [dirs[k], dirs[j]] = [dirs[j], dirs[k]];
+  }
+  const letter = LETTERS[dirs.indexOf(o.direction)];
+  return {
+    problem: `Direction of ${name(o)}?`,
+    options: dirs.map((d, k) => `${LETTERS[k]}.${d}`),
+    answer: letter,
+    facts: [{ ...directionFact(o, i), text: `${name(o)} moves ${o.direction}` }],
+    think: o.direction,
+  };
+}
+
+function compactNumerical(scene: Scene, rng: Rng): Question {
+  // Only the count fact: listing every object would not fit.
+  const colors = [...new Set(scene.objects.map((o) => o.color))];
+  const color = rng.next() < 0.5 ? null : pick(rng, colors);
+  const n = color === null ? scene.objects.length : scene.objects.filter((o) => o.color === color).length;
+  const what = `${color === null ? '' : `${color} `}object${n === 1 ? '' : 's'}`;
+  return {
+    problem: `How many ${color === null ? '' : `${color} `}objects?`,
+    options: [],
+    answer: String(n),
+    facts: [{ id: color === null ? 'count.all' : `count.${color}`, text: `${n} ${what}`, mentions: [[String(n), NUMBER_WORDS[n]], color === null ? ['object', 'objects', 'shape', 'shapes'] : [color]] }],
+    think: `count ${n}`,
+  };
+}
+
+function compactOcr(scene: Scene): Question {
+  const { value } = scene.text;
+  return { problem: 'What text is shown?', options: [], answer: value, facts: [{ id: 'text', text: `text ${value}`, mentions: [[value]] }], think: `it reads ${value}` };
+}
+
+function compactFreeForm(scene: Scene, rng: Rng): Question {
+  // Motion only: a collision names two objects twice (question and answer), too long for the budget.
+  const i = rng.int(scene.objects.length);
+  const o = scene.objects[i];
+  return { problem: `How does ${name(o)} move?`, options: [], answer: `${name(o)} moves ${o.direction}`, facts: [{ ...directionFact(o, i), text: `${name(o)} moves ${o.direction}` }], think: o.direction };
+}
+
+function compactRegression(scene: Scene, rng: Rng): Question {
+  const late = scene.objects.map((o, i) => [o, i] as const).filter(([o]) => o.appear > 0);
+  if (late.length > 0 && rng.next() < 0.5) {
+    const [o, i] = pick(rng, late);
+    const seconds = (o.appear / scene.fps).toFixed(1);
+    return { problem: `When does ${name(o)} appear, in s?`, options: [], answer: seconds, facts: [{ id: `object${i}.appear`, text: `${name(o)} appears at ${seconds} s`, mentions: [[o.color], shapeWords(o), [seconds]] }], think: `at ${seconds}` };
+  }
+  const i = rng.int(scene.objects.length);
+  const o = scene.objects[i];
+  const speed = o.speed.toFixed(1);
+  return { problem: `Speed of ${name(o)}, px/frame?`, options: [], answer: speed, facts: [{ id: `object${i}.speed`, text: `${name(o)} moves ${speed} px/frame`, mentions: [[o.color], shapeWords(o), [speed]] }], think: speed };
+}
+
+/** The compact gold CoT: the facts as stated, then a few words of reasoning. */
+export function compactGoldOutput(q: { facts: SceneFact[]; think: string; answer: string }): string {
+  return `<observation>${q.facts.map((f) => f.text).join('; ')}</observation> <think>${q.think}</think><answer>${q.answer}</answer>`;
+}
+
+/** The compact prompt: the problem, then the options on the same line. */
+export function compactPrompt(r: Pick<DataRecord, 'problem' | 'options'>): string {
+  return [r.problem, ...r.options].join(' ');
+}
+
+/** The five compact records (one per problem type) of video `index`; ids end in `c`. */
+export function makeCompactQuestions(opts: SyntheticOptions, scene: Scene): DataRecord[] {
+  const rng = new Rng(mix(opts.seed ^ 0x1b873593, scene.index));
+  const questions: Question[] = [compactMultipleChoice(scene, rng), compactNumerical(scene, rng), compactOcr(scene), compactFreeForm(scene, rng), compactRegression(scene, rng)];
+  return questions.map((q, k) => ({
+    problem_id: `syn-${opts.seed}-${scene.index}-${k}c`,
+    problem: q.problem,
+    problem_type: QUESTION_TYPES[k],
+    options: q.options,
+    solution: `<answer>${q.answer}</answer>`,
+    data_type: 'video',
+    path: `synthetic://seed-${opts.seed}/${opts.difficulty}/video-${scene.index}`,
+    data_source: `synthetic/${opts.difficulty}/compact`,
+    facts: q.facts,
+    output: compactGoldOutput(q),
+  }));
+}
+
 /** Encodes raw frames for storage (the browser passes a WebP encoder; Node keeps raw RGBA). */
 export type FrameEncoder = (frames: Frame[]) => Promise<Frame[]>;
 

@@ -112,12 +112,13 @@ export interface ConfigOverrides {
 
 export const PRESETS = {
   /**
-   * Tests and CI: ~50k parameters, 8 frame tokens (2 frames of 16×16 px, 8×8 patches), T 128
-   * (the template tags alone are ~50 bytes: a byte-level CoT does not fit in 64 after the frames).
+   * Tests and CI: ~53k parameters, 8 frame tokens (2 frames of 16×16 px, 8×8 patches), T 160: the
+   * template tags alone are 60 bytes, and the synthetic generator's compact questions (prompt and
+   * CoT ≤ 150 bytes, src/data/synthetic.ts) fit whole after the frames.
    * A training step takes well under a second on SwiftShader.
    */
   tiny: {
-    model: { width: 32, layers: 2, heads: 2, contextLength: 128, frames: 2, frameSize: 16, patchSize: 8 },
+    model: { width: 32, layers: 2, heads: 2, contextLength: 160, frames: 2, frameSize: 16, patchSize: 8 },
     train: { batchSize: 2, steps: 30, lr: 1e-2, warmupSteps: 3, maxGradNorm: 1 },
   },
   /**

@@ -9,7 +9,7 @@
 //   ?trainPreset=tiny|demo  ?trainSteps=N  ?trainCheckpointEvery=N   form defaults
 //   ?trainStepDelay=ms      extra wait between steps in the worker (default 0)
 //   ?trainProgressMs=ms     progress batching interval (default 250)
-//   ?trainSamples=N         dataset size (micro samples for tiny / synthetic videos for demo)
+//   ?trainSamples=N         dataset size: videos of the built-in synthetic dataset (5 questions each)
 //   ?trainMode=sft|pa-grpo|grpo|<ablation>   ?trainGroup=G  ?trainPromptsPerStep=P  ?trainMaxNewTokens=N
 //   ?trainBeta=β            RL form defaults
 

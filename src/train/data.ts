@@ -3,7 +3,6 @@
 
 import { makeBatch, type Batch, type FrameInput, type SequenceInput } from '../model/batch';
 import type { ModelConfig } from '../model/config';
-import { DEFAULT_SYNTHETIC, makeQuestions, makeScene, renderVideo } from '../data/synthetic';
 import { loadSampleFrames } from '../data/shard';
 import type { Frame, StoredFrame } from '../data/types';
 import { Rng } from '../util/rng';
@@ -68,22 +67,4 @@ export function rgbaFrames(frames: { width: number; height: number; bytes: Uint8
  */
 export async function loadRgbaFrames(frames: readonly (Frame | StoredFrame)[]): Promise<FrameInput[]> {
   return rgbaFrames(await loadSampleFrames(frames));
-}
-
-/**
- * SFT samples from src/data's synthetic generator (moving shapes, five question types, gold
- * process-aware CoT): `videos` videos × 5 questions. Prompt = problem, then the options one per line.
- */
-export function syntheticSftSamples(videos: number, seed: number, frames = 8, size = 64): SftSample[] {
-  const opts = { ...DEFAULT_SYNTHETIC, seed, videos, frames, width: size, height: size };
-  const out: SftSample[] = [];
-  for (let v = 0; v < videos; v++) {
-    const scene = makeScene(opts, v);
-    const rgba = rgbaFrames(renderVideo(scene));
-    for (const r of makeQuestions(opts, scene)) {
-      if (!r.output) continue;
-      out.push({ prompt: [r.problem, ...r.options].join('\n'), output: r.output, solution: r.solution, frames: rgba });
-    }
-  }
-  return out;
 }

@@ -65,7 +65,7 @@ export interface WorkerKnobs {
   progressMs?: number;
   /** …or every this many steps, whichever comes first (default 50). */
   progressSteps?: number;
-  /** Dataset size (micro samples for tiny, synthetic videos for demo). */
+  /** Dataset size: videos of the built-in synthetic dataset (5 questions each; default 40). */
   samples?: number;
 }
 

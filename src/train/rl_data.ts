@@ -5,7 +5,8 @@
 
 import { makeBatch, type Batch, type FrameInput } from '../model/batch';
 import type { ModelConfig } from '../model/config';
-import { DEFAULT_SYNTHETIC, makeQuestions, makeScene, renderVideo, type SyntheticOptions } from '../data/synthetic';
+import { DEFAULT_SYNTHETIC, compactPrompt, makeCompactQuestions, makeQuestions, makeScene, renderVideo, type CotStyle, type SyntheticOptions } from '../data/synthetic';
+import type { PresetName } from '../model/config';
 import type { RolloutRecord, SceneFact } from '../rewards/types';
 import { SEGMENT } from '../gpu/reference/pa_grpo_loss';
 import { rgbaFrames } from './data';
@@ -58,23 +59,51 @@ export function microRlPrompts(count: number, seed: number, frames = 2, size = 1
   });
 }
 
+/** Which of src/data's synthetic questions a run trains on, and how they are rendered. */
+export interface SyntheticSpec {
+  /** 'full' (Video-R1 style, ≈ 400-byte CoTs) or 'compact' (≤ 150 bytes with the prompt: fits `tiny`). */
+  style: CotStyle;
+  difficulty: SyntheticOptions['difficulty'];
+  /** Frames rendered per video and their size in pixels (the model then samples and resizes them). */
+  frames: number;
+  size: number;
+}
+
 /**
- * RL prompts of src/data's synthetic generator: `videos` videos × 5 question types, with the scene facts
- * of each question for the rule judge. Prompt = problem, then the options one per line (as SFT).
+ * What each preset trains on from the built-in synthetic generator (the app's default dataset: seed,
+ * frames, size and difficulty of DEFAULT_SYNTHETIC): `demo` the full questions and CoTs, `tiny` the
+ * same videos' compact questions, the only ones its 160-token context holds whole.
  */
-export function syntheticRlPrompts(videos: number, seed: number, frames = 8, size = 64, from = 0, difficulty: SyntheticOptions['difficulty'] = DEFAULT_SYNTHETIC.difficulty): RlPrompt[] {
+export const PRESET_SYNTHETIC: Record<PresetName, SyntheticSpec> = {
+  tiny: { style: 'compact', difficulty: DEFAULT_SYNTHETIC.difficulty, frames: DEFAULT_SYNTHETIC.frames, size: DEFAULT_SYNTHETIC.width },
+  demo: { style: 'full', difficulty: DEFAULT_SYNTHETIC.difficulty, frames: DEFAULT_SYNTHETIC.frames, size: DEFAULT_SYNTHETIC.width },
+};
+
+/**
+ * RL prompts of src/data's synthetic generator: videos `from` .. `from + videos − 1` × 5 question types,
+ * with the scene facts of each question for the rule judge. Full style: the problem, then the options
+ * one per line; compact: on one line.
+ */
+export function syntheticRlPrompts(videos: number, seed: number, spec: Partial<SyntheticSpec> = {}, from = 0): RlPrompt[] {
+  const { style, difficulty, frames, size } = { ...PRESET_SYNTHETIC.demo, ...spec };
   const opts: SyntheticOptions = { ...DEFAULT_SYNTHETIC, seed, videos: from + videos, frames, width: size, height: size, difficulty };
   const out: RlPrompt[] = [];
   for (let v = from; v < from + videos; v++) {
     const scene = makeScene(opts, v);
     const rgba = rgbaFrames(renderVideo(scene));
-    for (const r of makeQuestions(opts, scene)) {
-      const output = r.output;
-      const record = r;
-      out.push({ frames: rgba, prompt: [r.problem, ...r.options].join('\n'), record: { problem_id: record.problem_id, problem: record.problem, problem_type: record.problem_type, options: record.options, solution: record.solution, data_type: record.data_type, facts: record.facts }, ...(output !== undefined && { gold: output }) });
+    const records = style === 'compact' ? makeCompactQuestions(opts, scene) : makeQuestions(opts, scene);
+    for (const r of records) {
+      const prompt = style === 'compact' ? compactPrompt(r) : [r.problem, ...r.options].join('\n');
+      const record: PromptRecord = { problem_id: r.problem_id, problem: r.problem, problem_type: r.problem_type, options: r.options, solution: r.solution, data_type: r.data_type, facts: r.facts };
+      out.push({ frames: rgba, prompt, record, ...(r.output !== undefined && { gold: r.output }) });
     }
   }
   return out;
+}
+
+/** SFT samples of the same questions (their gold CoTs): `videos` videos × 5. */
+export function syntheticSftSamples(videos: number, seed: number, spec: Partial<SyntheticSpec> = {}, from = 0): SftSample[] {
+  return syntheticRlPrompts(videos, seed, spec, from).map(sftSampleOf);
 }
 
 /** A sampled completion to teacher-force: its prompt and the generated ids (EOS included when sampled). */

@@ -13,12 +13,12 @@ import { GpuError, gpuError } from '../gpu/errors';
 import { makeConfig, modelDims, type Config, type PresetName } from '../model/config';
 import { initParams, paramLayout } from '../model/params';
 import { SftTrainer, type SftLogEntry } from './sft';
-import { microSamples, type SftSample } from './samples';
-import { syntheticSftSamples } from './data';
+import type { SftSample } from './samples';
+import { DEFAULT_SYNTHETIC } from '../data/synthetic';
 import { CheckpointStore, CheckpointStoreError } from './checkpoint_store';
 import { CheckpointError, flatFromTensors, type Checkpoint } from './checkpoint';
 import { RlTrainer, type RlLogEntry, type RlRollout } from './rl';
-import { microRlPrompts, syntheticRlPrompts, type RlPrompt } from './rl_data';
+import { PRESET_SYNTHETIC, syntheticRlPrompts, syntheticSftSamples, type RlPrompt } from './rl_data';
 import { toInspectorRollout } from './rl_export';
 import { appendRunStep } from '../inspect/rollout_db';
 import { isRlMode, type CheckpointReason, type FromWorker, type LogPoint, type RlSettings, type RunMetadata, type StoredRunState, type ToWorker, type TrainSettings, type WorkerKnobs } from './protocol';
@@ -113,16 +113,15 @@ function configFor(s: TrainSettings): Config {
   });
 }
 
-function promptsFor(preset: PresetName, count: number, config: Config): RlPrompt[] {
-  // As scripts/train.ts: micro prompts for tiny, synthetic videos for demo.
-  return preset === 'tiny' ? microRlPrompts(count, config.train.seed, config.model.frames, config.model.frameSize) : syntheticRlPrompts(count, config.train.seed);
+// SFT and RL read the same questions: the built-in synthetic dataset's videos (DEFAULT_SYNTHETIC's
+// seed, whatever the run's seed), in the preset's style (compact for tiny, full for demo), as
+// scripts/train.ts does.
+function promptsFor(preset: PresetName, videos: number): RlPrompt[] {
+  return syntheticRlPrompts(videos, DEFAULT_SYNTHETIC.seed, PRESET_SYNTHETIC[preset]);
 }
 
-function samplesFor(preset: PresetName, count: number, config: Config): SftSample[] {
-  // As scripts/train.ts: tiny trains on the micro fixture, demo on src/data's synthetic generator.
-  return preset === 'tiny'
-    ? microSamples(count, config.train.seed, config.model.frames, config.model.frameSize)
-    : syntheticSftSamples(count, config.train.seed);
+function samplesFor(preset: PresetName, videos: number): SftSample[] {
+  return syntheticSftSamples(videos, DEFAULT_SYNTHETIC.seed, PRESET_SYNTHETIC[preset]);
 }
 
 function metadata(r: Run, state: StoredRunState): Record<string, string> {
@@ -370,7 +369,7 @@ async function start(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
       if (!msg.rl) throw new Error(`mode ${msg.mode} needs RL settings`);
       settings.rl = { ...msg.rl };
     } else settings.mode = 'sft';
-    let samplesCount = msg.knobs?.samples ?? (msg.preset === 'tiny' ? 64 : 40);
+    let samplesCount = msg.knobs?.samples ?? 40;
     let runId = msg.runId;
     if (msg.resumeRunId) {
       runId = msg.resumeRunId;
@@ -385,8 +384,8 @@ async function start(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
       samplesCount,
       knobs: { stepDelayMs: msg.knobs?.stepDelayMs ?? 0, progressMs: msg.knobs?.progressMs ?? 250, progressSteps: msg.knobs?.progressSteps ?? 50 },
       config,
-      samples: settings.mode === 'sft' ? samplesFor(settings.preset, samplesCount, config) : [],
-      prompts: settings.mode === 'sft' ? [] : promptsFor(settings.preset, samplesCount, config),
+      samples: settings.mode === 'sft' ? samplesFor(settings.preset, samplesCount) : [],
+      prompts: settings.mode === 'sft' ? [] : promptsFor(settings.preset, samplesCount),
       store,
       ctx: null,
       trainer: null,

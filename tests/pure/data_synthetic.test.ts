@@ -1,7 +1,13 @@
 // The synthetic generator: deterministic scenes and pixels, five problem types per video, facts the
 // rule judge can check, and gold CoTs that the rewards module scores as perfect.
 import { describe, expect, it } from 'vitest';
-import { COLORS, DIFFICULTY, QUESTION_TYPES, makeQuestions, makeScene, position, renderFrame, syntheticEntries, type SyntheticOptions } from '../../src/data/synthetic';
+import { COLORS, COMPACT_MAX_BYTES, DIFFICULTY, QUESTION_TYPES, compactPrompt, makeCompactQuestions, makeQuestions, makeScene, position, renderFrame, syntheticEntries, type SyntheticOptions } from '../../src/data/synthetic';
+import { makeConfig } from '../../src/model/config';
+import { makeBatch } from '../../src/model/batch';
+import { encode } from '../../src/model/tokenizer';
+import { PRESET_SYNTHETIC, syntheticRlPrompts } from '../../src/train/rl_data';
+
+const LETTERS = 'ABCD';
 import { factStated } from '../../src/rewards/judge';
 import { parseCompletion } from '../../src/rewards/template';
 import { accuracyReward } from '../../src/rewards/accuracy';
@@ -152,5 +158,55 @@ describe('the synthetic source', () => {
     expect(a.sample!.frames).toBe(b.sample!.frames);
     expect(a.sample!.frames.length).toBe(OPTS.frames);
     expect(a.sample!.frames[0]).toMatchObject({ encoding: 'rgba8', width: 64, height: 64 });
+  });
+});
+
+describe('compact questions (the tiny preset\'s style)', () => {
+  const scenes = (difficulty: SyntheticOptions['difficulty']) => Array.from({ length: 120 }, (_, v) => makeScene({ ...OPTS, difficulty }, v));
+
+  it('fit whole in the tiny context after the frames, for every difficulty', () => {
+    const model = makeConfig('tiny').model;
+    for (const difficulty of ['easy', 'medium', 'hard'] as const) {
+      const opts = { ...OPTS, difficulty };
+      let longest = 0;
+      for (const scene of scenes(difficulty)) {
+        const records = makeCompactQuestions(opts, scene);
+        for (const r of records) longest = Math.max(longest, encode(compactPrompt(r)).ids.length + encode(r.output!).ids.length);
+        const batch = makeBatch(records.map((r) => ({ frames: [], prompt: compactPrompt(r), completion: r.output! })), model);
+        expect(batch.truncated, `${difficulty} video ${scene.index}`).toBe(0);
+      }
+      expect(longest).toBeLessThanOrEqual(COMPACT_MAX_BYTES);
+      expect(longest).toBeGreaterThan(COMPACT_MAX_BYTES - 20); // the budget is used, not a loose bound
+    }
+  });
+
+  it('ask the five problem types of the same scene, with gold CoTs the parser, the judge and the accuracy reward accept', () => {
+    for (const scene of scenes('medium')) {
+      const records = makeCompactQuestions(OPTS, scene);
+      expect(records.map((r) => r.problem_type)).toEqual(QUESTION_TYPES);
+      for (const r of records) {
+        expect(r.problem_id).toMatch(/c$/);
+        const parsed = parseCompletion(r.output!);
+        expect(parsed.formatFull, `${r.problem_id}: ${parsed.issues.join(', ')}`).toBe(true);
+        expect(r.facts!.length).toBeGreaterThan(0);
+        for (const f of r.facts!) expect(factStated(parsed.observation!.text, f), `${r.problem_id} ${f.id}`).toBe(true);
+        const gt = r.solution.replace(/^<answer>|<\/answer>$/g, '');
+        expect(accuracyReward(r.problem_type, parsed.extractedAnswer, gt)).toBeCloseTo(1, 6);
+      }
+      // The same scene facts as the full style: the direction question names a real object's motion.
+      const mc = records[0];
+      const o = scene.objects.find((o) => mc.problem.includes(`${o.color} ${o.shape}`))!;
+      expect(mc.options[LETTERS.indexOf(mc.solution.charAt(8))]).toBe(`${mc.solution.charAt(8)}.${o.direction}`);
+    }
+  });
+
+  it('are what the tiny preset trains on: syntheticRlPrompts in the preset style, one-line prompts', () => {
+    const ps = syntheticRlPrompts(3, 1, PRESET_SYNTHETIC.tiny);
+    expect(ps).toHaveLength(15);
+    for (const p of ps) {
+      expect(p.prompt).not.toContain('\n');
+      expect(p.gold!.length + p.prompt.length).toBeLessThanOrEqual(COMPACT_MAX_BYTES);
+    }
+    expect(syntheticRlPrompts(3, 1, PRESET_SYNTHETIC.demo)[0].prompt).toContain('\n');
   });
 });

@@ -77,7 +77,7 @@ describe('RL rollouts export', () => {
   });
 
   it('synthetic prompts carry the facts the rule judge needs', () => {
-    const ps = syntheticRlPrompts(1, 2, 2, 16);
+    const ps = syntheticRlPrompts(1, 2, { frames: 2, size: 16 });
     expect(ps).toHaveLength(5);
     for (const p of ps) {
       expect(p.record.facts?.length).toBeGreaterThan(0);
