@@ -402,6 +402,15 @@ export class RlTrainer {
     return entry;
   }
 
+  /**
+   * The current policy's mean rewards on `prompts`, G samples each (the sampler's rows) at the run's
+   * sampling settings, without training: evaluatePrompts with `rows` = G. Same `seed`, same draws.
+   */
+  async evaluate(prompts: readonly RlPrompt[], seed: number): Promise<EvalResult> {
+    this.syncSampler();
+    return evaluatePrompts(this.decoder, prompts, { ...this.sampling, seed, rows: this.options.group, judge: this.judge, rewardOverrides: this.options.rewardOverrides });
+  }
+
   async run(steps: number): Promise<RlLogEntry[]> {
     const out: RlLogEntry[] = [];
     for (let i = 0; i < steps; i++) out.push(await this.trainStep());
@@ -411,24 +420,31 @@ export class RlTrainer {
 
 export interface EvalResult {
   prompts: number;
+  /** Completions scored: prompts × the decoder's rows (1 with `rows: 1`). */
+  completions: number;
   /** Mean reasoning accuracy reward (Video-R1 accuracy of <answer>). */
   reasoningAccuracy: number;
   /** Share of completions whose observation the judge finds sufficient. */
   perceptionAccuracy: number;
   formatPerception: number;
   formatReasoning: number;
+  /** Mean R_P and R_R (accuracy + format + length of each process) under the PA-GRPO reward config. */
+  perceptionReward: number;
+  reasoningReward: number;
   meanTokens: number;
 }
 
 /**
- * Greedy (or low-temperature) evaluation of `model` on prompts: one completion per prompt, scored under
- * the full PA-GRPO reward config (so the judge is asked whatever the training mode was). Uses a G-row
- * decoder; every row decodes the same prompt, row 0 is scored.
+ * Evaluation of a decoder's model on prompts, scored under the full PA-GRPO reward config (so the judge
+ * is asked whatever the training mode was). Each prompt is decoded on every row of the decoder; `rows`
+ * of them are scored (default 1: row 0, for greedy evaluation; the decoder's G for the mean reward of
+ * G samples per prompt). Sampling is seeded per prompt from `seed`, so two evaluations with the same
+ * seed draw the same random numbers: a difference between two models is theirs, not the sampler's.
  */
 export async function evaluatePrompts(
   decoder: Decoder,
   prompts: readonly RlPrompt[],
-  o: { temperature?: number; topP?: number; maxNewTokens: number; seed?: number; judge?: PerceptionJudge; rewardOverrides?: Partial<RewardConfig> },
+  o: { temperature?: number; topP?: number; maxNewTokens: number; seed?: number; rows?: number; judge?: PerceptionJudge; rewardOverrides?: Partial<RewardConfig> },
 ): Promise<EvalResult> {
   const config = resolveConfig('pa-grpo', o.rewardOverrides);
   const ctx = { config, tokenizer: byteTokenizer, judge: o.judge ?? new RuleJudge() };
@@ -436,18 +452,33 @@ export async function evaluatePrompts(
   const judge: number[] = [];
   const fP: number[] = [];
   const fR: number[] = [];
+  const rP: number[] = [];
+  const rR: number[] = [];
   const len: number[] = [];
   for (let i = 0; i < prompts.length; i++) {
     const pr = prompts[i];
     const out = await decoder.generate({ frames: pr.frames, prompt: pr.prompt }, { temperature: o.temperature ?? 0, topP: o.topP ?? 1, maxNewTokens: o.maxNewTokens, seed: mix(o.seed ?? 0, i) });
-    const r = out.rollouts[0];
-    const res = await evaluateGroup([{ ...pr.record, output: r.text }], ctx);
-    const s = res.scores[0];
-    acc.push(s.reasoning.accuracy);
-    judge.push(s.perception.accuracy);
-    fP.push(s.perception.format);
-    fR.push(s.reasoning.format);
-    len.push(r.ids.length);
+    const rollouts = out.rollouts.slice(0, Math.max(1, o.rows ?? 1));
+    const res = await evaluateGroup(rollouts.map((r) => ({ ...pr.record, output: r.text })), ctx);
+    res.scores.forEach((s, k) => {
+      acc.push(s.reasoning.accuracy);
+      judge.push(s.perception.accuracy);
+      fP.push(s.perception.format);
+      fR.push(s.reasoning.format);
+      rP.push(s.perception.total);
+      rR.push(s.reasoning.total);
+      len.push(rollouts[k].ids.length);
+    });
   }
-  return { prompts: prompts.length, reasoningAccuracy: mean(acc), perceptionAccuracy: mean(judge), formatPerception: mean(fP), formatReasoning: mean(fR), meanTokens: mean(len) };
+  return {
+    prompts: prompts.length,
+    completions: acc.length,
+    reasoningAccuracy: mean(acc),
+    perceptionAccuracy: mean(judge),
+    formatPerception: mean(fP),
+    formatReasoning: mean(fR),
+    perceptionReward: mean(rP),
+    reasoningReward: mean(rR),
+    meanTokens: mean(len),
+  };
 }
