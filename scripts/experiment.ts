@@ -8,6 +8,7 @@
 // Options: --preset tiny|demo  --seeds 1,2  --sft-steps N (default 60)  --rl-steps N (default 10)
 //   --group G (4) --prompts P (2) --train N (training prompts, default 64) --eval N (held-out, default 16)
 //   --max-new-tokens N (default: the context's room)  --rl-lr X (default preset lr / 10)  --beta X (0.04)
+//   --top-p X (RL sampling, default 0.95)
 //   --modes pa-grpo,grpo (any RL modes)
 //   --data synthetic|micro (default synthetic: the built-in synthetic dataset's generator, the preset's
 //   style, training videos first and held-out videos after them; --train/--eval count questions)
@@ -27,6 +28,7 @@ interface Args {
   maxNewTokens?: number;
   rlLr?: number;
   beta?: number;
+  topP?: number;
   modes: string[];
   data: 'synthetic' | 'micro';
   difficulty?: 'easy' | 'medium' | 'hard';
@@ -49,6 +51,7 @@ function parseArgs(argv: string[]): Args {
       case '--max-new-tokens': a.maxNewTokens = n; break;
       case '--rl-lr': a.rlLr = n; break;
       case '--beta': a.beta = n; break;
+      case '--top-p': a.topP = n; break;
       case '--modes': a.modes = v.split(','); break;
       case '--data': if (v !== 'synthetic' && v !== 'micro') throw new Error('--data synthetic|micro'); a.data = v; break;
       case '--difficulty': if (v !== 'easy' && v !== 'medium' && v !== 'hard') throw new Error('--difficulty easy|medium|hard'); a.difficulty = v; break;
@@ -108,7 +111,7 @@ export async function main(args: Args): Promise<void> {
         mode,
         group: args.group,
         promptsPerStep: args.prompts,
-        sampling: { maxNewTokens },
+        sampling: { maxNewTokens, ...(args.topP !== undefined && { topP: args.topP }) },
         loss: { ...(args.beta !== undefined && { beta: args.beta }) },
         resume: ckpt,
         kernels,

@@ -71,6 +71,10 @@ export function TrainForm() {
       <div className="note" data-testid="train-mode-description" style={{ flexBasis: '100%', fontSize: '0.85rem' }}>
         {MODE_INFO[form.mode].description}
       </div>
+      <div className="note" data-testid="train-data" style={{ flexBasis: '100%', fontSize: '0.85rem' }}>
+        Data: the built-in synthetic dataset (moving shapes, 5 questions per video),{' '}
+        {form.preset === 'tiny' ? 'as compact questions and chains of thought that fit the tiny context' : 'full questions and chains of thought'}.
+      </div>
       {isRlMode(form.mode) && <RlForm locked={locked} />}
     </div>
   );

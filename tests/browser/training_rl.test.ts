@@ -20,6 +20,7 @@ describe('RL training in the browser', () => {
     const { page, errors, close } = await openApp(URL_PATH);
     await page.getByTestId('train-view').waitFor({ timeout: 60_000 });
     expect(await page.getByTestId('train-mode').inputValue()).toBe('sft');
+    expect(await page.getByTestId('train-data').textContent()).toMatch(/built-in synthetic dataset.*compact/);
     await page.getByTestId('train-start').click();
     await waitStatus(page, 'finished', 60_000);
     const sft = await state(page);
