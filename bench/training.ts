@@ -180,8 +180,7 @@ async function benchRl(device: GPUDevice, kernels: ModelKernels, bench: BenchCon
     { kernel: '  RL update', shape, params: p, repeats: update.length, ours: { label: 'ref + old log-probs, loss, forward + backward + AdamW', wall: summarize(update) } },
   ];
   // Per-kernel GPU time of the policy's update: the same GpuModel step (B = P·G) plus the PA-GRPO loss.
-  const policyLoss = (trainer as unknown as { policyLoss?: { dispatches?: import('../src/gpu/dispatch').Dispatch[] } }).policyLoss;
-  const extra = policyLoss?.dispatches ? [{ name: 'policyLoss', dispatches: policyLoss.dispatches }] : [];
+  const extra = [{ name: 'policyLoss', dispatches: trainer.lossPlan() }];
   const profiler = sftStepProfiler(trainer.policy, config.train.lr, extra);
   const profiles: StepProfile[] = [];
   try {
@@ -199,7 +198,7 @@ async function benchRl(device: GPUDevice, kernels: ModelKernels, bench: BenchCon
   rows.push(...k.rows);
   const notes = [
     `RL: tiny preset, PA-GRPO, G=${group} completions for each of P=${promptsPerStep} prompts, at most ${maxNewTokens} new tokens (temperature 1, top-p 0.95); the step time is dominated by sampling (one decoder step per token); ` +
-      `the per-kernel rows profile the policy's update only (its GpuModel step + the PA-GRPO loss${extra.length ? '' : ' — loss dispatches not found, left out'}).`,
+      `the per-kernel rows profile the policy's update only (its GpuModel step + the PA-GRPO loss).`,
   ];
   return { rows, notes };
 }

@@ -22,6 +22,7 @@ import { byteTokenizer } from '../model/tokenizer';
 import { PA_GRPO_LOSS_DEFAULTS, PaGrpoLoss, type PaGrpoLossConfig } from '../gpu/kernels/pa_grpo_loss';
 import { resolveConfig, type RewardConfig } from '../rewards/config';
 import { RuleJudge } from '../rewards/judge';
+import type { Dispatch } from '../gpu/dispatch';
 import { evaluateGroup, type RolloutScore } from '../rewards/score';
 import { parseCompletion } from '../rewards/template';
 import type { PerceptionJudge, ProcessReward, RolloutRecord } from '../rewards/types';
@@ -400,6 +401,11 @@ export class RlTrainer {
     this.log.push(entry);
     options.onLog?.(entry);
     return entry;
+  }
+
+  /** The PA-GRPO loss's dispatches of the policy update (the benchmark profiles them with policy.stepPlan()). */
+  lossPlan(): readonly Dispatch[] {
+    return this.policyLoss.plan();
   }
 
   /**

@@ -9,7 +9,7 @@
 // src/model. (TODO(model): a run() hook between the passes removes the repeated forward.)
 
 import { readF32, storageBuffer } from '../gpu/buffers';
-import { encodeAll } from '../gpu/dispatch';
+import { encodeAll, type Dispatch } from '../gpu/dispatch';
 import { LOSS_LENGTH, PaGrpoLoss, STATS_LENGTH, statIndex, type PaGrpoLossConfig } from '../gpu/kernels/pa_grpo_loss';
 import type { GpuModel } from '../model/model';
 
@@ -69,7 +69,12 @@ export class PolicyLoss {
     });
   }
 
-  private readonly dispatches;
+  private readonly dispatches: Dispatch[];
+
+  /** The loss's dispatches, as GpuModel.stepPlan() gives the model's (profiling: src/train/profile.ts). */
+  plan(): readonly Dispatch[] {
+    return this.dispatches;
+  }
 
   static async create(policy: GpuModel, config: Partial<PaGrpoLossConfig> = {}, kernel?: PaGrpoLoss): Promise<PolicyLoss> {
     return new PolicyLoss(policy, kernel ?? (await PaGrpoLoss.create(policy.device)), config);
