@@ -23,7 +23,7 @@
 //   --log-every K        print every K steps (default: about 20 lines per run)
 //   --out DIR            write DIR/model.safetensors + DIR/model.json at the end (src/train/checkpoint.ts)
 //   --resume DIR         continue from DIR's checkpoint (same preset and overrides) up to --steps
-//   --frame-encoder patch|onnx   SFT only: 'onnx' encodes the frames with a frozen ONNX vision model
+//   --frame-encoder patch|onnx   'onnx' encodes the frames with a frozen ONNX vision model
 //                        (onnxruntime-web, wasm provider) and trains only a projection of its features
 //   --encoder PATH.onnx  the encoder for --frame-encoder onnx (default public/models/tiny-frame-encoder.onnx)
 // RL options (src/train/rl.ts):
@@ -144,7 +144,6 @@ function parseArgs(argv: string[]): TrainArgs {
 }
 
 export async function main(args: TrainArgs): Promise<void> {
-  if (args.mode !== 'sft' && args.frameEncoder === 'onnx') throw new Error('--frame-encoder onnx: SFT only for now (--mode sft)');
   if (args.mode !== 'sft') return mainRl(args);
   const { makeConfig } = await import('../src/model/config');
   const { nodeGpu } = await import('../src/gpu/node-gpu');
@@ -154,19 +153,7 @@ export async function main(args: TrainArgs): Promise<void> {
   const { syntheticSftSamples } = await import('../src/train/rl_data');
 
   const base = makeConfig(args.preset);
-  // --frame-encoder onnx: the frozen encoder fixes the frame size, feature width and tokens per frame.
-  let encoder: import('../src/model/onnx_encoder').OnnxFrameEncoder | undefined;
-  let encoderModel = {};
-  if (args.frameEncoder === 'onnx') {
-    const { OnnxFrameEncoder } = await import('../src/model/onnx_encoder');
-    const { onnxEncoderConfig } = await import('../src/model/batch');
-    const { readFileSync } = await import('node:fs');
-    const path = args.encoder ?? 'public/models/tiny-frame-encoder.onnx';
-    encoder = await OnnxFrameEncoder.load(new Uint8Array(readFileSync(path)), { backend: 'wasm' });
-    const h = encoder.signature.inputShape[2];
-    encoderModel = await onnxEncoderConfig(encoder, typeof h === 'number' ? h : base.model.frameSize);
-    console.log(`frame encoder: ${path} (frozen), ${JSON.stringify(encoderModel)}`);
-  }
+  const { encoder, encoderModel } = await loadFrameEncoder(args, base.model.frameSize);
   const config = makeConfig(args.preset, {
     model: encoderModel,
     train: {
@@ -184,12 +171,7 @@ export async function main(args: TrainArgs): Promise<void> {
     data === 'micro'
       ? microSamples(args.samples ?? 64, train.seed, model.frames, model.frameSize)
       : syntheticSftSamples(args.samples ?? 40, args.dataSeed ?? 1, await syntheticSpec(args));
-  if (encoder) {
-    // Encoded once: makeBatch finds each sample's features by its frames array.
-    const { encodeFrameFeatures } = await import('../src/model/batch');
-    for (const s of samples) await encodeFrameFeatures(encoder, s.frames, model);
-    await encoder.release();
-  }
+  if (encoder) await encodeAllFrames(encoder, samples, model);
 
   const errors: string[] = [];
   const ctx = await acquireDevice({ gpu: await nodeGpu(), onError: (e) => errors.push(`${e.code}: ${e.message}`) });
@@ -247,6 +229,35 @@ export async function main(args: TrainArgs): Promise<void> {
   ctx.device.destroy();
 }
 
+/**
+ * --frame-encoder onnx: the frozen encoder (onnxruntime-web, wasm provider), which fixes the frame size,
+ * feature width and tokens per frame of the model config.
+ */
+async function loadFrameEncoder(args: TrainArgs, frameSize: number) {
+  if (args.frameEncoder !== 'onnx') return { encoder: undefined, encoderModel: {} };
+  const { OnnxFrameEncoder } = await import('../src/model/onnx_encoder');
+  const { onnxEncoderConfig } = await import('../src/model/batch');
+  const { readFileSync } = await import('node:fs');
+  const path = args.encoder ?? 'public/models/tiny-frame-encoder.onnx';
+  const encoder = await OnnxFrameEncoder.load(new Uint8Array(readFileSync(path)), { backend: 'wasm' });
+  const h = encoder.signature.inputShape[2];
+  const encoderModel = await onnxEncoderConfig(encoder, typeof h === 'number' ? h : frameSize);
+  console.log(`frame encoder: ${path} (frozen), ${JSON.stringify(encoderModel)}`);
+  return { encoder, encoderModel };
+}
+
+/** Encodes every distinct frames array once (makeBatch and the Decoder find features by it), then frees the encoder. */
+async function encodeAllFrames(encoder: import('../src/model/onnx_encoder').OnnxFrameEncoder, items: { frames: import('../src/model/batch').FrameInput[] }[], model: import('../src/model/config').ModelConfig) {
+  const { encodeFrameFeatures } = await import('../src/model/batch');
+  const seen = new Set<unknown>();
+  for (const { frames } of items) {
+    if (seen.has(frames)) continue;
+    seen.add(frames);
+    await encodeFrameFeatures(encoder, frames, model);
+  }
+  await encoder.release();
+}
+
 /** The preset's synthetic questions (src/train/rl_data.ts PRESET_SYNTHETIC) with --style / --difficulty. */
 async function syntheticSpec(args: TrainArgs) {
   const { PRESET_SYNTHETIC } = await import('../src/train/rl_data');
@@ -290,7 +301,9 @@ async function mainRl(args: TrainArgs): Promise<void> {
 
   const base = makeConfig(args.preset);
   const steps = args.steps ?? base.train.steps;
+  const { encoder, encoderModel } = await loadFrameEncoder(args, base.model.frameSize);
   const config = makeConfig(args.preset, {
+    model: encoderModel,
     train: {
       steps,
       lr: args.lr ?? base.train.lr / 10,
@@ -301,6 +314,7 @@ async function mainRl(args: TrainArgs): Promise<void> {
   const { model, train } = config;
   const data = args.data ?? 'synthetic';
   const prompts = data === 'micro' ? microRlPrompts(args.samples ?? 64, train.seed, model.frames, model.frameSize) : syntheticRlPrompts(args.samples ?? 40, args.dataSeed ?? 1, await syntheticSpec(args));
+  if (encoder) await encodeAllFrames(encoder, prompts, model);
   const errors: string[] = [];
   const ctx = await acquireDevice({ gpu: await nodeGpu(), onError: (e) => errors.push(`${e.code}: ${e.message}`) });
   console.log(`adapter: ${ctx.summary.description}${ctx.summary.isFallback ? ' (CPU fallback: speeds are not GPU speeds)' : ''}`);

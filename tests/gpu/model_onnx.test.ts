@@ -13,6 +13,8 @@ import { encodeFrameFeatures, makeBatch, onnxEncoderConfig, type Batch } from '.
 import { GpuModel, createModelKernels, type ModelKernels } from '../../src/model/model';
 import { OnnxFrameEncoder } from '../../src/model/onnx_encoder';
 import { microSamples } from '../../src/train/samples';
+import { microRlPrompts, type RlPrompt } from '../../src/train/rl_data';
+import { RlTrainer } from '../../src/train/rl';
 import { Rng } from '../../src/util/rng';
 
 const ENCODER = new URL('../../public/models/tiny-frame-encoder.onnx', import.meta.url);
@@ -23,6 +25,7 @@ const sharedKernels = async () => (kernels ??= createModelKernels(await device()
 let config: Config;
 let layout: ParamLayout;
 let batch: Batch;
+let rlPrompts: RlPrompt[];
 
 beforeAll(async () => {
   const encoder = await OnnxFrameEncoder.load(new Uint8Array(readFileSync(ENCODER)), { backend: 'wasm' });
@@ -33,6 +36,10 @@ beforeAll(async () => {
     samples.map(async (s) => ({ frames: s.frames, prompt: s.prompt, completion: s.output, features: await encodeFrameFeatures(encoder, s.frames, config.model) })),
   );
   batch = makeBatch(seqs, config.model);
+  // RL prompts: their frames are encoded once here; the Decoder's prefill and the update batch find
+  // the features by frames array (makeBatch), as for SFT.
+  rlPrompts = microRlPrompts(2, 4, 2, 16);
+  for (const p of rlPrompts) await encodeFrameFeatures(encoder, p.frames, config.model);
   await encoder.release();
 }, 60_000);
 
@@ -64,6 +71,23 @@ describe("GPU model, frameEncoder 'onnx' (tiny preset + the shipped encoder)", (
     const after = await gpu.readParams();
     const proj = tensor(layout, 'encoder_proj.weight');
     expect(after.subarray(proj.offset, proj.offset + proj.size)).not.toEqual(init.subarray(proj.offset, proj.offset + proj.size));
+  });
+
+  it('runs a PA-GRPO step on the encoder features: rollouts sampled, encoder_proj updated', async () => {
+    const d = await device();
+    const rl = await RlTrainer.create(d, config, { prompts: rlPrompts, mode: 'pa-grpo', group: 2, promptsPerStep: 1, sampling: { maxNewTokens: 8 }, init: initParams(layout, 4), kernels: await sharedKernels(), onWarning: () => {} });
+    const before = await rl.policy.readParams();
+    const e = await rl.trainStep();
+    expect(e.skipped).toBe(false);
+    expect(Number.isFinite(e.loss)).toBe(true);
+    expect(e.completionTokens).toBeGreaterThan(0);
+    const after = await rl.policy.readParams();
+    const proj = tensor(layout, 'encoder_proj.weight');
+    expect(after.subarray(proj.offset, proj.offset + proj.size)).not.toEqual(before.subarray(proj.offset, proj.offset + proj.size));
+    // A prompt whose frames were never encoded fails clearly instead of training on zeros.
+    const stranger = { ...rlPrompts[0], frames: [...rlPrompts[0].frames] };
+    const rl2 = await RlTrainer.create(d, config, { prompts: [stranger], mode: 'pa-grpo', group: 2, promptsPerStep: 1, sampling: { maxNewTokens: 4 }, kernels: await sharedKernels() });
+    await expect(rl2.trainStep()).rejects.toThrow(/needs the sequence's features/);
   });
 
   it('rejects a batch whose feature width differs from the model config', async () => {
