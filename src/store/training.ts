@@ -14,7 +14,7 @@
 //   ?trainBeta=β            RL form defaults
 
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import { PRESETS, makeConfig, type PresetName } from '../model/config';
+import { PRESETS, makeConfig, modelDims, type PresetName } from '../model/config';
 import { CheckpointError, parseCheckpoint } from '../train/checkpoint';
 import { isRlMode, type FromWorker, type LogPoint, type RlSettings, type StoredRunState, type ToWorker, type TrainMode, type TrainSettings, type WorkerKnobs } from '../train/protocol';
 
@@ -205,10 +205,14 @@ export function sftRunChoices(runs: readonly RunSummaryLike[]): SftRunChoice[] {
     .sort((a, b) => b.savedAt - a.savedAt);
 }
 
-/** The RL form's defaults for a preset: G 4, P 2, β 0.04 (Video-R1), new tokens up to half the context. */
+/**
+ * The RL form's defaults for a preset: G 4, P 2, β 0.04 (Video-R1), and new tokens up to the room the
+ * context leaves after the frames: the gold CoTs of the preset's questions (compact for tiny, full for
+ * demo) must fit, or every rollout is cut before </answer> and fails the format reward.
+ */
 export function defaultRl(preset: PresetName): RlSettings {
   const m = makeConfig(preset).model;
-  return { group: 4, promptsPerStep: 2, maxNewTokens: Math.min(256, Math.floor(m.contextLength / 2)), beta: 0.04, fromRunId: '' };
+  return { group: 4, promptsPerStep: 2, maxNewTokens: m.contextLength - modelDims(m).frameTokens - 1, beta: 0.04, fromRunId: '' };
 }
 
 /**
