@@ -259,6 +259,19 @@ interface Question {
 
 const LETTERS = 'ABCD';
 
+/** A random object, the four directions in a random order (Fisher–Yates), and the letter of its own. */
+function directionChoice(scene: Scene, rng: Rng): { i: number; o: SceneObject; dirs: Direction[]; letter: string } {
+  const i = rng.int(scene.objects.length);
+  const o = scene.objects[i];
+  const dirs = [...DIRECTIONS];
+  for (let k = dirs.length - 1; k > 0; k--) {
+    const j = rng.int(k + 1);
+    [dirs[k], dirs[j]] = [dirs[j], dirs[k]];
+  }
+  const letter = LETTERS[dirs.indexOf(o.direction)];
+  return { i, o, dirs, letter };
+}
+
 function multipleChoice(scene: Scene, rng: Rng): Question {
   const order = appearanceOrder(scene);
   const distinctFirst = scene.objects.length >= 2 && scene.objects[order[0]].appear < scene.objects[order[1]].appear;
@@ -285,14 +298,7 @@ function multipleChoice(scene: Scene, rng: Rng): Question {
       think: `Based on the observations, the ${name(first)} is on screen before any other object, which is option ${letter}.`,
     };
   }
-  const i = rng.int(scene.objects.length);
-  const o = scene.objects[i];
-  const dirs = [...DIRECTIONS];
-  for (let k = dirs.length - 1; k > 0; k--) {
-    const j = rng.int(k + 1);
-    [dirs[k], dirs[j]] = [dirs[j], dirs[k]];
-  }
-  const letter = LETTERS[dirs.indexOf(o.direction)];
+  const { i, o, dirs, letter } = directionChoice(scene, rng);
   return {
     problem: `In which direction does the ${name(o)} move?`,
     options: dirs.map((d, k) => `${LETTERS[k]}. ${d}`),
@@ -431,14 +437,7 @@ export const COMPACT_MAX_BYTES = 150;
 
 function compactMultipleChoice(scene: Scene, rng: Rng): Question {
   // Direction only: "which appears first" lists four object names, too long for the budget.
-  const i = rng.int(scene.objects.length);
-  const o = scene.objects[i];
-  const dirs = [...DIRECTIONS];
-  for (let k = dirs.length - 1; k > 0; k--) {
-    const j = rng.int(k + 1);
-    [dirs[k], dirs[j]] = [dirs[j], dirs[k]];
-  }
-  const letter = LETTERS[dirs.indexOf(o.direction)];
+  const { i, o, dirs, letter } = directionChoice(scene, rng);
   return {
     problem: `Direction of ${name(o)}?`,
     options: dirs.map((d, k) => `${LETTERS[k]}.${d}`),
