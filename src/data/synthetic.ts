@@ -405,17 +405,23 @@ export function goldOutput(q: { facts: SceneFact[]; think: string; answer: strin
 export function makeQuestions(opts: SyntheticOptions, scene: Scene): DataRecord[] {
   const rng = new Rng(mix(opts.seed ^ 0x68e31da4, scene.index));
   const questions: Question[] = [multipleChoice(scene, rng), numerical(scene, rng), ocr(scene), freeForm(scene, rng), regression(scene, rng)];
+  return toRecords(opts, scene, questions, 'full');
+}
+
+/** The Video-R1 style records of a video's five questions; compact ones have ids ending in `c`. */
+function toRecords(opts: SyntheticOptions, scene: Scene, questions: Question[], style: CotStyle): DataRecord[] {
+  const compact = style === 'compact';
   return questions.map((q, k) => ({
-    problem_id: `syn-${opts.seed}-${scene.index}-${k}`,
+    problem_id: `syn-${opts.seed}-${scene.index}-${k}${compact ? 'c' : ''}`,
     problem: q.problem,
     problem_type: QUESTION_TYPES[k],
     options: q.options,
     solution: `<answer>${q.answer}</answer>`,
     data_type: 'video',
     path: `synthetic://seed-${opts.seed}/${opts.difficulty}/video-${scene.index}`,
-    data_source: `synthetic/${opts.difficulty}`,
+    data_source: `synthetic/${opts.difficulty}${compact ? '/compact' : ''}`,
     facts: q.facts,
-    output: goldOutput(q),
+    output: compact ? compactGoldOutput(q) : goldOutput(q),
   }));
 }
 
@@ -501,18 +507,7 @@ export function compactPrompt(r: Pick<DataRecord, 'problem' | 'options'>): strin
 export function makeCompactQuestions(opts: SyntheticOptions, scene: Scene): DataRecord[] {
   const rng = new Rng(mix(opts.seed ^ 0x1b873593, scene.index));
   const questions: Question[] = [compactMultipleChoice(scene, rng), compactNumerical(scene, rng), compactOcr(scene), compactFreeForm(scene, rng), compactRegression(scene, rng)];
-  return questions.map((q, k) => ({
-    problem_id: `syn-${opts.seed}-${scene.index}-${k}c`,
-    problem: q.problem,
-    problem_type: QUESTION_TYPES[k],
-    options: q.options,
-    solution: `<answer>${q.answer}</answer>`,
-    data_type: 'video',
-    path: `synthetic://seed-${opts.seed}/${opts.difficulty}/video-${scene.index}`,
-    data_source: `synthetic/${opts.difficulty}/compact`,
-    facts: q.facts,
-    output: compactGoldOutput(q),
-  }));
+  return toRecords(opts, scene, questions, 'compact');
 }
 
 /** Encodes raw frames for storage (the browser passes a WebP encoder; Node keeps raw RGBA). */
