@@ -19,7 +19,7 @@ const ROUTES: { id: Route; title: string }[] = [
 ];
 
 function currentRoute(): Route {
-  const id = location.hash.replace(/^#\/?/, '').split('/')[0];
+  const id = location.hash.replace(/^#\/?/, '').split(/[/?]/)[0];
   return ROUTES.find((r) => r.id === id)?.id ?? 'datasets';
 }
 

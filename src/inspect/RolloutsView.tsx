@@ -8,6 +8,7 @@ import { GroupView } from './GroupView';
 import { parseRoute } from './route';
 import { RunDashboard } from './RunDashboard';
 import { RunsList } from './RunsList';
+import { CompareView } from './CompareView';
 import './inspector.css';
 
 function useTheme(): [string, () => void] {
@@ -45,7 +46,7 @@ export function RolloutsView() {
     </button>
   );
   let body;
-  if (!route.runId) body = <RunsList />;
+  if (!route.runId) body = route.compare?.length ? <CompareView runIds={route.compare} /> : <RunsList />;
   else if (missing === route.runId)
     body = (
       <p className="error" data-testid="run-missing">

@@ -1,7 +1,7 @@
 // Runs list: import files (verl {step}.jsonl, TRL parquet, inspect .eval/.json, RL Logging Board,
 // Video-R1 eval JSON, W&B table JSON, our own export) into one run each time; open or delete runs.
 
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import { useRollouts } from '../store/react';
 import { rolloutsStore } from '../store/rollouts';
 import { navigate } from './route';
@@ -11,6 +11,9 @@ export function RunsList() {
   const loaded = useRollouts((s) => s.runsLoaded);
   const status = useRollouts((s) => s.importStatus);
   useEffect(() => void rolloutsStore.getState().refreshRuns(), []);
+  // Runs ticked for comparison, in the order they were ticked.
+  const [picked, setPicked] = useState<string[]>([]);
+  const toggle = (id: string, on: boolean) => setPicked((p) => (on ? [...p.filter((x) => x !== id), id] : p.filter((x) => x !== id)));
 
   const onFiles = async (list: FileList | null) => {
     if (!list || list.length === 0) return;
@@ -45,10 +48,27 @@ export function RunsList() {
         </div>
       ) : null}
       {!loaded ? <p className="note">loading…</p> : runs.length === 0 ? <p className="note">No runs yet.</p> : null}
+      {runs.length > 1 ? (
+        <p>
+          <button data-testid="compare-runs-button" disabled={picked.length < 2} onClick={() => navigate({ runId: null, compare: picked })}>
+            Compare {picked.length >= 2 ? `${picked.length} runs` : 'runs'}
+          </button>{' '}
+          <span className="note">tick two or more runs (e.g. PA-GRPO and GRPO from the same SFT checkpoint) to plot them together</span>
+        </p>
+      ) : null}
       <table className="runs-table">
         <tbody>
           {runs.map((r) => (
             <tr key={r.runId} data-testid="run-row">
+              <td>
+                <input
+                  type="checkbox"
+                  data-testid="run-compare-check"
+                  aria-label={`compare ${r.name}`}
+                  checked={picked.includes(r.runId)}
+                  onChange={(e) => toggle(r.runId, e.target.checked)}
+                />
+              </td>
               <td>
                 <a href={`#/rollouts/${encodeURIComponent(r.runId)}`}>{r.name}</a>
               </td>

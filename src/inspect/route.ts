@@ -2,7 +2,8 @@
 // #/rollouts/<run>/step/<s>/group/<g>/sample/<i>. Every segment is URI-encoded. A query after the
 // path carries the view's state, so a link reopens the filtered view:
 //   ?f=<filter expression>&q=<quadrant,quadrant>&view=steps
-// (f, q: the expression and quadrant filters; view=steps: the group across steps).
+// (f, q: the expression and quadrant filters; view=steps: the group across steps), and on the runs
+// list #/rollouts?compare=<run>,<run>… the comparison of those runs.
 
 import { QUADRANTS, type Quadrant } from './record';
 
@@ -17,6 +18,8 @@ export interface InspectorRoute {
   quads?: Quadrant[];
   /** 'steps': the same group across steps. */
   view?: 'steps' | null;
+  /** Runs compared on one set of charts (only without a runId). */
+  compare?: string[];
 }
 
 const QUADRANT_IDS = new Set<string>(QUADRANTS.map((q) => q.id));
@@ -47,6 +50,15 @@ export function parseRoute(hash: string): InspectorRoute | null {
     const quads = (q.get('q') ?? '').split(',').filter((x) => QUADRANT_IDS.has(x)) as Quadrant[];
     if (quads.length) route.quads = quads;
     if (q.get('view') === 'steps') route.view = 'steps';
+    // Each id is URI-encoded inside the list, so an id may contain a comma.
+    const compare = (q.get('compare') ?? '').split(',').filter(Boolean).map((id) => {
+      try {
+        return decodeURIComponent(id);
+      } catch {
+        return id;
+      }
+    });
+    if (compare.length) route.compare = compare;
   }
   return route;
 }
@@ -57,13 +69,14 @@ export function routeQuery(r: Partial<InspectorRoute>): string {
   if (r.expr?.trim()) q.set('f', r.expr);
   if (r.quads?.length) q.set('q', r.quads.join(','));
   if (r.view === 'steps') q.set('view', 'steps');
+  if (r.compare?.length) q.set('compare', r.compare.map(encodeURIComponent).join(','));
   const s = q.toString();
   return s ? `?${s}` : '';
 }
 
 export function routeHash(r: Partial<InspectorRoute>): string {
   let h = '#/rollouts';
-  if (!r.runId) return h;
+  if (!r.runId) return r.compare?.length ? h + routeQuery({ compare: r.compare }) : h;
   h += `/${encodeURIComponent(r.runId)}`;
   if (r.step === null || r.step === undefined) return h + routeQuery(r);
   h += `/step/${r.step}`;

@@ -32,6 +32,44 @@ describe('rollout inspector in Chromium: TRL parquet, the group across steps, fi
     await close();
   });
 
+  it('compares two runs on one set of charts, one line per run, from the runs list and by URL', async () => {
+    const { page, errors, close } = await openApp('#/rollouts');
+    const importRun = async (steps: number, G: number) => {
+      const run = syntheticRun(steps, G);
+      await page.getByTestId('rollout-import').setInputFiles(Array.from({ length: steps }, (_, i) => jsonl(`${i + 1}.jsonl`, verlStepJsonl(run, i + 1))));
+      await page.getByTestId('run-dashboard').waitFor({ timeout: 30_000 });
+      await page.goto(page.url().replace(/#.*$/, '#/rollouts'));
+      await page.getByTestId('runs-list').waitFor();
+    };
+    await importRun(2, 4);
+    await importRun(3, 2);
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="run-row"]').length === 2);
+    const button = page.getByTestId('compare-runs-button');
+    expect(await button.isDisabled()).toBe(true);
+    for (const box of await page.getByTestId('run-compare-check').all()) await box.check();
+    expect(await button.textContent()).toContain('Compare 2 runs');
+    await button.click();
+    await page.getByTestId('compare-view').waitFor();
+    expect(page.url()).toMatch(/#\/rollouts\?compare=[^&]+%2C/);
+    const charts = page.getByTestId('compare-chart');
+    await charts.first().locator('path.recharts-line-curve').first().waitFor({ state: 'attached' }); // a flat line has no height: 'visible' never holds
+    expect(await charts.count()).toBeGreaterThanOrEqual(4);
+    for (const metric of ['R_P total', 'R_R total']) {
+      const chart = page.locator(`[data-testid="compare-chart"][data-metric="${metric}"]`);
+      expect(await chart.locator('path.recharts-line-curve').count(), metric).toBe(2);
+    }
+    await screenshot(page, 'inspector-compare');
+    // The URL reopens the comparison; removing a run leaves one line.
+    await page.reload();
+    await page.getByTestId('compare-view').waitFor();
+    expect(await page.getByTestId('compare-runs').locator('li').count()).toBe(2);
+    await page.getByTestId('compare-remove').first().click();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="compare-runs"] li').length === 1);
+    expect(await page.locator('[data-testid="compare-chart"][data-metric="R_P total"] path.recharts-line-curve').count()).toBe(1);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
   it('shows the same group across steps by key and by URL, and keeps the filter in the URL', async () => {
     const { page, errors, close } = await openApp('#/rollouts');
     const run = syntheticRun(3, 4);

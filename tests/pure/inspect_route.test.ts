@@ -12,6 +12,13 @@ describe('inspector routes carry the view state', () => {
     expect(h.startsWith('#/rollouts/run%20a/step/3/group/g%2F1/sample/2?')).toBe(true);
     expect(parseRoute(h)).toEqual(r);
   });
+  it('round-trips the runs compared on the runs list, ids with commas and spaces included', () => {
+    const r = { runId: null, step: null, groupId: null, sample: null, compare: ['pa-grpo run', 'grpo,seed 1'] };
+    const h = routeHash(r);
+    expect(h.startsWith('#/rollouts?compare=')).toBe(true);
+    expect(parseRoute(h)).toEqual(r);
+    expect(routeHash({ runId: null, compare: [] })).toBe('#/rollouts');
+  });
   it('leaves routes without view state unchanged and drops unknown quadrants', () => {
     expect(routeHash({ runId: 'x', step: 1, groupId: 'g', sample: 0, expr: ' ', quads: [] })).toBe('#/rollouts/x/step/1/group/g/sample/0');
     expect(parseRoute('#/rollouts/x/step/1?q=PlRh,bogus')).toEqual({ runId: 'x', step: 1, groupId: null, sample: null, quads: ['PlRh'] });
