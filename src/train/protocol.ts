@@ -38,6 +38,11 @@ export interface RlSettings {
   beta: number;
   /** Start from the latest checkpoint of this SFT run, or from scratch (null: the RL-only ablation). */
   fromRunId: string | null;
+  /**
+   * The step of that SFT checkpoint, recorded by the worker when the RL run starts: a resumed run
+   * reloads exactly it as the frozen reference, even if the SFT run has been trained further since.
+   */
+  fromStep?: number;
 }
 
 /** What the form chooses: the preset's train config overridden by these. */
@@ -176,4 +181,6 @@ export interface RunMetadata {
   maxNewTokens?: string;
   beta?: string;
   fromRunId?: string;
+  /** RL runs: the step of the SFT checkpoint they started from (their frozen reference). */
+  fromStep?: string;
 }

@@ -143,6 +143,7 @@ function metadata(r: Run, state: StoredRunState): Record<string, string> {
     m.maxNewTokens = String(s.rl.maxNewTokens);
     m.beta = String(s.rl.beta);
     m.fromRunId = s.rl.fromRunId ?? '';
+    if (s.rl.fromStep !== undefined) m.fromStep = String(s.rl.fromStep);
   }
   return { ...m };
 }
@@ -156,7 +157,10 @@ function settingsFromMetadata(m: Record<string, string>): { settings: TrainSetti
   const preset = m.preset === 'demo' ? 'demo' : 'tiny';
   const mode = isRlMode(m.mode) ? m.mode : 'sft';
   const settings: TrainSettings = { preset, steps: num('steps'), lr: num('lr'), seed: num('seed'), batch: num('batch'), checkpointEvery: num('checkpointEvery'), mode };
-  if (mode !== 'sft') settings.rl = { group: num('group'), promptsPerStep: num('promptsPerStep'), maxNewTokens: num('maxNewTokens'), beta: num('beta'), fromRunId: m.fromRunId || null };
+  if (mode !== 'sft') {
+    settings.rl = { group: num('group'), promptsPerStep: num('promptsPerStep'), maxNewTokens: num('maxNewTokens'), beta: num('beta'), fromRunId: m.fromRunId || null };
+    if (m.fromStep) settings.rl.fromStep = num('fromStep');
+  }
   return { settings, samples: num('samples') };
 }
 
@@ -206,15 +210,28 @@ async function attach(r: Run, fromStore: boolean): Promise<void> {
   });
 }
 
-/** The latest checkpoint of the SFT run an RL run starts from. */
-async function sftStart(r: Run, fromRunId: string): Promise<Checkpoint> {
+/**
+ * The SFT checkpoint an RL run starts from: the SFT run's latest for a new run; for a resumed run the
+ * one it started from (`step`), which stays its frozen reference.
+ */
+async function sftStart(r: Run, fromRunId: string, step: number | undefined): Promise<Checkpoint> {
+  if (step !== undefined) {
+    try {
+      return await r.store.load(fromRunId, step);
+    } catch (e) {
+      throw new CheckpointStoreError('NotFound', `This RL run's frozen reference, SFT run '${fromRunId}' at step ${step}, is no longer stored (${(e as Error).message}); start a new RL run`);
+    }
+  }
   const loaded = await r.store.loadLatest(fromRunId);
   if (!loaded) throw new CheckpointStoreError('NotFound', `No checkpoint is stored for SFT run '${fromRunId}'`);
   return loaded.checkpoint;
 }
 
 async function createRl(r: Run, device: GPUDevice, rl: RlSettings, own: Checkpoint | undefined): Promise<RlTrainer> {
-  const sft = rl.fromRunId ? await sftStart(r, rl.fromRunId) : undefined;
+  const sft = rl.fromRunId ? await sftStart(r, rl.fromRunId, own ? rl.fromStep : undefined) : undefined;
+  // A new run records its start in every checkpoint's metadata (checkpoints written before this was
+  // recorded have none: their resume takes the latest, as it always did).
+  if (sft && !own) rl.fromStep = sft.step;
   // A resumed RL run keeps the SFT weights (or, from scratch, the initial weights) as its frozen reference.
   let reference: Float32Array | undefined;
   if (own) {
