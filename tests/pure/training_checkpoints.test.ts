@@ -13,24 +13,9 @@ import {
   storedRunRows,
   type ImportFile,
   type RunSummaryLike,
-  type TrainingDeps,
-  type WorkerLike,
 } from '../../src/store/training';
 import { serializeCheckpoint, type Checkpoint } from '../../src/train/checkpoint';
-import type { FromWorker, ToWorker } from '../../src/train/protocol';
-
-class FakeWorker implements WorkerLike {
-  sent: ToWorker[] = [];
-  onmessage: ((e: MessageEvent<FromWorker>) => void) | null = null;
-  onerror: ((e: ErrorEvent) => void) | null = null;
-  postMessage(m: ToWorker) {
-    this.sent.push(m);
-  }
-  terminate() {}
-  emit(m: FromWorker) {
-    this.onmessage?.({ data: m } as MessageEvent<FromWorker>);
-  }
-}
+import { fakeTrainingDeps } from './training_fakes';
 
 const META = { mode: 'sft', preset: 'tiny', seed: '1', steps: '10', lr: '0.01', batch: '2', checkpointEvery: '2', samples: '8', state: 'paused' };
 
@@ -78,23 +63,15 @@ interface Stored {
 function setup(initial: Record<string, Stored> = {}) {
   const db = new Map(Object.entries(initial));
   const downloads: { name: string; data: Uint8Array | string; type: string }[] = [];
-  const workers: FakeWorker[] = [];
   let clock = 1000;
   const summaries = (): RunSummaryLike[] =>
     [...db.entries()].map(([runId, r]) => ({ runId, latestStep: r.step, latestSavedAt: r.savedAt, latestBytes: r.safetensors.length, metadata: r.metadata }));
-  const deps: TrainingDeps = {
-    createWorker: () => {
-      const w = new FakeWorker();
-      workers.push(w);
-      return w;
-    },
+  const { deps, workers } = fakeTrainingDeps([], {
     listRuns: async () => summaries(),
     deleteRun: async (id) => {
       db.delete(id);
     },
-    now: () => 0,
     newRunId: () => 'run-new',
-    knobs: {},
     checkpoints: {
       loadSerialized: async (runId) => {
         const r = db.get(runId);
@@ -107,7 +84,7 @@ function setup(initial: Record<string, Stored> = {}) {
       },
       download: (name, data, type) => downloads.push({ name, data, type }),
     },
-  };
+  });
   const store = createTrainingStore(deps, { ...presetForm('tiny'), steps: 10 });
   return { store, db, downloads, workers };
 }

@@ -1,38 +1,14 @@
 // The training slice's RL logic over a fake worker: the starting SFT run resolved at start, the RL
 // learning-rate default, RL log points and the rollouts link state, and RL runs offered for resume.
 import { describe, expect, it } from 'vitest';
-import { createTrainingStore, defaultRl, presetForm, reduce, resolveRl, resumableRuns, sftRunChoices, type RunSummaryLike, type TrainingDeps, type WorkerLike } from '../../src/store/training';
-import type { FromWorker, ToWorker } from '../../src/train/protocol';
-
-class FakeWorker implements WorkerLike {
-  sent: ToWorker[] = [];
-  onmessage: ((e: MessageEvent<FromWorker>) => void) | null = null;
-  onerror: ((e: ErrorEvent) => void) | null = null;
-  postMessage(m: ToWorker) {
-    this.sent.push(m);
-  }
-  terminate() {}
-  emit(m: FromWorker) {
-    this.onmessage?.({ data: m } as MessageEvent<FromWorker>);
-  }
-}
+import { createTrainingStore, defaultRl, presetForm, reduce, resolveRl, resumableRuns, sftRunChoices, type RunSummaryLike } from '../../src/store/training';
+import { fakeTrainingDeps } from './training_fakes';
+import type { ToWorker } from '../../src/train/protocol';
 
 const sftRun = (runId: string, savedAt: number, preset = 'tiny', step = 8): RunSummaryLike => ({ runId, latestStep: step, latestSavedAt: savedAt, metadata: { mode: 'sft', state: 'finished', steps: '8', preset } });
 
 function setup(runs: RunSummaryLike[]) {
-  const workers: FakeWorker[] = [];
-  const deps: TrainingDeps = {
-    createWorker: () => {
-      const w = new FakeWorker();
-      workers.push(w);
-      return w;
-    },
-    listRuns: async () => runs,
-    deleteRun: async () => undefined,
-    now: () => 0,
-    newRunId: (s) => `${s.mode}-run`,
-    knobs: {},
-  };
+  const { deps, workers } = fakeTrainingDeps(runs, { newRunId: (s) => `${s.mode}-run` });
   return { store: createTrainingStore(deps, { ...presetForm('tiny'), steps: 2 }), workers };
 }
 

@@ -8,26 +8,9 @@ import {
   reduce,
   resumableRuns,
   type RunSummaryLike,
-  type TrainingDeps,
-  type WorkerLike,
 } from '../../src/store/training';
-import type { FromWorker, LogPoint, ToWorker } from '../../src/train/protocol';
-
-class FakeWorker implements WorkerLike {
-  sent: ToWorker[] = [];
-  terminated = false;
-  onmessage: ((e: MessageEvent<FromWorker>) => void) | null = null;
-  onerror: ((e: ErrorEvent) => void) | null = null;
-  postMessage(m: ToWorker) {
-    this.sent.push(m);
-  }
-  terminate() {
-    this.terminated = true;
-  }
-  emit(m: FromWorker) {
-    this.onmessage?.({ data: m } as MessageEvent<FromWorker>);
-  }
-}
+import { fakeTrainingDeps } from './training_fakes';
+import type { FromWorker, LogPoint } from '../../src/train/protocol';
 
 const pt = (step: number, ms = 100, extra: Partial<LogPoint> = {}): LogPoint => ({
   step,
@@ -42,22 +25,13 @@ const pt = (step: number, ms = 100, extra: Partial<LogPoint> = {}): LogPoint => 
 });
 
 function setup(runs: RunSummaryLike[] = []) {
-  const workers: FakeWorker[] = [];
   const deleted: string[] = [];
-  const deps: TrainingDeps = {
-    createWorker: () => {
-      const w = new FakeWorker();
-      workers.push(w);
-      return w;
-    },
-    listRuns: async () => runs,
+  const { deps, workers } = fakeTrainingDeps(runs, {
     deleteRun: async (id) => {
       deleted.push(id);
     },
-    now: () => 0,
-    newRunId: () => 'run-1',
     knobs: { stepDelayMs: 5 },
-  };
+  });
   const store = createTrainingStore(deps, { ...presetForm('tiny'), steps: 10, checkpointEvery: 4 });
   return { store, workers, deleted };
 }
