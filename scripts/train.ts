@@ -170,21 +170,15 @@ export async function main(args: TrainArgs): Promise<void> {
   const samples =
     data === 'micro'
       ? microSamples(args.samples ?? 64, train.seed, model.frames, model.frameSize)
-      : syntheticSftSamples(args.samples ?? 40, args.dataSeed ?? 1, await syntheticSpec(args));
+      : await syntheticSource(args).then(({ seed, spec }) => syntheticSftSamples(args.samples ?? 40, seed, spec));
   if (encoder) await encodeAllFrames(encoder, samples, model);
 
   const errors: string[] = [];
   const ctx = await acquireDevice({ gpu: await nodeGpu(), onError: (e) => errors.push(`${e.code}: ${e.message}`) });
   console.log(`adapter: ${ctx.summary.description}${ctx.summary.isFallback ? ' (CPU fallback: speeds are not GPU speeds)' : ''}`);
   const started = performance.now();
-  let resume;
-  if (args.resume) {
-    const { parseCheckpoint } = await import('../src/train/checkpoint');
-    const { readFileSync } = await import('node:fs');
-    const { join } = await import('node:path');
-    resume = await parseCheckpoint(new Uint8Array(readFileSync(join(args.resume, 'model.safetensors'))), readFileSync(join(args.resume, 'model.json'), 'utf8'));
-    console.log(`resuming from ${args.resume} at step ${resume.step}`);
-  }
+  const resume = args.resume ? await loadCheckpoint(args.resume) : undefined;
+  if (resume) console.log(`resuming from ${args.resume} at step ${resume.step}`);
   const trainer = await SftTrainer.create(ctx.device, config, { samples, resume });
   console.log(
     `preset ${args.preset}: ${trainer.layout.count.toLocaleString()} parameters, C ${model.width}, ${model.layers} layers, ${model.heads} heads, T ${model.contextLength}; ` +
@@ -210,22 +204,8 @@ export async function main(args: TrainArgs): Promise<void> {
   const seconds = (performance.now() - t0) / 1000;
   const ran = trainer.log.length;
   console.log(`${ran} steps in ${seconds.toFixed(1)} s (${((seconds / Math.max(1, ran)) * 1000).toFixed(0)} ms/step, ${(tokens / seconds).toFixed(0)} target tokens/s), ${skipped} skipped`);
-  if (args.out) {
-    const { serializeCheckpoint } = await import('../src/train/checkpoint');
-    const { mkdirSync, writeFileSync, renameSync } = await import('node:fs');
-    const { join } = await import('node:path');
-    const ser = await serializeCheckpoint(await trainer.checkpoint({ preset: args.preset, seed: String(train.seed) }));
-    mkdirSync(args.out, { recursive: true });
-    // Each file written to a temporary name, then renamed: a reader never sees half a file (and the
-    // JSON's SHA-256 catches a safetensors file from another write).
-    const write = (name: string, data: Uint8Array | string) => {
-      writeFileSync(join(args.out!, `${name}.tmp`), data);
-      renameSync(join(args.out!, `${name}.tmp`), join(args.out!, name));
-    };
-    write('model.safetensors', ser.safetensors);
-    write('model.json', ser.config);
-    console.log(`checkpoint at step ${ser.step}: ${join(args.out, 'model.safetensors')} (${ser.safetensors.length} bytes), ${join(args.out, 'model.json')}`);
-  }
+  if (args.out) await writeCheckpoint(args.out, await trainer.checkpoint({ preset: args.preset, seed: String(train.seed) }));
+
   ctx.device.destroy();
 }
 
@@ -258,10 +238,15 @@ async function encodeAllFrames(encoder: import('../src/model/onnx_encoder').Onnx
   await encoder.release();
 }
 
-/** The preset's synthetic questions (src/train/rl_data.ts PRESET_SYNTHETIC) with --style / --difficulty. */
-async function syntheticSpec(args: TrainArgs) {
+/**
+ * --data synthetic: the generator's seed (--data-seed, else the built-in dataset's) and the preset's
+ * questions (src/train/rl_data.ts PRESET_SYNTHETIC) with --style / --difficulty.
+ */
+async function syntheticSource(args: TrainArgs) {
   const { PRESET_SYNTHETIC } = await import('../src/train/rl_data');
-  return { ...PRESET_SYNTHETIC[args.preset], ...(args.style && { style: args.style }), ...(args.difficulty && { difficulty: args.difficulty }) };
+  const { DEFAULT_SYNTHETIC } = await import('../src/data/synthetic');
+  const spec = { ...PRESET_SYNTHETIC[args.preset], ...(args.style && { style: args.style }), ...(args.difficulty && { difficulty: args.difficulty }) };
+  return { seed: args.dataSeed ?? DEFAULT_SYNTHETIC.seed, spec };
 }
 
 async function loadCheckpoint(dir: string) {
@@ -277,6 +262,8 @@ async function writeCheckpoint(dir: string, ckpt: import('../src/train/checkpoin
   const { join } = await import('node:path');
   const ser = await serializeCheckpoint(ckpt);
   mkdirSync(dir, { recursive: true });
+  // Each file written to a temporary name, then renamed: a reader never sees half a file (and the
+  // JSON's SHA-256 catches a safetensors file from another write).
   const write = (name: string, data: Uint8Array | string) => {
     writeFileSync(join(dir, `${name}.tmp`), data);
     renameSync(join(dir, `${name}.tmp`), join(dir, name));
@@ -313,7 +300,7 @@ async function mainRl(args: TrainArgs): Promise<void> {
   });
   const { model, train } = config;
   const data = args.data ?? 'synthetic';
-  const prompts = data === 'micro' ? microRlPrompts(args.samples ?? 64, train.seed, model.frames, model.frameSize) : syntheticRlPrompts(args.samples ?? 40, args.dataSeed ?? 1, await syntheticSpec(args));
+  const prompts = data === 'micro' ? microRlPrompts(args.samples ?? 64, train.seed, model.frames, model.frameSize) : await syntheticSource(args).then(({ seed, spec }) => syntheticRlPrompts(args.samples ?? 40, seed, spec));
   if (encoder) await encodeAllFrames(encoder, prompts, model);
   const errors: string[] = [];
   const ctx = await acquireDevice({ gpu: await nodeGpu(), onError: (e) => errors.push(`${e.code}: ${e.message}`) });

@@ -61,41 +61,26 @@ function flush() {
 }
 
 function point(e: SftLogEntry | RlLogEntry): LogPoint {
-  if ('rewards' in e) {
-    return {
-      step: e.step,
-      loss: e.loss,
-      lr: e.lr,
-      gradNorm: e.gradNorm,
-      entropy: e.entropy,
-      skipped: e.skipped,
-      tokensPerSec: e.ms.total > 0 ? (e.completionTokens * 1000) / e.ms.total : 0,
-      msPerStep: e.ms.total,
-      rl: {
-        perception: { ...e.rewards.perception },
-        reasoning: { ...e.rewards.reasoning },
-        kl: e.kl,
-        clipFraction: e.clipFraction,
-        segmentP: e.segmentLengths.perception,
-        segmentR: e.segmentLengths.reasoning,
-        collapsedP: e.collapsed.perception,
-        collapsedR: e.collapsed.reasoning,
-        collapsedBoth: e.collapsed.both,
-        groups: e.collapsed.groups,
-        meanAbsAdvantage: e.meanAbsAdvantage,
-        unfinished: e.unfinished,
-      },
-    };
-  }
+  const common = { step: e.step, loss: e.loss, lr: e.lr, gradNorm: e.gradNorm, entropy: e.entropy, skipped: e.skipped };
+  if (!('rewards' in e)) return { ...common, tokensPerSec: e.ms > 0 ? (e.tokens * 1000) / e.ms : 0, msPerStep: e.ms };
   return {
-    step: e.step,
-    loss: e.loss,
-    lr: e.lr,
-    gradNorm: e.gradNorm,
-    entropy: e.entropy,
-    skipped: e.skipped,
-    tokensPerSec: e.ms > 0 ? (e.tokens * 1000) / e.ms : 0,
-    msPerStep: e.ms,
+    ...common,
+    tokensPerSec: e.ms.total > 0 ? (e.completionTokens * 1000) / e.ms.total : 0,
+    msPerStep: e.ms.total,
+    rl: {
+      perception: { ...e.rewards.perception },
+      reasoning: { ...e.rewards.reasoning },
+      kl: e.kl,
+      clipFraction: e.clipFraction,
+      segmentP: e.segmentLengths.perception,
+      segmentR: e.segmentLengths.reasoning,
+      collapsedP: e.collapsed.perception,
+      collapsedR: e.collapsed.reasoning,
+      collapsedBoth: e.collapsed.both,
+      groups: e.collapsed.groups,
+      meanAbsAdvantage: e.meanAbsAdvantage,
+      unfinished: e.unfinished,
+    },
   };
 }
 
