@@ -283,7 +283,7 @@ async function mainRl(args: TrainArgs): Promise<void> {
   const { flatFromTensors } = await import('../src/train/checkpoint');
   const { paramLayout } = await import('../src/model/params');
   const { toInspectorRollout } = await import('../src/train/rl_export');
-  const { toJsonl } = await import('../src/inspect/export');
+  const { toJsonl } = await import('../src/rollouts/export');
   const { appendFileSync, writeFileSync } = await import('node:fs');
 
   const base = makeConfig(args.preset);

@@ -1,5 +1,7 @@
 // A quick on-device check that kernels compile and agree with their CPU references: what the app
-// shows under "Self-test", and what the browser end-to-end test runs on the real page.
+// shows under "Self-test", and what the browser end-to-end test runs on the real page. The Device
+// page adds checks from layers above (the model's ONNX frame encoder, src/model/onnx_self_test.ts)
+// by passing them to runSelfTest: src/gpu imports nothing from src/model.
 
 import { readF32, uploadBuffer, storageBuffer } from './buffers';
 import { encodeAll } from './dispatch';
@@ -10,7 +12,6 @@ import { attentionForward } from './reference/attention';
 import { matmul } from './reference/matmul';
 import { residualAdd } from './reference/residual_add';
 import { Rng } from '../util/rng';
-import { checkOnnxEncoder } from '../model/onnx_self_test';
 
 export interface SelfTestResult {
   kernel: string;
@@ -86,8 +87,14 @@ async function checkAttention(device: GPUDevice): Promise<SelfTestResult> {
   return { kernel: 'attention_forward', ok: maxAbsError <= 1e-4, maxAbsError, elements: want.length, ms };
 }
 
-export async function runSelfTest(device: GPUDevice): Promise<SelfTestResult[]> {
-  const checks = [checkResidualAdd, checkMatmul, checkAttention, checkOnnxEncoder];
+/** One row of the self-test: runs on the device and compares with a CPU reference. */
+export type SelfTestCheck = (device: GPUDevice) => Promise<SelfTestResult>;
+
+/** The kernel rows, in the order the page lists them. */
+export const KERNEL_CHECKS: readonly SelfTestCheck[] = [checkResidualAdd, checkMatmul, checkAttention];
+
+/** Runs each check in turn; a check that throws becomes a failed row named after it. */
+export async function runSelfTest(device: GPUDevice, checks: readonly SelfTestCheck[] = KERNEL_CHECKS): Promise<SelfTestResult[]> {
   const results: SelfTestResult[] = [];
   for (const check of checks) {
     try {

@@ -1,6 +1,6 @@
 // Datasets slice of the app store: stored datasets (manifests), the running import or generation,
 // the selected dataset's sample index, storage usage and persistence. Actions read state, call the
-// pure data layer (src/data), and write the result. No React here (src/store/react.ts binds it).
+// pure data layer (src/data), and write the result. No React here (src/ui/common/hooks.ts binds it).
 
 import { createStore } from 'zustand/vanilla';
 import { PROBLEM_TYPES, type DatasetManifest, type ImportProgress } from '../data/types';

@@ -1,5 +1,5 @@
 // GPU slice of the app store: acquiring the device and what the UI shows about it. The store core
-// (zustand/vanilla) has no React import; src/store/react.ts is the thin React layer.
+// (zustand/vanilla) has no React import; src/ui/common/hooks.ts is the thin React layer.
 
 import { createStore } from 'zustand/vanilla';
 import { acquireDevice, type AdapterSummary, type GpuContext } from '../gpu/device';

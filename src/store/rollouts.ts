@@ -1,15 +1,15 @@
 // Rollouts slice of the app store: runs in IndexedDB, the open run's index, loaded groups and the
-// filter result. No React here (src/store/react.ts binds it). Each action reads state, calls a pure
+// filter result. No React here (src/ui/common/hooks.ts binds it). Each action reads state, calls a pure
 // function or the rollout database, and writes the result. The position (run, step, group, sample)
 // lives in the URL hash, not here, so a link reopens a view.
 
 import { createStore } from 'zustand/vanilla';
-import { importFiles, ImportError, type InputFile } from '../inspect/importers';
-import { applyFilter, compileFilter, FilterSyntaxError, type FilterHit, type FilterSpec } from '../inspect/filter';
-import { hash53, slug, type Rollout } from '../inspect/record';
-import * as rdb from '../inspect/rollout_db';
-import type { RunIndex, RunMeta } from '../inspect/rollout_db';
-import type { FilterRequest, FilterResponse } from '../inspect/filter_worker';
+import { importFiles, ImportError, type InputFile } from '../rollouts/importers';
+import { applyFilter, compileFilter, FilterSyntaxError, type FilterHit, type FilterSpec } from '../rollouts/filter';
+import { hash53, slug, type Rollout } from '../rollouts/record';
+import * as rdb from '../rollouts/rollout_db';
+import type { RunIndex, RunMeta } from '../rollouts/rollout_db';
+import type { FilterRequest, FilterResponse } from '../rollouts/filter_worker';
 
 export interface ImportStatus {
   state: 'idle' | 'reading' | 'parsing' | 'saving' | 'done' | 'error';
@@ -70,7 +70,7 @@ function filterInWorker(runId: string, spec: FilterSpec): Promise<FilterResponse
   if (typeof Worker === 'undefined') return Promise.reject(new Error('no Worker'));
   if (!worker || workerRun !== runId) {
     worker?.terminate();
-    worker = new Worker(new URL('../inspect/filter_worker.ts', import.meta.url), { type: 'module' });
+    worker = new Worker(new URL('../rollouts/filter_worker.ts', import.meta.url), { type: 'module' });
     workerRun = runId;
     worker.onmessage = (e: MessageEvent<FilterResponse>) => {
       pending.get(e.data.id)?.(e.data);

@@ -1,92 +1,17 @@
 // Training slice: the run the training worker (src/train/worker.ts) is doing, as the page shows it.
-// Vanilla zustand (no React); src/store/react.ts has the `useTraining` hook. The worker and the
-// checkpoint store are injected (createTrainingStore), so tests drive the reducers with a fake worker.
+// Vanilla zustand (no React); src/ui/common/hooks.ts has the `useTraining` hook. The worker and the
+// checkpoint store are injected (createTrainingStore), so tests drive the reducers with a fake worker;
+// the app's instance, with the browser's worker and IndexedDB, is src/store/training_browser.ts.
 // The Checkpoints panel's actions (exportCheckpoint, deleteStoredRun, importCheckpoint) use
-// `deps.checkpoints` (CheckpointStore on the main thread, a Blob download) and check an import with
-// parseCheckpoint before anything is stored.
-//
-// URL knobs (demos and the browser test), read once when the store is created:
-//   ?trainPreset=tiny|demo  ?trainSteps=N  ?trainCheckpointEvery=N   form defaults
-//   ?trainStepDelay=ms      extra wait between steps in the worker (default 0)
-//   ?trainProgressMs=ms     progress batching interval (default 250)
-//   ?trainSamples=N         dataset size: videos of the built-in synthetic dataset (5 questions each)
-//   ?trainMode=sft|pa-grpo|grpo|<ablation>   ?trainGroup=G  ?trainPromptsPerStep=P  ?trainMaxNewTokens=N
-//   ?trainBeta=β            RL form defaults
+// `deps.checkpoints` and check an import with src/store/training_checkpoints.ts before anything is
+// stored; what stored runs offer (resume, RL start, panel rows) is src/store/training_runs.ts.
 
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import { PRESETS, makeConfig, modelDims, type PresetName } from '../model/config';
-import { CheckpointError, parseCheckpoint } from '../train/checkpoint';
-import { isRlMode, type FromWorker, type LogPoint, type RlSettings, type StoredRunState, type ToWorker, type TrainMode, type TrainSettings, type WorkerKnobs } from '../train/protocol';
+import { isRlMode, type FromWorker, type LogPoint, type RlSettings, type ToWorker, type TrainMode, type TrainSettings, type WorkerKnobs } from '../train/protocol';
+import { checkImportPair, checkpointFileNames, importRunId, pairImportFiles, type CheckpointDeps, type CheckpointOp, type ImportFile } from './training_checkpoints';
+import { defaultRl, presetForm, resolveRl, resumableRuns, RL_LR_FACTOR, sftRunChoices, storedRunRows, type ResumableRun, type RunSummaryLike, type SftRunChoice, type StoredRunRow } from './training_runs';
 
 export type TrainStatus = 'idle' | 'starting' | 'running' | 'paused' | 'finished' | 'error';
-
-/** A stored run whose latest checkpoint did not finish: what a reload offers to resume. */
-export interface ResumableRun {
-  runId: string;
-  step: number;
-  totalSteps: number;
-  preset: string;
-  state: StoredRunState;
-  savedAt: number;
-  mode: TrainMode;
-}
-
-/** A stored SFT run an RL run can start from (its latest checkpoint). */
-export interface SftRunChoice {
-  runId: string;
-  step: number;
-  preset: string;
-  savedAt: number;
-}
-
-/** The part of CheckpointStore's RunSummary this slice reads. */
-export interface RunSummaryLike {
-  runId: string;
-  latestStep: number;
-  latestSavedAt: number;
-  /** Size of the latest checkpoint's safetensors bytes. */
-  latestBytes?: number;
-  metadata: Record<string, string>;
-}
-
-/** A stored run as the Checkpoints panel lists it. */
-export interface StoredRunRow {
-  runId: string;
-  /** The metadata's mode as written (free text: an imported checkpoint may say anything). */
-  mode: string;
-  step: number;
-  /** The run's planned steps (0 when the metadata does not say). */
-  totalSteps: number;
-  preset: string;
-  state: string;
-  bytes: number;
-  savedAt: number;
-}
-
-/** The files of one stored checkpoint, undecoded (CheckpointStore.loadSerialized). */
-export interface SerializedFiles {
-  safetensors: Uint8Array;
-  config: string;
-  step: number;
-}
-
-/** What an import reads from a picked file (a DOM File fits). */
-export interface ImportFile {
-  name: string;
-  arrayBuffer(): Promise<ArrayBuffer>;
-  text(): Promise<string>;
-}
-
-/** The Checkpoints panel's store access and download; optional so tests of other parts need no fakes. */
-export interface CheckpointDeps {
-  loadSerialized(runId: string): Promise<SerializedFiles>;
-  /** Saves an already serialized (and checked) checkpoint as the latest of `runId`. */
-  saveSerialized(runId: string, files: { safetensors: Uint8Array; config: string }): Promise<void>;
-  /** Hands a file to the browser as a download. */
-  download(name: string, data: Uint8Array | string, type: string): void;
-}
-
-export type CheckpointOp = { kind: 'export' | 'delete'; runId: string } | { kind: 'import' };
 
 export interface WorkerLike {
   postMessage(message: ToWorker): void;
@@ -181,141 +106,6 @@ export function estimateEta(series: readonly LogPoint[], totalSteps: number, win
   return { msPerStep: ms, etaSeconds: Number.isFinite(ms) ? (remaining * ms) / 1000 : null };
 }
 
-/** Runs whose latest checkpoint says the run was still going ('running': the tab closed; 'paused'). */
-export function resumableRuns(runs: readonly RunSummaryLike[]): ResumableRun[] {
-  return runs
-    .filter((r) => (r.metadata.mode === 'sft' || isRlMode(r.metadata.mode ?? '')) && (r.metadata.state === 'running' || r.metadata.state === 'paused'))
-    .map((r) => ({
-      mode: r.metadata.mode as TrainMode,
-      runId: r.runId,
-      step: r.latestStep,
-      totalSteps: Number(r.metadata.steps) || 0,
-      preset: r.metadata.preset ?? '?',
-      state: r.metadata.state as StoredRunState,
-      savedAt: r.latestSavedAt,
-    }))
-    .filter((r) => r.step < r.totalSteps);
-}
-
-/** Stored SFT runs with a checkpoint, newest first. */
-export function sftRunChoices(runs: readonly RunSummaryLike[]): SftRunChoice[] {
-  return runs
-    .filter((r) => r.metadata.mode === 'sft' && r.latestStep > 0)
-    .map((r) => ({ runId: r.runId, step: r.latestStep, preset: r.metadata.preset ?? '?', savedAt: r.latestSavedAt }))
-    .sort((a, b) => b.savedAt - a.savedAt);
-}
-
-/**
- * The RL form's defaults for a preset: G 4, P 2, β 0.04 (Video-R1), and new tokens up to the room the
- * context leaves after the frames: the gold CoTs of the preset's questions (compact for tiny, full for
- * demo) must fit, or every rollout is cut before </answer> and fails the format reward.
- */
-export function defaultRl(preset: PresetName): RlSettings {
-  const m = makeConfig(preset).model;
-  return { group: 4, promptsPerStep: 2, maxNewTokens: m.contextLength - modelDims(m).frameTokens - 1, beta: 0.04, fromRunId: '' };
-}
-
-/**
- * The RL settings sent to the worker: `fromRunId` '' means "the newest stored SFT run of this preset"
- * (an error when there is none), null from scratch, else that run.
- */
-export function resolveRl(form: TrainSettings, sftRuns: readonly SftRunChoice[]): { rl: RlSettings } | { error: string } {
-  const rl = form.rl ?? defaultRl(form.preset);
-  if (!(rl.group >= 2)) return { error: `group size G must be at least 2 (got ${rl.group})` };
-  if (!(rl.promptsPerStep >= 1)) return { error: `prompts per step must be at least 1 (got ${rl.promptsPerStep})` };
-  if (!(rl.maxNewTokens >= 1)) return { error: `max new tokens must be at least 1 (got ${rl.maxNewTokens})` };
-  if (rl.fromRunId !== '') return { rl: { ...rl } };
-  const latest = sftRuns.find((r) => r.preset === form.preset);
-  if (!latest) return { error: `no stored SFT run of preset ${form.preset} to start from: train SFT first, or choose "from scratch"` };
-  return { rl: { ...rl, fromRunId: latest.runId } };
-}
-
-/** Stored runs as the Checkpoints panel lists them, newest first. */
-export function storedRunRows(runs: readonly RunSummaryLike[]): StoredRunRow[] {
-  return runs
-    .map((r) => ({
-      runId: r.runId,
-      mode: r.metadata.mode ?? '?',
-      step: r.latestStep,
-      totalSteps: Number(r.metadata.steps) || 0,
-      preset: r.metadata.preset ?? '?',
-      state: r.metadata.state ?? '?',
-      bytes: r.latestBytes ?? 0,
-      savedAt: r.latestSavedAt,
-    }))
-    .sort((a, b) => b.savedAt - a.savedAt);
-}
-
-/** A run id as a file name part: anything but letters, digits, '.', '_' and '-' becomes '_'. */
-export function fileSafe(runId: string): string {
-  const s = runId.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_');
-  return s.slice(0, 120) || 'run';
-}
-
-/** The exported pair's file names: `<run>-step<N>.safetensors` and `<run>-step<N>.json`. */
-export function checkpointFileNames(runId: string, step: number): { safetensors: string; json: string } {
-  const base = `${fileSafe(runId)}-step${step}`;
-  return { safetensors: `${base}.safetensors`, json: `${base}.json` };
-}
-
-/** Picks the .safetensors and the .json out of the chosen files: exactly one of each. */
-export function pairImportFiles<F extends { name: string }>(files: readonly F[]): { safetensors: F; json: F } | { error: string } {
-  const st = files.filter((f) => /\.safetensors$/i.test(f.name));
-  const js = files.filter((f) => /\.json$/i.test(f.name));
-  const other = files.filter((f) => !st.includes(f) && !js.includes(f));
-  if (other.length) return { error: `'${other[0].name}' is neither a .safetensors nor a .json file: choose the two files of one exported checkpoint` };
-  if (st.length !== 1 || js.length !== 1)
-    return { error: `choose exactly one .safetensors and one .json file (got ${st.length} .safetensors and ${js.length} .json)` };
-  return { safetensors: st[0], json: js[0] };
-}
-
-/**
- * The run id an import is stored under: the exported file name without `-step<N>` and the
- * extension, made unique among the stored runs with `-imported`, `-imported-2`, ...
- */
-export function importRunId(fileName: string, taken: ReadonlySet<string> | readonly string[]): string {
-  const has = (id: string) => (Array.isArray(taken) ? (taken as readonly string[]).includes(id) : (taken as ReadonlySet<string>).has(id));
-  const base = fileSafe(fileName.replace(/\.(safetensors|json)$/i, '').replace(/-step\d+$/, '')) || 'imported';
-  if (!has(base)) return base;
-  for (let i = 1; ; i++) {
-    const id = `${base}-imported${i === 1 ? '' : `-${i}`}`;
-    if (!has(id)) return id;
-  }
-}
-
-/**
- * Reads and checks a picked pair (config, size, SHA-256, layout) with parseCheckpoint. The error names
- * the file at fault: the .json for a bad config, the .safetensors for a wrong size, hash or contents,
- * both when the two do not belong together.
- */
-export async function checkImportPair(pair: { safetensors: ImportFile; json: ImportFile }): Promise<{ safetensors: Uint8Array; config: string; step: number; metadata: Record<string, string> } | { error: string }> {
-  let bytes: Uint8Array;
-  let config: string;
-  try {
-    bytes = new Uint8Array(await pair.safetensors.arrayBuffer());
-  } catch (e) {
-    return { error: `could not read '${pair.safetensors.name}': ${(e as Error).message}` };
-  }
-  try {
-    config = await pair.json.text();
-  } catch (e) {
-    return { error: `could not read '${pair.json.name}': ${(e as Error).message}` };
-  }
-  try {
-    const ckpt = await parseCheckpoint(bytes, config);
-    return { safetensors: bytes, config, step: ckpt.step, metadata: ckpt.metadata };
-  } catch (e) {
-    if (!(e instanceof CheckpointError)) return { error: `'${pair.safetensors.name}' / '${pair.json.name}': ${(e as Error).message}` };
-    const which =
-      e.code === 'BadConfig'
-        ? `'${pair.json.name}'`
-        : e.code === 'LayoutMismatch'
-          ? `'${pair.safetensors.name}' does not match '${pair.json.name}'`
-          : `'${pair.safetensors.name}'`;
-    return { error: `${which}: ${e.message}` };
-  }
-}
-
 /** The state change one worker message makes (pure: the reducer the tests drive). */
 export function reduce(s: TrainingState, msg: FromWorker): Partial<TrainingState> {
   switch (msg.type) {
@@ -365,27 +155,6 @@ export function reduce(s: TrainingState, msg: FromWorker): Partial<TrainingState
       return { status: 'error', error: { code: msg.code, message: msg.message, hint: msg.hint }, pause: null };
   }
 }
-
-function urlNumber(name: string): number | undefined {
-  if (typeof location === 'undefined') return undefined;
-  const v = new URLSearchParams(location.search).get(name);
-  return v !== null && v !== '' && Number.isFinite(Number(v)) ? Number(v) : undefined;
-}
-
-function urlPreset(): PresetName | undefined {
-  if (typeof location === 'undefined') return undefined;
-  const v = new URLSearchParams(location.search).get('trainPreset');
-  return v === 'tiny' || v === 'demo' ? v : undefined;
-}
-
-/** The form's values for a preset: its own train config. */
-export function presetForm(preset: PresetName): TrainSettings {
-  const t = makeConfig(preset).train;
-  return { preset, steps: t.steps, lr: t.lr, seed: t.seed, batch: t.batchSize, checkpointEvery: Math.max(1, Math.round(t.steps / 10)), mode: 'sft' };
-}
-
-/** RL's learning rate default: the preset's SFT rate / 10 (as scripts/train.ts). */
-export const RL_LR_FACTOR = 0.1;
 
 const IDLE: Omit<TrainingState, 'form' | 'resumable' | 'resumableLoaded' | 'sftRuns' | 'storedRuns' | 'checkpointOp' | 'checkpointMessage' | keyof TrainingActions> = {
   status: 'idle',
@@ -634,82 +403,4 @@ export function createTrainingStore(deps: TrainingDeps, initialForm: TrainSettin
       },
     };
   });
-}
-
-// ---- the app's instance ---------------------------------------------------------------------------
-
-function browserDeps(): TrainingDeps {
-  const withStore = async <T>(f: (s: import('../train/checkpoint_store').CheckpointStore) => Promise<T>): Promise<T> => {
-    const { CheckpointStore } = await import('../train/checkpoint_store');
-    const store = await CheckpointStore.open();
-    try {
-      return await f(store);
-    } finally {
-      store.close();
-    }
-  };
-  const knobs: WorkerKnobs = {};
-  const delay = urlNumber('trainStepDelay');
-  if (delay !== undefined) knobs.stepDelayMs = delay;
-  const progress = urlNumber('trainProgressMs');
-  if (progress !== undefined) knobs.progressMs = progress;
-  const samples = urlNumber('trainSamples');
-  if (samples !== undefined) knobs.samples = samples;
-  return {
-    createWorker: () => new Worker(new URL('../train/worker.ts', import.meta.url), { type: 'module' }) as unknown as WorkerLike,
-    listRuns: () => withStore((s) => s.listRuns()),
-    deleteRun: (runId) => withStore((s) => s.deleteRun(runId)),
-    checkpoints: {
-      loadSerialized: (runId) => withStore((s) => s.loadSerialized(runId)),
-      saveSerialized: (runId, files) => withStore(async (s) => void (await s.save(runId, files, { reason: 'import' }))),
-      download(name, data, type) {
-        const url = URL.createObjectURL(new Blob([data as BlobPart], { type }));
-        const a = document.createElement('a');
-        a.href = url;
-        a.download = name;
-        a.style.display = 'none';
-        document.body.append(a);
-        a.click();
-        a.remove();
-        setTimeout(() => URL.revokeObjectURL(url), 60_000);
-      },
-    },
-    now: () => Date.now(),
-    newRunId: (s) => `${s.mode}-${s.preset}-${new Date().toISOString().replace(/[:.]/g, '-')}-${Math.random().toString(36).slice(2, 6)}`,
-    knobs,
-  };
-}
-
-function initialForm(): TrainSettings {
-  const form = presetForm(urlPreset() ?? 'tiny');
-  const steps = urlNumber('trainSteps');
-  if (steps !== undefined) form.steps = Math.max(1, Math.floor(steps));
-  const every = urlNumber('trainCheckpointEvery');
-  form.checkpointEvery = every !== undefined ? Math.max(1, Math.floor(every)) : Math.max(1, Math.round(form.steps / 10));
-  const mode = typeof location === 'undefined' ? null : new URLSearchParams(location.search).get('trainMode');
-  if (mode && isRlMode(mode)) {
-    form.mode = mode;
-    form.lr *= RL_LR_FACTOR;
-  }
-  const rl = defaultRl(form.preset);
-  const g = urlNumber('trainGroup');
-  if (g !== undefined) rl.group = Math.max(2, Math.floor(g));
-  const p = urlNumber('trainPromptsPerStep');
-  if (p !== undefined) rl.promptsPerStep = Math.max(1, Math.floor(p));
-  const n = urlNumber('trainMaxNewTokens');
-  if (n !== undefined) rl.maxNewTokens = Math.max(1, Math.floor(n));
-  const beta = urlNumber('trainBeta');
-  if (beta !== undefined) rl.beta = beta;
-  form.rl = rl;
-  return form;
-}
-
-export const trainingStore = createTrainingStore(browserDeps(), initialForm());
-
-/** Presets offered by the form. */
-export const PRESET_NAMES = Object.keys(PRESETS) as PresetName[];
-
-/** Tests reach the store as globalThis.__p2rTraining (no effect on the app). */
-export function exposeTrainingForTests(): void {
-  (globalThis as { __p2rTraining?: StoreApi<TrainingState> }).__p2rTraining = trainingStore;
 }

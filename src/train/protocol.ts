@@ -62,7 +62,7 @@ export interface TrainSettings {
   rl?: RlSettings;
 }
 
-/** Knobs that are not part of the run's identity (demos, tests; see the URL knobs in src/store/training.ts). */
+/** Knobs that are not part of the run's identity (demos, tests; see the URL knobs in src/store/training_browser.ts). */
 export interface WorkerKnobs {
   /** Extra wait between steps, ms (default 0: just a yield to the message loop). */
   stepDelayMs?: number;
@@ -152,7 +152,7 @@ export type FromWorker =
   /** Also sent after `stop` (stopped: true); the final checkpoint is stored either way. */
   | { type: 'finished'; step: number; stopped: boolean }
   | { type: 'warning'; message: string; hint?: string }
-  /** RL: a step's rollouts are in the rollout store (src/inspect/rollout_db.ts) under the run's id. */
+  /** RL: a step's rollouts are in the rollout store (src/rollouts/rollout_db.ts) under the run's id. */
   | { type: 'rollouts'; runId: string; step: number; count: number }
   | { type: 'error'; code: string; message: string; hint: string };
 

@@ -1,9 +1,9 @@
-// RL rollouts as the inspector's canonical Rollout records (src/inspect/record.ts): what the browser
+// RL rollouts as the inspector's canonical Rollout records (src/rollouts/record.ts): what the browser
 // writes to the rollout store (putRollouts) and what `npm run train -- --rollouts-out FILE.jsonl` writes
-// as JSON Lines in "our own export" format (src/inspect/importers/native.ts re-imports it as is).
+// as JSON Lines in "our own export" format (src/rollouts/importers/native.ts re-imports it as is).
 
-import type { Rollout } from '../inspect/record';
-import { rolloutId } from '../inspect/record';
+import type { Rollout } from '../rollouts/record';
+import { rolloutId } from '../rollouts/record';
 import { describe, isSpecial } from '../model/tokenizer';
 import type { RlRollout } from './rl';
 

@@ -5,7 +5,7 @@
 // step: a step that throws or raises a GPU error ends the loop before anything is saved, and the store
 // serializes the tensors before it first yields, so nothing a later step does reaches a stored file.
 // Device loss pauses the run with a message; `resume` then acquires a new device and reloads the
-// latest checkpoint. Started by src/store/training.ts as
+// latest checkpoint. Started by src/store/training_browser.ts as
 //   new Worker(new URL('../train/worker.ts', import.meta.url), { type: 'module' })
 
 import { acquireDevice, type GpuContext } from '../gpu/device';
@@ -20,7 +20,7 @@ import { CheckpointError, flatFromTensors, type Checkpoint } from './checkpoint'
 import { RlTrainer, type RlLogEntry, type RlRollout } from './rl';
 import { PRESET_SYNTHETIC, syntheticRlPrompts, syntheticSftSamples, type RlPrompt } from './rl_data';
 import { toInspectorRollout } from './rl_export';
-import { appendRunStep } from '../inspect/rollout_db';
+import { appendRunStep } from '../rollouts/rollout_db';
 import { isRlMode, type CheckpointReason, type FromWorker, type LogPoint, type RlSettings, type RunMetadata, type StoredRunState, type ToWorker, type TrainSettings, type WorkerKnobs } from './protocol';
 
 const scope = self as unknown as { postMessage(m: FromWorker): void; onmessage: ((e: MessageEvent<ToWorker>) => void) | null };

@@ -1,7 +1,7 @@
 // The training page end to end in Chromium (SwiftShader WebGPU): a `tiny` SFT run in the worker,
 // charts filling, pause with a checkpoint, a reload that offers to resume, resume to the end; the
 // page answering clicks while the worker trains; a device loss that pauses and resumes.
-// URL knobs (src/store/training.ts): trainSteps, trainCheckpointEvery, trainProgressMs.
+// URL knobs (src/store/training_browser.ts): trainSteps, trainCheckpointEvery, trainProgressMs.
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { openApp, screenshot, sharedBrowser } from './browser';

@@ -2,7 +2,7 @@
 // (two downloads: the .safetensors parsed by scripts/check_safetensors.py with the Python standard
 // library, the .json carrying the step), Delete with its confirm, Import of the two files back as a
 // run with the same step, and a corrupted .safetensors refused with a message naming the file.
-// URL knobs (src/store/training.ts): trainSteps, trainCheckpointEvery, trainProgressMs.
+// URL knobs (src/store/training_browser.ts): trainSteps, trainCheckpointEvery, trainProgressMs.
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Download } from 'playwright-core';
 import { execFileSync } from 'node:child_process';

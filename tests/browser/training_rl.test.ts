@@ -2,7 +2,7 @@
 // built-in synthetic dataset, then a 4-step PA-GRPO run (G 2, 1 prompt per step, 24 new tokens) from
 // that run's latest checkpoint, paused after its first step, resumed after a reload; the RL charts
 // fill, and "Open rollouts" opens the run in the inspector with every step once and both processes'
-// rewards and advantages on every rollout of a group. URL knobs: src/store/training.ts.
+// rewards and advantages on every rollout of a group. URL knobs: src/store/training_browser.ts.
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { openApp, screenshot, sharedBrowser } from './browser';

@@ -3,8 +3,8 @@
 // Also the RL batch layout: row completionStart − 1 + j predicts token j.
 
 import { describe, expect, it } from 'vitest';
-import { importFiles } from '../../src/inspect/importers';
-import { toJsonl } from '../../src/inspect/export';
+import { importFiles } from '../../src/rollouts/importers';
+import { toJsonl } from '../../src/rollouts/export';
 import { makeConfig } from '../../src/model/config';
 import { decodeWithOffsets, encode, EOS } from '../../src/model/tokenizer';
 import { parseCompletion } from '../../src/rewards/template';

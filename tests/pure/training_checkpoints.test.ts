@@ -2,18 +2,9 @@
 // downloads, delete (not the run training now), and import of a .safetensors + .json pair checked
 // with parseCheckpoint (size, SHA-256, layout) before anything is stored, with errors naming the file.
 import { describe, expect, it } from 'vitest';
-import {
-  checkImportPair,
-  checkpointFileNames,
-  createTrainingStore,
-  fileSafe,
-  importRunId,
-  pairImportFiles,
-  presetForm,
-  storedRunRows,
-  type ImportFile,
-  type RunSummaryLike,
-} from '../../src/store/training';
+import { createTrainingStore } from '../../src/store/training';
+import { checkImportPair, checkpointFileNames, fileSafe, importRunId, pairImportFiles, type ImportFile } from '../../src/store/training_checkpoints';
+import { presetForm, storedRunRows, type RunSummaryLike } from '../../src/store/training_runs';
 import { serializeCheckpoint, type Checkpoint } from '../../src/train/checkpoint';
 import { fakeTrainingDeps } from './training_fakes';
 

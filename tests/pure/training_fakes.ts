@@ -1,6 +1,7 @@
 // Fakes shared by the training store's tests: a worker that records what the page sends and lets a
 // test emit what the worker would, and TrainingDeps around it with in-memory defaults.
-import type { RunSummaryLike, TrainingDeps, WorkerLike } from '../../src/store/training';
+import type { TrainingDeps, WorkerLike } from '../../src/store/training';
+import type { RunSummaryLike } from '../../src/store/training_runs';
 import type { FromWorker, ToWorker } from '../../src/train/protocol';
 
 export class FakeWorker implements WorkerLike {

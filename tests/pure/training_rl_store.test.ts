@@ -1,7 +1,8 @@
 // The training slice's RL logic over a fake worker: the starting SFT run resolved at start, the RL
 // learning-rate default, RL log points and the rollouts link state, and RL runs offered for resume.
 import { describe, expect, it } from 'vitest';
-import { createTrainingStore, defaultRl, presetForm, reduce, resolveRl, resumableRuns, sftRunChoices, type RunSummaryLike } from '../../src/store/training';
+import { createTrainingStore, reduce } from '../../src/store/training';
+import { defaultRl, presetForm, resolveRl, resumableRuns, sftRunChoices, type RunSummaryLike } from '../../src/store/training_runs';
 import { fakeTrainingDeps } from './training_fakes';
 import type { ToWorker } from '../../src/train/protocol';
 

@@ -1,14 +1,8 @@
 // The training slice over a fake worker: status transitions, batched progress into chart series, the
 // ETA from recent ms/step, checkpoints, device-loss pause, and the reload's resume offer.
 import { describe, expect, it } from 'vitest';
-import {
-  createTrainingStore,
-  estimateEta,
-  presetForm,
-  reduce,
-  resumableRuns,
-  type RunSummaryLike,
-} from '../../src/store/training';
+import { createTrainingStore, estimateEta, reduce } from '../../src/store/training';
+import { presetForm, resumableRuns, type RunSummaryLike } from '../../src/store/training_runs';
 import { fakeTrainingDeps } from './training_fakes';
 import type { FromWorker, LogPoint } from '../../src/train/protocol';
 

@@ -1,6 +1,6 @@
 // The training charts' axis / tooltip labels: short, whole, zero as "0".
 import { describe, expect, it } from 'vitest';
-import { tickLabel } from '../../src/inspect/TrainCharts';
+import { tickLabel } from '../../src/ui/train/TrainCharts';
 
 describe('tickLabel', () => {
   it('writes zero (and -0) as "0"', () => {

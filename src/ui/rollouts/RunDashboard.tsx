@@ -1,0 +1,128 @@
+// Run dashboard: per-step charts (recharts) of each process's reward and its parts, the trainer score
+// and KL, segment lengths, collapsed groups and perception × reasoning quadrant counts. Clicking a
+// point opens that step's groups.
+
+import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { useRollouts } from '../common/hooks';
+import type { StepSummary } from '../../rollouts/group';
+import { QUADRANTS } from '../../rollouts/record';
+import { navigate } from './route';
+
+const COLORS = { perception: '#2f9e44', reasoning: '#3b5bdb', score: '#e8590c', kl: '#868e96', p2: '#8ce99a', r2: '#91a7ff' };
+
+function flatten(rows: StepSummary[]) {
+  return rows.map((r) => ({
+    step: r.step,
+    'R_P total': r.perception.total,
+    'R_P acc': r.perception.accuracy,
+    'R_P fmt': r.perception.format,
+    'R_P len': r.perception.length,
+    'R_R total': r.reasoning.total,
+    'R_R acc': r.reasoning.accuracy,
+    'R_R fmt': r.reasoning.format,
+    'R_R len': r.reasoning.length,
+    score: r.score,
+    kl: r.kl,
+    'observation chars': r.perceptionChars,
+    'think+answer chars': r.reasoningChars,
+    'collapsed P': r.collapsedPerception,
+    'collapsed R': r.collapsedReasoning,
+    'collapsed both': r.collapsedBoth,
+    ...Object.fromEntries(QUADRANTS.map((q) => [q.label, r.quadrants[q.id]])),
+  }));
+}
+
+export function RunDashboard({ runId }: { runId: string }) {
+  const run = useRollouts((s) => s.run);
+  if (!run) return <p className="note">loading run…</p>;
+  const { meta } = run;
+  const data = flatten(meta.stepSummaries);
+  const open = (state: { activeLabel?: unknown; activeTooltipIndex?: unknown } | null) => {
+    const i = Number(state?.activeTooltipIndex);
+    const step = Number.isFinite(i) && data[i] ? data[i].step : Number(state?.activeLabel);
+    if (Number.isFinite(step)) navigate({ runId, step });
+  };
+  const has = (k: keyof (typeof data)[number]) => data.some((d) => d[k] !== null && d[k] !== undefined);
+  const chart = (title: string, keys: [string, string, boolean?][], kind: 'line' | 'bar' = 'line', stacked = false) => (
+    <figure className="chart">
+      <figcaption>{title}</figcaption>
+      <ResponsiveContainer width="100%" height={180}>
+        {kind === 'line' ? (
+          <LineChart data={data} onClick={open} syncId="run">
+            <CartesianGrid strokeOpacity={0.2} />
+            <XAxis dataKey="step" />
+            <YAxis width={40} />
+            <Tooltip />
+            <Legend />
+            {keys.map(([k, c, dashed]) => (
+              <Line key={k} dataKey={k} stroke={c} dot={false} strokeDasharray={dashed ? '4 3' : undefined} isAnimationActive={false} connectNulls />
+            ))}
+          </LineChart>
+        ) : (
+          <BarChart data={data} onClick={open} syncId="run">
+            <CartesianGrid strokeOpacity={0.2} />
+            <XAxis dataKey="step" />
+            <YAxis width={40} />
+            <Tooltip />
+            <Legend />
+            {keys.map(([k, c]) => (
+              <Bar key={k} dataKey={k} fill={c} stackId={stacked ? 'a' : undefined} isAnimationActive={false} />
+            ))}
+          </BarChart>
+        )}
+      </ResponsiveContainer>
+    </figure>
+  );
+  return (
+    <section className="dashboard" data-testid="run-dashboard">
+      <h1>
+        <a href="#/rollouts">runs</a> › {meta.name}
+      </h1>
+      <p className="note">
+        {meta.format} · {meta.rollouts} rollouts · {meta.groups} groups · {meta.steps.length} steps · splits {meta.splits.join(', ')} · columns: {meta.columns.join(', ')}
+      </p>
+      {meta.warnings.length ? (
+        <ul className="warnings" data-testid="run-warnings">
+          {meta.warnings.map((w, i) => (
+            <li key={i}>{w}</li>
+          ))}
+        </ul>
+      ) : null}
+      <p className="note">Click a point to open that step's groups.</p>
+      <div className="charts">
+        {chart('Per-process reward (total)', [
+          ['R_P total', COLORS.perception],
+          ['R_R total', COLORS.reasoning],
+          ...(has('score') ? ([['score', COLORS.score, true]] as [string, string, boolean][]) : []),
+        ])}
+        {chart('Reward parts', [
+          ['R_P acc', COLORS.perception],
+          ['R_P fmt', COLORS.p2, true],
+          ['R_P len', COLORS.p2],
+          ['R_R acc', COLORS.reasoning],
+          ['R_R fmt', COLORS.r2, true],
+          ['R_R len', COLORS.r2],
+        ])}
+        {chart('Segment lengths (characters)', [
+          ['observation chars', COLORS.perception],
+          ['think+answer chars', COLORS.reasoning],
+        ])}
+        {has('kl') ? chart('KL', [['kl', COLORS.kl]]) : null}
+        {chart('Collapsed groups (std 0)', [
+          ['collapsed P', COLORS.perception],
+          ['collapsed R', COLORS.reasoning],
+          ['collapsed both', COLORS.kl],
+        ], 'bar')}
+        {chart('Perception × reasoning quadrants (rollouts)', QUADRANTS.map((q, i) => [q.label, ['#2f9e44', '#f59f00', '#e03131', '#868e96'][i]] as [string, string]), 'bar', true)}
+      </div>
+      <h2>Steps</h2>
+      <div className="step-links">
+        {meta.steps.map((s) => (
+          <a key={s} href={`#/rollouts/${encodeURIComponent(runId)}/step/${s}`} data-testid="step-link">
+            {s}
+          </a>
+        ))}
+      </div>
+    </section>
+  );
+}
