@@ -1,138 +1,230 @@
-// `npx tsx scripts/experiment.ts [--preset tiny] [--seeds 1,2] [--sft-steps N] [--rl-steps N] ...`:
-// the issue-5 experiment. Per seed: SFT on the training split, then PA-GRPO and GRPO for the same number
-// of steps from that same SFT checkpoint (the frozen reference = the SFT weights), each evaluated on a
-// held-out split (prompts the SFT and RL never saw) with greedy decoding: reasoning accuracy (Video-R1
-// accuracy of <answer>) and perception judge accuracy (rule judge over the scene facts), plus format.
-// Prints a Markdown table. Runs in Node on Dawn through Vite's SSR loader (as scripts/train.ts).
+// `npm run experiment -- [flags]`: the experiment P2R Lab exists for. Per seed: SFT of the preset on
+// its synthetic training videos to a deliberately partial checkpoint (room for RL to improve), then,
+// from that same checkpoint and with the same RL budget and sampling seeds, PA-GRPO, GRPO and each
+// ablation of the paper's Table 2. Every model is evaluated with greedy decoding on the same held-out
+// questions (videos of a generator seed training never used; src/train/heldout.ts). Writes:
+//   OUT/experiment.json   per arm and seed: held-out metrics (overall and per family), per-question
+//                         scores, the RL reward curves per process; per arm: the mean difference from
+//                         GRPO with its 95% hierarchical paired bootstrap interval (seeds, then questions)
+//   OUT/experiment.md     the table (the README shows it) and the reward curves, as text
+//   OUT/reward_curves.svg the per-process training reward curves of every arm (mean over seeds)
+// Runs in Node on Dawn (SwiftShader without a GPU) under Vite's SSR loader, as scripts/train.ts.
 //
-// Options: --preset tiny|demo  --seeds 1,2  --sft-steps N (default 60)  --rl-steps N (default 10)
-//   --group G (4) --prompts P (2) --train N (training prompts, default 64) --eval N (held-out, default 16)
-//   --max-new-tokens N (default: the context's room)  --rl-lr X (default preset lr / 10)  --beta X (0.04)
-//   --top-p X (RL sampling, default 0.95)
-//   --modes pa-grpo,grpo (any RL modes)
-//   --data synthetic|micro (default synthetic: the built-in synthetic dataset's generator, the preset's
-//   style, training videos first and held-out videos after them; --train/--eval count questions)
-//   --difficulty easy|medium|hard (synthetic; default the preset's)
+// Options (defaults in brackets):
+//   --preset tiny|demo [tiny]      --seeds 1,2,3 [1,2,3]     --out DIR [experiment-out]
+//   --sft-steps N [500]            SFT steps to the partial checkpoint (the preset's batch and lr)
+//   --rl-steps N [40]  --group G [8]  --prompts P [4]   RL budget: P prompts × G completions per step
+//   --rl-lr X [3e-4]  --beta X [0.1]  --temperature X [1]  --top-p X [1]   RL settings
+//   --modes a,b,... [pa-grpo,grpo,without-rr,without-rp,without-rl,without-separation,without-separation-sum-rewards]
+//   --questions N [210]            held-out questions per model (tiny: 70 videos × 3 families)
+//   --data-seed S [9001]           generator seed of the held-out videos
 
 import { runSelfUnderVite } from './vite-node';
 
-interface Args {
+const ALL_MODES = ['pa-grpo', 'grpo', 'without-rr', 'without-rp', 'without-rl', 'without-separation', 'without-separation-sum-rewards'];
+
+export interface ExperimentArgs {
   preset: 'tiny' | 'demo';
   seeds: number[];
+  out: string;
   sftSteps: number;
   rlSteps: number;
   group: number;
   prompts: number;
-  train: number;
-  eval: number;
-  maxNewTokens?: number;
-  rlLr?: number;
-  beta?: number;
-  topP?: number;
+  rlLr: number;
+  beta: number;
+  temperature: number;
+  topP: number;
   modes: string[];
-  data: 'synthetic' | 'micro';
-  difficulty?: 'easy' | 'medium' | 'hard';
+  questions: number;
+  dataSeed?: number;
 }
 
-function parseArgs(argv: string[]): Args {
-  const a: Args = { preset: 'tiny', seeds: [1], sftSteps: 60, rlSteps: 10, group: 4, prompts: 2, train: 64, eval: 16, modes: ['pa-grpo', 'grpo'], data: 'synthetic' };
+export const EXPERIMENT_DEFAULTS: Omit<ExperimentArgs, 'dataSeed'> = {
+  preset: 'tiny',
+  seeds: [1, 2, 3],
+  out: 'experiment-out',
+  sftSteps: 500,
+  rlSteps: 40,
+  group: 8,
+  prompts: 4,
+  rlLr: 3e-4,
+  beta: 0.1,
+  temperature: 1,
+  topP: 1,
+  modes: ALL_MODES,
+  questions: 210,
+};
+
+function parseArgs(argv: string[]): ExperimentArgs {
+  const a: ExperimentArgs = { ...EXPERIMENT_DEFAULTS };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, v] = [argv[i], argv[i + 1]];
+    if (v === undefined) throw new Error(`${flag}: a value is missing`);
     const n = Number(v);
+    const pos = () => {
+      if (!Number.isFinite(n) || n <= 0) throw new Error(`${flag}: expected a positive number (got ${v})`);
+      return n;
+    };
+    const int = () => {
+      if (!Number.isInteger(n) || n <= 0) throw new Error(`${flag}: expected a positive integer (got ${v})`);
+      return n;
+    };
     switch (flag) {
-      case '--preset': if (v !== 'tiny' && v !== 'demo') throw new Error('--preset tiny|demo'); a.preset = v; break;
-      case '--seeds': a.seeds = v.split(',').map(Number); break;
-      case '--sft-steps': a.sftSteps = n; break;
-      case '--rl-steps': a.rlSteps = n; break;
-      case '--group': a.group = n; break;
-      case '--prompts': a.prompts = n; break;
-      case '--train': a.train = n; break;
-      case '--eval': a.eval = n; break;
-      case '--max-new-tokens': a.maxNewTokens = n; break;
-      case '--rl-lr': a.rlLr = n; break;
-      case '--beta': a.beta = n; break;
-      case '--top-p': a.topP = n; break;
-      case '--modes': a.modes = v.split(','); break;
-      case '--data': if (v !== 'synthetic' && v !== 'micro') throw new Error('--data synthetic|micro'); a.data = v; break;
-      case '--difficulty': if (v !== 'easy' && v !== 'medium' && v !== 'hard') throw new Error('--difficulty easy|medium|hard'); a.difficulty = v; break;
+      case '--preset': if (v !== 'tiny' && v !== 'demo') throw new Error('--preset: tiny or demo'); a.preset = v; break;
+      case '--seeds': a.seeds = v.split(',').map((s) => { const x = Number(s); if (!Number.isInteger(x)) throw new Error(`--seeds: '${s}' is not an integer`); return x; }); break;
+      case '--out': a.out = v; break;
+      case '--sft-steps': a.sftSteps = int(); break;
+      case '--rl-steps': a.rlSteps = int(); break;
+      case '--group': a.group = int(); break;
+      case '--prompts': a.prompts = int(); break;
+      case '--rl-lr': a.rlLr = pos(); break;
+      case '--beta': if (!(n >= 0)) throw new Error('--beta: expected a number ≥ 0'); a.beta = n; break;
+      case '--temperature': a.temperature = pos(); break;
+      case '--top-p': if (!(n > 0 && n <= 1)) throw new Error('--top-p: in (0, 1]'); a.topP = n; break;
+      case '--modes': a.modes = v.split(','); for (const m of a.modes) if (!ALL_MODES.includes(m)) throw new Error(`--modes: unknown mode '${m}' (${ALL_MODES.join(', ')})`); break;
+      case '--questions': a.questions = int(); break;
+      case '--data-seed': a.dataSeed = int(); break;
       default: throw new Error(`unknown option ${flag} (see the header of scripts/experiment.ts)`);
     }
   }
+  if (!a.modes.includes('grpo')) throw new Error('--modes must include grpo: every arm is compared with it');
   return a;
 }
 
-export async function main(args: Args): Promise<void> {
+interface ArmRun {
+  seed: number;
+  arm: string;
+  report: import('../src/train/heldout').HeldOutReport;
+  answer: number[];
+  judge: number[];
+  curve?: { step: number; perception: number; reasoning: number; perceptionAccuracy: number; reasoningAccuracy: number; collapsedBoth: number; groups: number }[];
+  minutes: number;
+}
+
+export async function main(args: ExperimentArgs): Promise<void> {
+  const { mkdirSync, writeFileSync, renameSync } = await import('node:fs');
+  const { join } = await import('node:path');
   const { makeConfig, modelDims } = await import('../src/model/config');
   const { nodeGpu } = await import('../src/gpu/node-gpu');
   const { acquireDevice } = await import('../src/gpu/device');
   const { GpuModel, createModelKernels } = await import('../src/model/model');
   const { Decoder } = await import('../src/model/generate');
   const { SftTrainer } = await import('../src/train/sft');
-  const { RlTrainer, evaluatePrompts } = await import('../src/train/rl');
-  const { microRlPrompts, syntheticRlPrompts, sftSampleOf, PRESET_SYNTHETIC } = await import('../src/train/rl_data');
+  const { RlTrainer } = await import('../src/train/rl');
+  const { syntheticRlPrompts, sftSampleOf, PRESET_SYNTHETIC, PRESET_VIDEOS } = await import('../src/train/rl_data');
+  const { evaluateHeldOut, heldOutPrompts, HELD_OUT_SEED } = await import('../src/train/heldout');
   const { flatFromTensors } = await import('../src/train/checkpoint');
+  const { paramLayout } = await import('../src/model/params');
+  const { pairedDifference } = await import('../src/train/experiment_stats');
+  const { experimentMarkdown, rewardCurvesSvg } = await import('../src/train/experiment_report');
 
+  mkdirSync(args.out, { recursive: true }); // fail on a bad --out before hours of work
+  writeFileSync(join(args.out, 'experiment.json.tmp'), '');
   const ctx = await acquireDevice({ gpu: await nodeGpu() });
   console.log(`adapter: ${ctx.summary.description}${ctx.summary.isFallback ? ' (CPU fallback)' : ''}`);
-  const rows: string[] = [];
+  const spec = PRESET_SYNTHETIC[args.preset];
+  const trainPrompts = syntheticRlPrompts(PRESET_VIDEOS[args.preset], 1, spec);
+  const dataSeed = args.dataSeed ?? HELD_OUT_SEED;
+  const evalPrompts = heldOutPrompts(args.questions, spec, dataSeed);
+  const runs: ArmRun[] = [];
   const t0 = performance.now();
-  for (const seed of args.seeds) {
-    const base = makeConfig(args.preset);
-    const sftConfig = makeConfig(args.preset, { train: { seed, steps: args.sftSteps, warmupSteps: Math.min(base.train.warmupSteps, Math.max(1, Math.floor(args.sftSteps / 10))) } });
-    const { model } = sftConfig;
-    const micro = args.data === 'micro';
-    const spec = { ...PRESET_SYNTHETIC[args.preset], ...(args.difficulty && { difficulty: args.difficulty }) };
-    // Held-out split: a different generator seed (micro) or the videos after the training ones
-    // (synthetic: the built-in dataset's generator, seeded per experiment seed).
-    const trainVideos = Math.ceil(args.train / 5);
-    const trainPrompts = micro ? microRlPrompts(args.train, seed, model.frames, model.frameSize) : syntheticRlPrompts(trainVideos, seed, spec);
-    const evalPrompts = micro ? microRlPrompts(args.eval, seed + 100_000, model.frames, model.frameSize) : syntheticRlPrompts(Math.ceil(args.eval / 5), seed, spec, trainVideos);
-    const maxNewTokens = args.maxNewTokens ?? modelDims(model).maxT;
-    const kernels = await createModelKernels(ctx.device, [model.width / model.heads]);
-    const evaluate = async (params: Float32Array) => {
-      const { paramLayout } = await import('../src/model/params');
-      const m = await GpuModel.create(ctx.device, model, paramLayout(model), { batchSize: 1, init: params, train: sftConfig.train, kernels, label: 'eval' });
-      return evaluatePrompts(Decoder.create(m), evalPrompts, { maxNewTokens, temperature: 0 });
+  const base = makeConfig(args.preset);
+  const kernels = await createModelKernels(ctx.device, [base.model.width / base.model.heads]);
+  const maxNewTokens = modelDims(base.model).maxT;
+  const evaluate = async (params: Float32Array) => {
+    const m = await GpuModel.create(ctx.device, base.model, paramLayout(base.model), { batchSize: 1, init: params, train: base.train, kernels, label: 'eval' });
+    const { report, items } = await evaluateHeldOut(Decoder.create(m), evalPrompts, { maxNewTokens });
+    m.buffers.params.destroy();
+    return { report, answer: items.map((i) => i.answer), judge: items.map((i) => i.judge) };
+  };
+  const save = () => {
+    const json = summary();
+    // Written to a temporary name, then renamed: a reader never sees half a file.
+    writeFileSync(join(args.out, 'experiment.json.tmp'), JSON.stringify(json, null, 1));
+    renameSync(join(args.out, 'experiment.json.tmp'), join(args.out, 'experiment.json'));
+    writeFileSync(join(args.out, 'experiment.md'), experimentMarkdown(json));
+    writeFileSync(join(args.out, 'reward_curves.svg'), rewardCurvesSvg(json));
+  };
+  const summary = () => {
+    const arms = ['SFT', ...args.modes];
+    const complete = args.seeds.filter((s) => arms.every((a) => runs.some((r) => r.seed === s && r.arm === a)));
+    const scores = (arm: string, key: 'answer' | 'judge') => complete.map((s) => runs.find((r) => r.seed === s && r.arm === arm)![key]);
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+    return {
+      command: `npm run experiment -- ${process.argv.slice(2).join(' ')}`.trim(),
+      settings: { ...args, dataSeed },
+      adapter: ctx.summary.description,
+      minutes: (performance.now() - t0) / 60000,
+      seedsComplete: complete,
+      arms: arms.map((arm) => {
+        const rs = runs.filter((r) => r.arm === arm && complete.includes(r.seed));
+        const diff = (key: 'answer' | 'judge') => (complete.length && arm !== 'grpo' ? pairedDifference(scores(arm, key), scores('grpo', key)) : null);
+        const families = Object.keys(rs[0]?.report.by_family ?? {});
+        return {
+          arm,
+          answer_accuracy: mean(rs.map((r) => r.report.answer_accuracy)),
+          perception_judge_accuracy: mean(rs.map((r) => r.report.perception_judge_accuracy)),
+          format_perception: mean(rs.map((r) => r.report.format_perception)),
+          format_reasoning: mean(rs.map((r) => r.report.format_reasoning)),
+          by_family: Object.fromEntries(families.map((f) => [f, { answer_accuracy: mean(rs.map((r) => r.report.by_family[f].answer_accuracy)), perception_judge_accuracy: mean(rs.map((r) => r.report.by_family[f].perception_judge_accuracy)) }])),
+          vs_grpo: { answer_accuracy: diff('answer'), perception_judge_accuracy: diff('judge') },
+        };
+      }),
+      runs: runs.map(({ answer, judge, ...r }) => ({ ...r, answer, judge })),
     };
+  };
 
+  for (const seed of args.seeds) {
+    const sftConfig = makeConfig(args.preset, { train: { seed, steps: args.sftSteps, warmupSteps: Math.min(base.train.warmupSteps, Math.max(1, Math.floor(args.sftSteps / 10))) } });
+    const s0 = performance.now();
     const sft = await SftTrainer.create(ctx.device, sftConfig, { samples: trainPrompts.map(sftSampleOf), kernels });
     await sft.run(args.sftSteps);
     const ckpt = await sft.checkpoint({ seed: String(seed) });
-    const sftLoss = sft.log.at(-1)!.loss;
-    const row = (name: string, e: Awaited<ReturnType<typeof evaluatePrompts>>, extra: string) =>
-      `| ${seed} | ${name} | ${e.reasoningAccuracy.toFixed(3)} | ${e.perceptionAccuracy.toFixed(3)} | ${e.formatPerception.toFixed(2)} / ${e.formatReasoning.toFixed(2)} | ${e.meanTokens.toFixed(0)} | ${extra} |`;
     const sftEval = await evaluate(flatFromTensors(sft.layout, ckpt.tensors));
-    rows.push(row('SFT', sftEval, `SFT ${args.sftSteps} steps, final loss ${sftLoss.toFixed(3)}`));
-    console.log(rows.at(-1));
+    sft.model.buffers.params.destroy();
+    runs.push({ seed, arm: 'SFT', ...sftEval, minutes: (performance.now() - s0) / 60000 });
+    console.log(`seed ${seed} SFT ${args.sftSteps} steps (loss ${sft.log.at(-1)!.loss.toFixed(3)}): answer ${sftEval.report.answer_accuracy.toFixed(3)}, judge ${sftEval.report.perception_judge_accuracy.toFixed(3)} (${((performance.now() - s0) / 60000).toFixed(1)} min)`);
+    save();
     for (const mode of args.modes) {
-      const rlConfig = makeConfig(args.preset, { train: { seed, steps: args.rlSteps, lr: args.rlLr ?? base.train.lr / 10, warmupSteps: 1 } });
+      const r0 = performance.now();
+      // The same RL seed for every arm: the same prompts in the same order and the same sampler seeds.
+      const rlConfig = makeConfig(args.preset, { train: { seed, steps: args.rlSteps, lr: args.rlLr, warmupSteps: 1 } });
       const rl = await RlTrainer.create(ctx.device, rlConfig, {
         prompts: trainPrompts,
         mode,
         group: args.group,
         promptsPerStep: args.prompts,
-        sampling: { maxNewTokens, ...(args.topP !== undefined && { topP: args.topP }) },
-        loss: { ...(args.beta !== undefined && { beta: args.beta }) },
+        sampling: { maxNewTokens, temperature: args.temperature, topP: args.topP },
+        loss: { beta: args.beta },
         resume: ckpt,
         kernels,
         onWarning: (m) => console.warn(m),
       });
       await rl.run(args.rlSteps);
-      const first = rl.log[0];
-      const last = rl.log.at(-1)!;
       const e = await evaluate(await rl.policy.readParams());
-      const trainR = (x: typeof first) => `${x.rewards.perception.accuracy.toFixed(2)}/${x.rewards.reasoning.accuracy.toFixed(2)}`;
-      rows.push(row(`SFT → ${mode}`, e, `${args.rlSteps} RL steps; train acc P/R first→last step ${trainR(first)} → ${trainR(last)}; KL ${last.kl.toExponential(1)}`));
-      console.log(rows.at(-1));
+      const curve = rl.log.map((l) => ({
+        step: l.step,
+        perception: l.rewards.perception.total,
+        reasoning: l.rewards.reasoning.total,
+        perceptionAccuracy: l.rewards.perception.accuracy,
+        reasoningAccuracy: l.rewards.reasoning.accuracy,
+        collapsedBoth: l.collapsed.both,
+        groups: l.collapsed.groups,
+      }));
+      runs.push({ seed, arm: mode, ...e, curve, minutes: (performance.now() - r0) / 60000 });
+      const first = curve[0];
+      const last = curve.at(-1)!;
+      console.log(
+        `seed ${seed} ${mode}: answer ${e.report.answer_accuracy.toFixed(3)}, judge ${e.report.perception_judge_accuracy.toFixed(3)}; train R_P ${first.perception.toFixed(2)}→${last.perception.toFixed(2)}, R_R ${first.reasoning.toFixed(2)}→${last.reasoning.toFixed(2)} ` +
+          `(${((performance.now() - r0) / 60000).toFixed(1)} min)`,
+      );
+      save();
     }
   }
-  console.log(
-    `\nHeld-out: ${args.eval} prompts per seed, greedy, ≤ ${args.maxNewTokens ?? 'context'} new tokens. preset ${args.preset}, G ${args.group}, P ${args.prompts}. ` +
-      `${((performance.now() - t0) / 60000).toFixed(1)} min.\n`,
-  );
-  console.log('| seed | model | reasoning acc | perception judge acc | format P / R | mean tokens | notes |');
-  console.log('|---|---|---|---|---|---|---|');
-  for (const r of rows) console.log(r);
+  save();
+  console.log(`\n${experimentMarkdown(summary())}`);
+  console.log(`wrote ${join(args.out, 'experiment.json')}, experiment.md, reward_curves.svg (${((performance.now() - t0) / 60000).toFixed(1)} min)`);
   ctx.device.destroy();
 }
 

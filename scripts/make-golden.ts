@@ -1,4 +1,4 @@
-// Regenerates tests/fixtures/golden_sft_tiny.json: the loss curve of the `tiny` preset trained with
+// Regenerates tests/fixtures/golden_sft_tiny.json: the loss curve of the `test` preset trained with
 // SFT from a fixed seed by the float64 CPU reference (src/train/sft_reference.ts). The GPU golden
 // test (tests/gpu/model_golden.test.ts) must reproduce it.
 //
@@ -14,7 +14,7 @@ import { referenceSftRun } from '../src/train/sft_reference';
 import { microSamples } from '../src/train/samples';
 
 export const GOLDEN = {
-  preset: 'tiny' as const,
+  preset: 'test' as const,
   /** Steps of the recorded curve (the preset's own schedule length). */
   steps: 12,
   /** Samples of the micro dataset, and its seed. */
@@ -27,7 +27,7 @@ const samples = microSamples(GOLDEN.samples, GOLDEN.dataSeed);
 const started = Date.now();
 const curve = referenceSftRun(config, samples, GOLDEN.steps);
 const fixture = {
-  description: 'SFT loss per step (before its update) of the tiny preset, float64 CPU reference. Regenerate: npx tsx scripts/make-golden.ts',
+  description: 'SFT loss per step (before its update) of the test preset (the tiny preset before it learned the tiny task families), float64 CPU reference. Regenerate: npx tsx scripts/make-golden.ts',
   ...GOLDEN,
   config,
   parameters: paramLayout(config.model).count,

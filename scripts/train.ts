@@ -19,7 +19,11 @@
 //                                 and full ones for demo; micro: the moving-square fixture of the golden test
 //   --style compact|full --difficulty easy|medium|hard   synthetic: override the preset's style / difficulty
 //   --data-seed S        synthetic: the generator's seed (default 1, the built-in dataset's)
-//   --samples N          dataset size (synthetic: videos; micro: samples). Default 40 / 64
+//   --samples N          dataset size (synthetic: videos; micro: samples). Default: the preset's (tiny
+//                        2000 videos, demo 200, test 40; src/train/rl_data.ts PRESET_VIDEOS) / 64
+//   --eval-every K       SFT: evaluate on held-out questions every K steps and at the end (default:
+//                        about 6 times a run for tiny, never for the others; 0: never)
+//   --eval-questions N   questions of those evaluations (default 60; `npm run eval` for the full one)
 //   --log-every K        print every K steps (default: about 20 lines per run)
 //   --out DIR            write DIR/model.safetensors + DIR/model.json at the end (src/train/checkpoint.ts)
 //   --resume DIR         continue from DIR's checkpoint (same preset and overrides) up to --steps
@@ -43,8 +47,10 @@ import { runSelfUnderVite } from './vite-node';
 const RL_MODES = ['pa-grpo', 'grpo', 'without-rr', 'without-rp', 'without-rl', 'without-separation', 'without-separation-sum-rewards'] as const;
 
 export interface TrainArgs {
-  preset: 'tiny' | 'demo';
+  preset: 'tiny' | 'demo' | 'test';
   steps?: number;
+  evalEvery?: number;
+  evalQuestions?: number;
   mode: string;
   seed?: number;
   lr?: number;
@@ -91,7 +97,7 @@ function parseArgs(argv: string[]): TrainArgs {
     const value = argv[i + 1];
     switch (flag) {
       case '--preset':
-        if (value !== 'tiny' && value !== 'demo') throw new Error(`--preset: 'tiny' or 'demo' (got ${value})`);
+        if (value !== 'tiny' && value !== 'demo' && value !== 'test') throw new Error(`--preset: 'tiny', 'demo' or 'test' (got ${value})`);
         args.preset = value;
         break;
       case '--steps': args.steps = num(flag, value); break;
@@ -100,6 +106,8 @@ function parseArgs(argv: string[]): TrainArgs {
       case '--lr': args.lr = num(flag, value); break;
       case '--batch': args.batch = num(flag, value); break;
       case '--samples': args.samples = num(flag, value); break;
+      case '--eval-every': args.evalEvery = num(flag, value); break;
+      case '--eval-questions': args.evalQuestions = num(flag, value); break;
       case '--log-every': args.logEvery = num(flag, value); break;
       case '--data':
         if (value !== 'micro' && value !== 'synthetic') throw new Error(`--data: 'micro' or 'synthetic' (got ${value})`);
@@ -150,7 +158,11 @@ export async function main(args: TrainArgs): Promise<void> {
   const { acquireDevice } = await import('../src/gpu/device');
   const { SftTrainer } = await import('../src/train/sft');
   const { microSamples } = await import('../src/train/samples');
-  const { syntheticSftSamples } = await import('../src/train/rl_data');
+  const { syntheticSftSamples, PRESET_VIDEOS, PRESET_SYNTHETIC } = await import('../src/train/rl_data');
+  const { evaluateHeldOut, heldOutPrompts } = await import('../src/train/heldout');
+  const { formatReport } = await import('../src/train/heldout_format');
+  const { GpuModel } = await import('../src/model/model');
+  const { Decoder } = await import('../src/model/generate');
 
   const base = makeConfig(args.preset);
   const { encoder, encoderModel } = await loadFrameEncoder(args, base.model.frameSize);
@@ -170,8 +182,11 @@ export async function main(args: TrainArgs): Promise<void> {
   const samples =
     data === 'micro'
       ? microSamples(args.samples ?? 64, train.seed, model.frames, model.frameSize)
-      : await syntheticSource(args).then(({ seed, spec }) => syntheticSftSamples(args.samples ?? 40, seed, spec));
+      : await syntheticSource(args).then(({ seed, spec }) => syntheticSftSamples(args.samples ?? PRESET_VIDEOS[args.preset], seed, spec));
   if (encoder) await encodeAllFrames(encoder, samples, model);
+  // Held-out questions: videos of a generator seed training never uses, the preset's task families.
+  const evalEvery = args.evalEvery ?? (args.preset === 'tiny' && data === 'synthetic' && !encoder ? Math.max(1, Math.round(train.steps / 6)) : 0);
+  const evalPrompts = evalEvery > 0 ? heldOutPrompts(args.evalQuestions ?? 60, { ...PRESET_SYNTHETIC[args.preset], ...(args.style && { style: args.style }), ...(args.difficulty && { difficulty: args.difficulty }) }) : [];
 
   const errors: string[] = [];
   const ctx = await acquireDevice({ gpu: await nodeGpu(), onError: (e) => errors.push(`${e.code}: ${e.message}`) });
@@ -188,8 +203,25 @@ export async function main(args: TrainArgs): Promise<void> {
   const every = args.logEvery ?? Math.max(1, Math.round(train.steps / 20));
   let tokens = 0;
   let skipped = 0;
+  let evalMs = 0;
+  // A B=1 model sharing the trainer's kernels decodes the held-out questions from the current weights.
+  const evalModel = evalPrompts.length ? await GpuModel.create(ctx.device, model, trainer.layout, { batchSize: 1, init: new Float32Array(trainer.layout.total), train, kernels: trainer.model.internals.kernels, label: 'heldout' }) : undefined;
+  const heldOut = async (step: number) => {
+    if (!evalModel) return;
+    const e0 = performance.now();
+    evalModel.device.queue.writeBuffer(evalModel.buffers.params, 0, await trainer.model.readParams());
+    const { report } = await evaluateHeldOut(Decoder.create(evalModel), evalPrompts, { maxNewTokens: model.contextLength });
+    evalMs += performance.now() - e0;
+    const fam = Object.entries(report.by_family).map(([k, m]) => `${k} ${m.answer_accuracy.toFixed(2)}/${m.perception_judge_accuracy.toFixed(2)}`).join(', ');
+    console.log(
+      `  held-out @ step ${step}: answer acc ${report.answer_accuracy.toFixed(3)}, perception judge acc ${report.perception_judge_accuracy.toFixed(3)}, ` +
+        `format P/R ${report.format_perception.toFixed(2)}/${report.format_reasoning.toFixed(2)} (${report.questions} questions; answer/judge by family: ${fam}; ${((performance.now() - e0) / 1000).toFixed(1)} s)`,
+    );
+    return report;
+  };
   const t0 = performance.now();
   for (let s = trainer.step; s < train.steps; s++) {
+    if (evalEvery > 0 && s > 0 && s % evalEvery === 0) await heldOut(s);
     const e = await trainer.trainStep();
     tokens += e.tokens;
     if (e.skipped) skipped++;
@@ -201,9 +233,12 @@ export async function main(args: TrainArgs): Promise<void> {
     }
     if (errors.length) throw new Error(`GPU error: ${errors.join('; ')}`);
   }
-  const seconds = (performance.now() - t0) / 1000;
+  const seconds = (performance.now() - t0 - evalMs) / 1000;
   const ran = trainer.log.length;
   console.log(`${ran} steps in ${seconds.toFixed(1)} s (${((seconds / Math.max(1, ran)) * 1000).toFixed(0)} ms/step, ${(tokens / seconds).toFixed(0)} target tokens/s), ${skipped} skipped`);
+  const final = await heldOut(trainer.step);
+  if (final) console.log(formatReport(final));
+  console.log(`wall time ${((performance.now() - started) / 60000).toFixed(1)} min (held-out evaluations ${(evalMs / 1000).toFixed(0)} s)`);
   if (args.out) await writeCheckpoint(args.out, await trainer.checkpoint({ preset: args.preset, seed: String(train.seed) }));
 
   ctx.device.destroy();

@@ -8,6 +8,8 @@
 // Every sum has a fixed order and there are no atomics: bit-identical runs. The two-stage column sum
 // keeps a real GPU busy (ceil(C/WG) · chunks workgroups) where one thread per column looping over
 // all N rows would leave most of it idle. WG must be a power of two (tree reduction in dx).
+// dx_rows is dx with one thread per row (no workgroup memory, no barriers), for narrow rows (see
+// layernorm_forward.wgsl main_rows); groups_x then counts workgroups of WG rows.
 
 override WG: u32 = 64;
 
@@ -64,6 +66,29 @@ fn dx_main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid3
   let sums = workgroup_sum(lid, acc) / f32(C);
 
   for (var c = lid; c < C; c = c + WG) {
+    let g = dy[base + c] * weight[c];
+    let xhat = (x[base + c] - m) * r;
+    var v = r * (g - sums.x - xhat * sums.y);
+    if (params.accumulate_dx != 0u) { v = dx[base + c] + v; }
+    dx[base + c] = v;
+  }
+}
+
+@compute @workgroup_size(WG)
+fn dx_rows(@builtin(global_invocation_id) gid: vec3u) {
+  let row = gid.x + gid.y * params.groups_x * WG;
+  if (row >= params.n) { return; }
+  let C = params.c;
+  let base = row * C;
+  let m = mean[row];
+  let r = rstd[row];
+  var acc = vec2f(0.0);
+  for (var c = 0u; c < C; c = c + 1u) {
+    let g = dy[base + c] * weight[c];
+    acc = acc + vec2f(g, g * (x[base + c] - m) * r);
+  }
+  let sums = acc / f32(C);
+  for (var c = 0u; c < C; c = c + 1u) {
     let g = dy[base + c] * weight[c];
     let xhat = (x[base + c] - m) * r;
     var v = r * (g - sums.x - xhat * sums.y);

@@ -5,6 +5,11 @@
 // E[x²] − mean²), so rows with a large mean keep their precision. Each thread sums channels
 // lid, lid + WG, ... in order, then a tree over the workgroup: a fixed order, bit-identical runs.
 // WG must be a power of two (tree reduction).
+//
+// main_rows is the same computation with one THREAD per row (row = global id), each summing its row
+// serially: no workgroup memory, no barriers. For narrow rows (C ≤ 128, the tiny preset's 64) a
+// workgroup per row leaves most threads idle and pays a barrier per tree level; on SwiftShader that
+// made LayerNorm the slowest kernel of a training step. The owner picks the entry point by C.
 
 override WG: u32 = 64;
 
@@ -64,4 +69,26 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid3: v
     mean[row] = m;
     rstd[row] = r;
   }
+}
+
+@compute @workgroup_size(WG)
+fn main_rows(@builtin(global_invocation_id) gid: vec3u) {
+  let row = gid.x + gid.y * params.groups_x * WG;
+  if (row >= params.n) { return; }
+  let C = params.c;
+  let base = row * C;
+  var s = 0.0;
+  for (var c = 0u; c < C; c = c + 1u) { s = s + x[base + c]; }
+  let m = s / f32(C);
+  var q = 0.0;
+  for (var c = 0u; c < C; c = c + 1u) {
+    let d = x[base + c] - m;
+    q = q + d * d;
+  }
+  let r = inverseSqrt(q / f32(C) + params.eps);
+  for (var c = 0u; c < C; c = c + 1u) {
+    y[base + c] = (x[base + c] - m) * r * weight[c] + bias[c];
+  }
+  mean[row] = m;
+  rstd[row] = r;
 }

@@ -20,7 +20,7 @@ export type ColorName = keyof typeof COLORS;
 export const SHAPES = ['circle', 'square', 'triangle'] as const;
 export type Shape = (typeof SHAPES)[number];
 export type Direction = 'left' | 'right' | 'up' | 'down';
-const DIRECTIONS: Direction[] = ['left', 'right', 'up', 'down'];
+export const DIRECTIONS: Direction[] = ['left', 'right', 'up', 'down'];
 const BACKGROUND = [28, 30, 36] as const;
 const TEXT_COLOR = [245, 245, 245] as const;
 const WORDS = ['ZEBRA', 'PIXEL', 'MANGO', 'DELTA', 'OMEGA', 'LASER', 'TIGER', 'NORTH', 'EMBER', 'QUARK', 'SONIC', 'FJORD', 'KAYAK', 'WALTZ', 'VIXEN', 'JOLLY'];
@@ -41,12 +41,24 @@ export interface Difficulty {
   lateAppearance: number;
   /** Probability that the on-screen text is a random code (K7Q) instead of a word. */
   codeText: number;
+  /** Every object has its own colour, so a colour alone names it (the tiny style's questions). */
+  distinctColors?: boolean;
+  /** No on-screen text (the tiny style asks no OCR question; text would only hide objects). */
+  noText?: boolean;
+  /** Probability that the second object moves the way the first does (balances "same way?" questions). */
+  sharedDirection?: number;
 }
 
-export const DIFFICULTY: Record<'easy' | 'medium' | 'hard', Difficulty> = {
+export const DIFFICULTY: Record<'easy' | 'medium' | 'hard' | 'lab', Difficulty> = {
   easy: { objects: [1, 2], speed: [2, 4], radius: [6, 8], noise: 0, textShown: [0.75, 1], lateAppearance: 0.25, codeText: 0 },
   medium: { objects: [2, 4], speed: [1.5, 4.5], radius: [5, 7], noise: 12, textShown: [0.4, 0.75], lateAppearance: 0.5, codeText: 0.3 },
   hard: { objects: [3, 6], speed: [1, 5], radius: [3.5, 6], noise: 40, textShown: [0.15, 0.4], lateAppearance: 0.6, codeText: 0.7 },
+  /**
+   * The tiny preset's scenes (style 'tiny'): 2 or 3 objects of distinct colours, large and fast enough
+   * that first and last frame at 16×16 pixels show where each went, all present from the first frame,
+   * no text, no noise.
+   */
+  lab: { objects: [2, 3], speed: [6, 8], radius: [7, 9], noise: 0, textShown: [0, 0], lateAppearance: 0, codeText: 0, distinctColors: true, noText: true, sharedDirection: 0.5 },
 };
 
 export interface SyntheticOptions {
@@ -93,7 +105,7 @@ export interface Scene {
   collisions: { a: number; b: number; frame: number }[];
 }
 
-function mix(seed: number, index: number): number {
+export function mix(seed: number, index: number): number {
   return (Math.imul(seed ^ 0x5bd1e995, 0x9e3779b1) ^ Math.imul(index + 1, 0x85ebca77)) >>> 0;
 }
 
@@ -128,9 +140,11 @@ export function makeScene(opts: SyntheticOptions, index: number): Scene {
     const color = pick(rng, Object.keys(COLORS) as ColorName[]);
     const shape = pick(rng, SHAPES);
     if (used.has(`${color} ${shape}`)) continue; // "the red circle" must name one object
+    if (k.distinctColors && objects.some((o) => o.color === color)) continue; // "red" must name one object
     used.add(`${color} ${shape}`);
     const radius = round1(uniform(rng, k.radius) * scale);
-    const direction = pick(rng, DIRECTIONS);
+    const shared = k.sharedDirection !== undefined && objects.length === 1 && rng.next() < k.sharedDirection;
+    const direction = shared ? objects[0].direction : pick(rng, DIRECTIONS);
     const appear = objects.length === 0 ? 0 : rng.int(lastAppear + 1);
     const steps = Math.max(1, opts.frames - 1 - appear);
     const along = direction === 'left' || direction === 'right' ? opts.width : opts.height;
@@ -151,6 +165,7 @@ export function makeScene(opts: SyntheticOptions, index: number): Scene {
   const from = rng.int(opts.frames - shown + 1);
   const maxX = Math.max(0, opts.width - textWidth(value, textScale) - 1);
   const text = { value, from, to: from + shown - 1, x: rng.int(maxX + 1), y: rng.next() < 0.5 ? 1 : opts.height - 7 * textScale - 1, scale: textScale };
+  if (k.noText) text.to = text.from - 1; // never on screen
   const collisions: Scene['collisions'] = [];
   for (let a = 0; a < objects.length; a++) {
     for (let b = a + 1; b < objects.length; b++) {
@@ -224,14 +239,14 @@ export function renderVideo(scene: Scene): Frame[] {
 
 // ---- questions, facts and gold chains of thought ----
 
-const DIRECTION_WORDS: Record<Direction, string[]> = {
+export const DIRECTION_WORDS: Record<Direction, string[]> = {
   left: ['left', 'leftward', 'leftwards'],
   right: ['right', 'rightward', 'rightwards'],
   up: ['up', 'upward', 'upwards'],
   down: ['down', 'downward', 'downwards'],
 };
 const COLLIDE_WORDS = ['collide', 'collides', 'collided', 'collision', 'hit', 'hits', 'touch', 'touches', 'bump', 'bumps', 'overlap', 'overlaps'];
-const NUMBER_WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten'];
+export const NUMBER_WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten'];
 const ORDINALS = ['first', 'second', 'third', 'fourth', 'fifth', 'sixth'];
 
 const name = (o: SceneObject) => `${o.color} ${o.shape}`;
@@ -257,7 +272,7 @@ interface Question {
   think: string;
 }
 
-const LETTERS = 'ABCD';
+export const LETTERS = 'ABCD';
 
 /** A random object, the four directions in a random order (Fisher–Yates), and the letter of its own. */
 function directionChoice(scene: Scene, rng: Rng): { i: number; o: SceneObject; dirs: Direction[]; letter: string } {
@@ -436,7 +451,7 @@ function toRecords(opts: SyntheticOptions, scene: Scene, questions: Question[], 
  *   context (the `tiny` preset) sees every question whole. Each compact question keeps the facts its
  *   observation must state (the rule judge's check) and one answer the accuracy reward verifies.
  */
-export type CotStyle = 'full' | 'compact';
+export type CotStyle = 'full' | 'compact' | 'tiny';
 
 /** The longest prompt + gold completion of the compact style, in bytes (asserted by the tests). */
 export const COMPACT_MAX_BYTES = 150;

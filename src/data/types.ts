@@ -21,6 +21,8 @@ export interface DataRecord {
   data_source: string;
   /** Scene facts the question needs (synthetic data), in the shape the rule-based perception judge reads. */
   facts?: SceneFact[];
+  /** Synthetic records: the task family (the tiny style's direction, count, same), for per-family evaluation. */
+  family?: string;
   /** Gold process-aware CoT for SFT: "<observation>…</observation> <think>…</think><answer>…</answer>". */
   output?: string;
   /** VideoP2R: perception and reasoning segments, tags stripped. */

@@ -59,29 +59,54 @@ export interface Batch {
   truncated: number;
 }
 
+/** The palette index of an RGB pixel (nearest colour), or -1 when the background colour is nearer. */
+function paletteIndex(palette: readonly (readonly number[])[], r: number, g: number, b: number): number {
+  // The background is what no palette colour explains: nearer to the mean of the dark frame than to
+  // any colour. Objects are saturated colours; the synthetic background is (28, 30, 36).
+  let best = -1;
+  let bestD = r * r + g * g + b * b; // distance to black: dark pixels are background
+  palette.forEach(([pr, pg, pb], i) => {
+    const d = (r - pr) ** 2 + (g - pg) ** 2 + (b - pb) ** 2;
+    if (d < bestD) {
+      bestD = d;
+      best = i;
+    }
+  });
+  return best;
+}
+
 /**
  * (frameTokens, patchDim): `m.frames` frames picked uniformly (round(linspace(0, n-1, frames)), as
  * qwen-vl-utils), resized to frameSize² by nearest neighbour, cut into patchSize² patches in
- * row-major patch order; inside a patch (y, x, channel). Missing frames are zeros.
+ * row-major patch order; inside a patch (y, x, channel). Missing frames are zeros. Channels: RGB in
+ * [-0.5, 0.5], or with `m.palette` the pixel's colour one-hot over the palette (background: zeros).
+ * With `m.channelTokens` each (frame, channel, patch) is its own token of (y, x) values, in that order.
  */
 export function patchify(frames: FrameInput[], m: ModelConfig): Float32Array {
-  const { frameTokens, patchDim, patchesPerSide } = modelDims(m);
+  const { frameTokens, patchDim, patchesPerSide, patchesPerFrame } = modelDims(m);
   const out = new Float32Array(frameTokens * patchDim);
   const S = m.frameSize;
   const P = m.patchSize;
+  const perChannel = m.channelTokens === true;
+  const C = m.channels;
   for (let f = 0; f < m.frames; f++) {
     if (frames.length === 0) break;
     const src = frames[m.frames === 1 ? 0 : Math.round((f * (frames.length - 1)) / (m.frames - 1))];
     for (let py = 0; py < patchesPerSide; py++) {
       for (let px = 0; px < patchesPerSide; px++) {
-        const row = (f * patchesPerSide + py) * patchesPerSide + px;
-        let k = row * patchDim;
+        const patch = py * patchesPerSide + px;
         for (let y = 0; y < P; y++) {
           const sy = Math.min(src.height - 1, Math.floor(((py * P + y + 0.5) * src.height) / S));
           for (let x = 0; x < P; x++) {
             const sx = Math.min(src.width - 1, Math.floor(((px * P + x + 0.5) * src.width) / S));
             const base = (sy * src.width + sx) * 4;
-            for (let c = 0; c < m.channels; c++) out[k++] = src.rgba[base + c] / 255 - 0.5;
+            const pixel = y * P + x;
+            // Where channel c of this pixel goes: its own token (channel-wise patches), or the patch's.
+            const at = (c: number) => (perChannel ? ((f * C + c) * patchesPerFrame + patch) * patchDim + pixel : (f * patchesPerFrame + patch) * patchDim + pixel * C + c);
+            if (m.palette) {
+              const i = paletteIndex(m.palette, src.rgba[base], src.rgba[base + 1], src.rgba[base + 2]);
+              if (i >= 0) out[at(i)] = 1;
+            } else for (let c = 0; c < C; c++) out[at(c)] = src.rgba[base + c] / 255 - 0.5;
           }
         }
       }
@@ -113,8 +138,8 @@ export function makeBatch(seqs: SequenceInput[], m: ModelConfig): Batch {
     if (features) features.set(checkFeatures(s.features ?? encodedFeatures.get(s.frames), m, `makeBatch: sequence ${b}`), row * frameDim);
     else patches.set(patchify(s.frames, m), row * patchDim);
     for (let t = 0; t < frameTokens; t++) tokens[row + t] = FRAME;
-    let prompt = encode(s.prompt).ids;
-    let completion = encode(s.completion).ids;
+    let prompt = encode(s.prompt, m.vocabulary).ids;
+    let completion = encode(s.completion, m.vocabulary).ids;
     const room = T - frameTokens - 1; // after BOS
     const withEos = s.completion ? [...completion, EOS] : [];
     // When both do not fit, the prompt keeps at least half the room (its tail: the question's end

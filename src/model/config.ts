@@ -2,11 +2,16 @@
 // override only what differs (nanoGPT style): `tiny` for tests and CI (seconds on SwiftShader),
 // `demo` for a laptop GPU (a few million parameters). Pure data: no WebGPU, no React.
 
-import { VOCAB_SIZE } from './tokenizer';
+import { VOCAB_SIZE, vocabularySize, type VocabularyName } from './tokenizer';
 
 export interface ModelConfig {
-  /** Token ids: 256 bytes + BOS, EOS, PAD, FRAME (src/model/tokenizer.ts). Not a knob. */
+  /** Token ids: 256 bytes + BOS, EOS, PAD, FRAME (src/model/tokenizer.ts), + the vocabulary's pieces. Follows `vocabulary`. */
   vocabSize: number;
+  /**
+   * 'bytes' (absent = bytes, so older configs and checkpoints stay valid) or a piece vocabulary
+   * ('pieces-v1': template tags and the synthetic tasks' words as single tokens; src/model/tokenizer.ts).
+   */
+  vocabulary?: VocabularyName;
   /** C: channels of the residual stream. Must equal heads · headDim with headDim in {16, 32, 64} (attention kernel). */
   width: number;
   /** Transformer blocks. */
@@ -23,8 +28,24 @@ export interface ModelConfig {
   frameSize: number;
   /** Square patches of patchSize × patchSize pixels; each is one frame token. */
   patchSize: number;
-  /** Colour channels kept per pixel (RGB; alpha dropped). */
+  /** Values per pixel: 3 (RGB, alpha dropped), or with `palette` one per palette colour. */
   channels: number;
+  /**
+   * Absent: pixels are RGB in [-0.5, 0.5]. Given: each pixel is quantised to the nearest of these
+   * colours or to the background (the nearest colour is none of them) and encoded one-hot over the
+   * palette (channels = palette.length; background = all zeros). For synthetic videos whose colours
+   * are known this makes "is this pixel red" a linear feature of a patch, so a small model learns where
+   * each object is from a linear frame projection (README, "Learning on a CPU").
+   */
+  palette?: [number, number, number][];
+  /**
+   * One token per colour channel of each patch (channel-wise patches, as ChannelViT does for
+   * multi-channel images): a token holds one channel's patchSize² values, and which channel it is
+   * comes from its position. With a palette, a token is where one colour is in one frame, so "where is
+   * red" is attention to red's tokens rather than a multiplicative read-out of a mixed embedding.
+   * frameTokens = frames · patches · channels, patchDim = patchSize². Absent: false.
+   */
+  channelTokens?: boolean;
   /** LayerNorm epsilon (GPT-2, torch.nn.LayerNorm). */
   lnEps: number;
   /** Std of the normal initialisation of weights (GPT-2: 0.02); residual projections get / sqrt(2·layers). */
@@ -91,6 +112,19 @@ export const DEFAULT_MODEL: ModelConfig = {
   initStd: 0.02,
 };
 
+/**
+ * The synthetic videos' object colours (src/data/synthetic.ts COLORS, in its order; a test keeps the
+ * two equal). The model layer does not import the data layer, so the preset carries its own copy.
+ */
+export const SYNTHETIC_PALETTE: [number, number, number][] = [
+  [220, 50, 47],
+  [46, 170, 80],
+  [50, 100, 230],
+  [240, 200, 40],
+  [150, 70, 200],
+  [245, 130, 30],
+];
+
 export const DEFAULT_TRAIN: TrainConfig = {
   seed: 1,
   batchSize: 8,
@@ -112,12 +146,35 @@ export interface ConfigOverrides {
 
 export const PRESETS = {
   /**
-   * Tests and CI: ~53k parameters, 8 frame tokens (2 frames of 16×16 px, 8×8 patches), T 160: the
-   * template tags alone are 60 bytes, and the synthetic generator's compact questions (prompt and
-   * CoT ≤ 150 bytes, src/data/synthetic.ts) fit whole after the frames.
-   * A training step takes well under a second on SwiftShader.
+   * Learns the tiny task families (src/data/synthetic_tiny.ts) within minutes on a CPU (SwiftShader):
+   * the 'pieces-v1' vocabulary (template tags and task words as single tokens, T 40), the first and
+   * last frame at 16×16 pixels as one token each, pixels one-hot over the synthetic palette. The
+   * evidence for each choice is in the README, "Learning on a CPU".
    */
   tiny: {
+    model: {
+      vocabulary: 'pieces-v1',
+      vocabSize: vocabularySize('pieces-v1'),
+      width: 64,
+      layers: 2,
+      heads: 4,
+      mlpRatio: 2,
+      contextLength: 44,
+      frames: 2,
+      frameSize: 16,
+      patchSize: 16,
+      palette: SYNTHETIC_PALETTE,
+      channels: SYNTHETIC_PALETTE.length,
+      channelTokens: true,
+    },
+    train: { batchSize: 16, steps: 1500, lr: 3e-3, warmupSteps: 30, maxGradNorm: 1 },
+  },
+  /**
+   * Tests: ~53k parameters, byte vocabulary, 8 frame tokens (2 frames of 16×16 px, 8×8 RGB patches),
+   * T 160 (the compact questions fit whole). The golden SFT curve (tests/fixtures/golden_sft_tiny.json)
+   * and most kernel-level model tests use it; it was the `tiny` preset before `tiny` was made to learn.
+   */
+  test: {
     model: { width: 32, layers: 2, heads: 2, contextLength: 160, frames: 2, frameSize: 16, patchSize: 8 },
     train: { batchSize: 2, steps: 30, lr: 1e-2, warmupSteps: 3, maxGradNorm: 1 },
   },
@@ -150,8 +207,9 @@ export function modelDims(m: ModelConfig) {
   const patchesPerSide = m.frameSize / m.patchSize;
   const patchesPerFrame = patchesPerSide * patchesPerSide;
   const onnx = m.frameEncoder === 'onnx';
-  const patchDim = m.patchSize * m.patchSize * m.channels;
-  const tokensPerFrame = onnx ? (m.encoderTokensPerFrame ?? 0) : patchesPerFrame;
+  const perChannel = !onnx && m.channelTokens === true;
+  const patchDim = m.patchSize * m.patchSize * (perChannel ? 1 : m.channels);
+  const tokensPerFrame = onnx ? (m.encoderTokensPerFrame ?? 0) : patchesPerFrame * (perChannel ? m.channels : 1);
   return {
     C: m.width,
     H: m.heads,
@@ -179,12 +237,14 @@ export function validateModelConfig(m: ModelConfig): void {
   const fail = (msg: string, hint: string) => {
     throw new Error(`ModelConfig: ${msg} (${hint})`);
   };
-  if (m.vocabSize !== VOCAB_SIZE) fail(`vocabSize ${m.vocabSize} != ${VOCAB_SIZE}`, 'the byte-level tokenizer fixes it');
+  const vocab = m.vocabulary ?? 'bytes';
+  if (m.vocabSize !== vocabularySize(vocab)) fail(`vocabSize ${m.vocabSize} != ${vocabularySize(vocab)}`, `the vocabulary '${vocab}' fixes it`);
   if (m.width % m.heads !== 0) fail(`width ${m.width} is not a multiple of heads ${m.heads}`, 'C = H·D');
   const D = m.width / m.heads;
   if (![16, 32, 64].includes(D)) fail(`head dim ${D}`, 'the attention kernel supports 16, 32 or 64');
   const kind = m.frameEncoder ?? 'patch';
   if (kind !== 'patch' && kind !== 'onnx') fail(`frameEncoder '${String(kind)}'`, "'patch' or 'onnx'");
+  if (m.palette && m.channels !== m.palette.length) fail(`channels ${m.channels} != palette colours ${m.palette.length}`, 'a palette encodes one channel per colour');
   if (kind === 'onnx') {
     const positive = (v: number | undefined) => v !== undefined && Number.isInteger(v) && v > 0;
     if (!positive(m.encoderWidth)) fail(`frameEncoder 'onnx' needs encoderWidth (got ${m.encoderWidth})`, "the ONNX encoder's feature width C_enc, OnnxFrameEncoder.width");

@@ -9,7 +9,7 @@
 // add) bind a tensor as a 256-byte-aligned slice {buffer, offset, size} of the flat parameter or
 // gradient buffer (the layout aligns every tensor to 256 bytes), so a step copies no parameters.
 
-import { USAGE, storageBuffer } from '../gpu/buffers';
+import { USAGE, storageBuffer, uploadBuffer } from '../gpu/buffers';
 import { encodeDispatch, type Dispatch } from '../gpu/dispatch';
 import { AdamW } from '../gpu/kernels/adamw';
 import { Attention } from '../gpu/kernels/attention';
@@ -157,7 +157,7 @@ export class GpuModel {
   }
 
   static async create(device: GPUDevice, config: ModelConfig, layout: ParamLayout, options: GpuModelOptions): Promise<GpuModel> {
-    const { C, H, D, F, V, maxT, frameDim, frameProj } = modelDims(config);
+    const { C, H, D, F, V, maxT, frameDim, frameProj, frameTokens } = modelDims(config);
     const B = options.batchSize;
     const T = maxT;
     const N = B * T;
@@ -250,9 +250,15 @@ export class GpuModel {
     const forward: Dispatch[] = [];
     const x0 = config.layers > 0 ? layers[0].x : xf;
     forward.push(embedding.forward({ ...sizes, tokens: inputs.tokens, wte: pv('wte'), wpe: pv('wpe'), x: x0, label: `${label}.embed` }));
-    // Frame rows: x += patches · frame_projᵀ, or features · encoder_projᵀ (rows of text positions are
-    // 0, so they add nothing).
-    forward.push(linear(inputs.patches, frameProj, x0, N, frameDim, C, { accumulate: true }));
+    // Frame rows: x += patches · frame_projᵀ, or features · encoder_projᵀ, on the frame rows only (the
+    // first frameTokens rows of each sequence: one batched matmul with row strides of T). Projecting
+    // all B·T rows, most of them text rows of zeros, made this the costliest matmul of a tiny step.
+    forward.push(
+      matmul.bind({
+        a: inputs.patches, b: pb.params, c: x0, m: frameTokens, n: C, k: frameDim, variant: 'NT', accumulate: true,
+        batch: B, strideA: T * frameDim, strideB: 0, strideC: T * C, offsetB: off(frameProj), label: `${label}.${frameProj}`,
+      }),
+    );
     layers.forEach((a, l) => {
       const q = (s: string) => `h.${l}.${s}`;
       const next = l + 1 < layers.length ? layers[l + 1].x : xf;
@@ -314,11 +320,25 @@ export class GpuModel {
         ...layerNorm.backward({ dy: dln, x: a.x, weight: pv(q('ln_1.weight')), mean: a.mean1, rstd: a.rstd1, dx: dres, dweight: gv(q('ln_1.weight')), dbias: gv(q('ln_1.bias')), N, C, accumulateDx: true, label: `${label}.${q('ln_1')}.backward` }),
       );
     }
-    backward.push(
-      ...embedding.backward({ ...sizes, tokens: inputs.tokens, dx: dres, dwte: gv('wte'), dwpe: gv('wpe'), label: `${label}.embed.backward` }),
-      // d frame_proj (C, patchDim) = dresᵀ · patches, or d encoder_proj (C, encoderWidth) = dresᵀ · features.
-      matmul.bind({ a: dres, b: inputs.patches, c: pb.grads, m: C, n: frameDim, k: N, variant: 'TN', offsetC: off(frameProj), label: `${label}.${frameProj}.dW` }),
-    );
+    backward.push(...embedding.backward({ ...sizes, tokens: inputs.tokens, dx: dres, dwte: gv('wte'), dwpe: gv('wpe'), label: `${label}.embed.backward` }));
+    // d frame_proj (C, patchDim) = Σ_b dres_bᵀ · patches_b over each sequence's frame rows (or
+    // d encoder_proj with the features): one batched matmul into a (B, C·frameDim) scratch, then the
+    // sum over b as (1, B)·(B, C·frameDim) with a row of ones (a fixed order, no atomics). One sequence
+    // writes the gradient directly.
+    const frameGrad = (c: GPUBuffer, offsetC: number) =>
+      matmul.bind({
+        a: dres, b: inputs.patches, c, m: C, n: frameDim, k: frameTokens, variant: 'TN',
+        batch: B, strideA: T * C, strideB: T * frameDim, strideC: C * frameDim, offsetC, label: `${label}.${frameProj}.dW`,
+      });
+    if (B === 1) backward.push(frameGrad(pb.grads, off(frameProj)));
+    else {
+      const perSequence = buf('frameProj.dW.perSequence', B * C * frameDim);
+      const ones = uploadBuffer(device, `${label}.ones`, new Float32Array(B).fill(1));
+      backward.push(
+        frameGrad(perSequence, 0),
+        matmul.bind({ a: ones, b: perSequence, c: pb.grads, m: 1, n: C * frameDim, k: B, offsetC: off(frameProj), label: `${label}.${frameProj}.dW.sum` }),
+      );
+    }
 
     // ---- clip + AdamW: two ranges of the flat buffers (decayed tensors, then the rest) ----
     const optimizer: Dispatch[] = [

@@ -18,7 +18,7 @@ import { makeConfig, type Config } from '../model/config';
 import { Decoder, type Rollout as DecodedRollout } from '../model/generate';
 import { GpuModel, createModelKernels, type ModelKernels } from '../model/model';
 import { initParams, paramLayout, type ParamLayout } from '../model/params';
-import { byteTokenizer } from '../model/tokenizer';
+import { modelTokenizer } from '../model/tokenizer';
 import { PA_GRPO_LOSS_DEFAULTS, PaGrpoLoss, type PaGrpoLossConfig } from '../gpu/kernels/pa_grpo_loss';
 import { resolveConfig, type RewardConfig } from '../rewards/config';
 import { RuleJudge } from '../rewards/judge';
@@ -264,7 +264,7 @@ export class RlTrainer {
     const t1 = performance.now();
 
     // ---- rewards and advantages per group ----
-    const ctx = { config: rewardConfig, tokenizer: byteTokenizer, judge: this.judge };
+    const ctx = { config: rewardConfig, tokenizer: modelTokenizer(this.config.model.vocabulary), judge: this.judge };
     const scored: { score: RolloutScore; aP: number; aR: number; grpo: number; perceptionEnd: number | null; segment: Uint8Array }[][] = [];
     const collapsed = { perception: 0, reasoning: 0, both: 0, groups: groups.length };
     for (let p = 0; p < groups.length; p++) {
@@ -453,7 +453,7 @@ export async function evaluatePrompts(
   o: { temperature?: number; topP?: number; maxNewTokens: number; seed?: number; rows?: number; judge?: PerceptionJudge; rewardOverrides?: Partial<RewardConfig> },
 ): Promise<EvalResult> {
   const config = resolveConfig('pa-grpo', o.rewardOverrides);
-  const ctx = { config, tokenizer: byteTokenizer, judge: o.judge ?? new RuleJudge() };
+  const ctx = { config, tokenizer: modelTokenizer(decoder.model.config.vocabulary), judge: o.judge ?? new RuleJudge() };
   const acc: number[] = [];
   const judge: number[] = [];
   const fP: number[] = [];

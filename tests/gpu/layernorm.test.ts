@@ -61,6 +61,8 @@ describe('layernorm', () => {
     [65, 64],
     [129, 16],
     [3, 200],
+    [300, 128], // the widest row of the one-thread-per-row entry points (ROW_THREAD_MAX_C)
+    [5, 129], // the narrowest of the workgroup-per-row ones
     [70000, 4], // more rows than one grid dimension holds: the row index spans x and y
   ];
   for (const [N, C] of shapes) {

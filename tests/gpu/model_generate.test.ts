@@ -15,7 +15,7 @@ import { microSamples } from '../../src/train/samples';
 import { Rng } from '../../src/util/rng';
 
 describe('KV-cache decoder (tiny preset)', () => {
-  const { model, train } = makeConfig('tiny');
+  const { model, train } = makeConfig('test');
   const layout = paramLayout(model);
   const rng = new Rng(4);
   const init = Float32Array.from(initParams(layout, 6), (v) => v + 0.05 * rng.normal());

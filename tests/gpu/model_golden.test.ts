@@ -1,4 +1,4 @@
-// The golden training test (style.md item 7): the tiny preset from a fixed seed, trained with SFT on
+// The golden training test (style.md item 7): the test preset from a fixed seed, trained with SFT on
 // the GPU, reproduces the loss curve the float64 CPU reference recorded in
 // tests/fixtures/golden_sft_tiny.json (scripts/make-golden.ts), and overfits one batch.
 
@@ -23,9 +23,9 @@ const RTOL = 1e-4;
 let kernels: Promise<ModelKernels> | undefined;
 const sharedKernels = async () => (kernels ??= createModelKernels(await device(), [16]));
 
-describe('SFT golden run (tiny preset)', () => {
+describe('SFT golden run (test preset)', () => {
   it('reproduces the loss curve recorded by the CPU reference, across a checkpoint and resume', async () => {
-    const config = makeConfig(golden.preset as 'tiny', { train: { steps: golden.steps } });
+    const config = makeConfig(golden.preset as 'test', { train: { steps: golden.steps } });
     expect(config).toEqual(golden.config); // the fixture was recorded with this exact config
     const options = { samples: microSamples(golden.samples, golden.dataSeed), kernels: await sharedKernels() };
     const first = await SftTrainer.create(await device(), config, options);
@@ -47,7 +47,7 @@ describe('SFT golden run (tiny preset)', () => {
   it('overfits one batch: the loss falls by more than 50x in 30 steps', async () => {
     // One sequence (B = 1, half the tiny step's cost). The CPU reference takes this run from 5.57 to
     // 0.033 (≈ 170x).
-    const config = makeConfig('tiny', { train: { steps: 30, seed: 3, lr: 2e-2, batchSize: 1 } });
+    const config = makeConfig('test', { train: { steps: 30, seed: 3, lr: 2e-2, batchSize: 1 } });
     const trainer = await SftTrainer.create(await device(), config, { samples: microSamples(8, 2), fixedBatch: true, kernels: await sharedKernels() });
     const log = await trainer.run(30);
     const first = log[0].loss;

@@ -29,7 +29,7 @@ let rlPrompts: RlPrompt[];
 
 beforeAll(async () => {
   const encoder = await OnnxFrameEncoder.load(new Uint8Array(readFileSync(ENCODER)), { backend: 'wasm' });
-  config = makeConfig('tiny', { model: await onnxEncoderConfig(encoder, 32) });
+  config = makeConfig('test', { model: await onnxEncoderConfig(encoder, 32) });
   layout = paramLayout(config.model);
   const samples = microSamples(config.train.batchSize, 11);
   const seqs = await Promise.all(
@@ -92,7 +92,7 @@ describe("GPU model, frameEncoder 'onnx' (tiny preset + the shipped encoder)", (
 
   it('rejects a batch whose feature width differs from the model config', async () => {
     const d = await device();
-    const wrong = makeConfig('tiny', { model: { ...config.model, encoderWidth: 48 } });
+    const wrong = makeConfig('test', { model: { ...config.model, encoderWidth: 48 } });
     const wrongLayout = paramLayout(wrong.model);
     const gpu = await GpuModel.create(d, wrong.model, wrongLayout, { batchSize: wrong.train.batchSize, init: initParams(wrongLayout, 1), train: wrong.train, kernels: await sharedKernels() });
     expect(() => gpu.setBatch(batch)).toThrow(new RegExp(`GpuModel.setBatch: the batch's features \\(encoderWidth 48\\) have ${batch.B * batch.T * 64} values, expected B·T·48 = ${batch.B * batch.T * 48}`));

@@ -19,7 +19,7 @@ import { PolicyLoss } from '../../src/train/rl_model';
 import { referenceLogProbs, referencePaGrpoGradient } from '../../src/train/rl_reference';
 import type { PaGrpoLossConfig } from '../../src/gpu/reference/pa_grpo_loss';
 
-const { model, train } = makeConfig('tiny');
+const { model, train } = makeConfig('test');
 const layout = paramLayout(model);
 const rng = new Rng(21);
 const init = Float32Array.from(initParams(layout, 3), (v) => v + 0.05 * rng.normal());

@@ -28,7 +28,7 @@ const EVAL_SEEDS = [99, 100];
 describe('PA-GRPO on the tiny preset', () => {
   it('raises both processes\' rewards of a briefly SFT-trained model within 8 steps', async () => {
     const d = await device();
-    const sftConfig = makeConfig('tiny', { train: { steps: SFT_STEPS, seed: 1 } });
+    const sftConfig = makeConfig('test', { train: { steps: SFT_STEPS, seed: 1 } });
     const m = sftConfig.model;
     const prompts = microRlPrompts(32, 7, m.frames, m.frameSize);
     const kernels = await createModelKernels(d, [m.width / m.heads]);
@@ -38,7 +38,7 @@ describe('PA-GRPO on the tiny preset', () => {
     const rlPrompts = prompts.filter((p) => p.record.solution === '<answer>B</answer>').slice(0, 2);
     expect(rlPrompts).toHaveLength(2);
     // lr: the RL default of scripts/train.ts (the preset's / 10), constant after one warmup step.
-    const rlConfig = makeConfig('tiny', { train: { steps: RL_STEPS, seed: 3, lr: 1e-3, warmupSteps: 1, minLrRatio: 1 } });
+    const rlConfig = makeConfig('test', { train: { steps: RL_STEPS, seed: 3, lr: 1e-3, warmupSteps: 1, minLrRatio: 1 } });
     const rl = await RlTrainer.create(d, rlConfig, {
       prompts: rlPrompts,
       mode: 'pa-grpo',

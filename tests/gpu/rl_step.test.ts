@@ -14,7 +14,7 @@ import { PaGrpoLoss } from '../../src/gpu/kernels/pa_grpo_loss';
 import { microRlPrompts, type RlPrompt } from '../../src/train/rl_data';
 import { RlTrainer, type RlOptions, type RlRollout } from '../../src/train/rl';
 
-const config = makeConfig('tiny', { train: { lr: 1e-3, warmupSteps: 1, steps: 10 } });
+const config = makeConfig('test', { train: { lr: 1e-3, warmupSteps: 1, steps: 10 } });
 const prompts = microRlPrompts(6, 3, config.model.frames, config.model.frameSize);
 let shared: Promise<{ kernels: Awaited<ReturnType<typeof createModelKernels>>; lossKernel: PaGrpoLoss }> | undefined;
 

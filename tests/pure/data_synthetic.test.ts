@@ -161,11 +161,11 @@ describe('the synthetic source', () => {
   });
 });
 
-describe('compact questions (the tiny preset\'s style)', () => {
+describe('compact questions (the test preset\'s style)', () => {
   const scenes = (difficulty: SyntheticOptions['difficulty']) => Array.from({ length: 120 }, (_, v) => makeScene({ ...OPTS, difficulty }, v));
 
   it('fit whole in the tiny context after the frames, for every difficulty', () => {
-    const model = makeConfig('tiny').model;
+    const model = makeConfig('test').model;
     for (const difficulty of ['easy', 'medium', 'hard'] as const) {
       const opts = { ...OPTS, difficulty };
       let longest = 0;
@@ -200,8 +200,8 @@ describe('compact questions (the tiny preset\'s style)', () => {
     }
   });
 
-  it('are what the tiny preset trains on: syntheticRlPrompts in the preset style, one-line prompts', () => {
-    const ps = syntheticRlPrompts(3, 1, PRESET_SYNTHETIC.tiny);
+  it('are what `demo` trains on: syntheticRlPrompts in the full style, multi-line prompts; compact ones stay one line', () => {
+    const ps = syntheticRlPrompts(3, 1, { ...PRESET_SYNTHETIC.demo, style: 'compact' });
     expect(ps).toHaveLength(15);
     for (const p of ps) {
       expect(p.prompt).not.toContain('\n');

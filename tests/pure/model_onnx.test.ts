@@ -24,7 +24,7 @@ const samples = microSamples(2, 11);
 
 beforeAll(async () => {
   encoder = await OnnxFrameEncoder.load(new Uint8Array(readFileSync(ENCODER)), { backend: 'wasm' });
-  config = makeConfig('tiny', { model: await onnxEncoderConfig(encoder, 32) });
+  config = makeConfig('test', { model: await onnxEncoderConfig(encoder, 32) });
   layout = paramLayout(config.model);
   const seqs = await Promise.all(
     samples.map(async (s) => ({ frames: s.frames, prompt: s.prompt, completion: s.output, features: await encodeFrameFeatures(encoder, s.frames, config.model) })),
@@ -43,8 +43,8 @@ describe("frameEncoder 'onnx': config, layout and batch", () => {
     expect(tensor(layout, 'encoder_proj.weight').decay).toBe(true);
     expect(layout.tensors.some((t) => t.name === 'frame_proj.weight')).toBe(false);
     // The default stays 'patch', and a config without the option is unchanged.
-    expect(makeConfig('tiny').model.frameEncoder).toBeUndefined();
-    expect(tensor(paramLayout(makeConfig('tiny').model), 'frame_proj.weight').shape).toEqual([32, 192]);
+    expect(makeConfig('test').model.frameEncoder).toBeUndefined();
+    expect(tensor(paramLayout(makeConfig('test').model), 'frame_proj.weight').shape).toEqual([32, 192]);
   });
 
   it('carries the encoder features at frame positions, zeros elsewhere, and no patches', async () => {
@@ -102,13 +102,13 @@ describe("frameEncoder 'onnx': float64 reference", () => {
 
 describe("frameEncoder 'onnx': errors", () => {
   it('rejects an encoder whose feature width differs from the config', async () => {
-    const wrong = makeConfig('tiny', { model: { frameEncoder: 'onnx', frameSize: 32, encoderWidth: 48, encoderTokensPerFrame: 16 } }).model;
+    const wrong = makeConfig('test', { model: { frameEncoder: 'onnx', frameSize: 32, encoderWidth: 48, encoderTokensPerFrame: 16 } }).model;
     await expect(encodeFrameFeatures(encoder, samples[0].frames, wrong)).rejects.toThrow(/gives 16 rows of width 64 per frame.*encoderWidth 48/);
   });
 
   it('rejects features of the wrong width in makeBatch, and a batch of another width in the reference', async () => {
     const features = await encodeFrameFeatures(encoder, samples[0].frames, config.model);
-    const wrong = makeConfig('tiny', { model: { ...config.model, encoderWidth: 48 } }).model;
+    const wrong = makeConfig('test', { model: { ...config.model, encoderWidth: 48 } }).model;
     const seq = { frames: samples[0].frames, prompt: samples[0].prompt, completion: samples[0].output, features };
     expect(() => makeBatch([seq], wrong)).toThrow(/features have 2048 values, expected \(frameTokens 32, encoderWidth 48\) = 1536/);
     // Without features: those encodeFrameFeatures computed for the same frames array, else an error.
@@ -117,13 +117,13 @@ describe("frameEncoder 'onnx': errors", () => {
     const wrongLayout = paramLayout(wrong);
     expect(() => referenceLoss(initParams(wrongLayout, 1), wrongLayout, wrong, batch)).toThrow(new RegExp(`features \\(encoderWidth 48\\) have ${batch.B * batch.T * 64} values, expected B·T·48`));
     // A patch batch given to an onnx model, and the reverse.
-    const patchBatch = makeBatch([seq], makeConfig('tiny').model);
+    const patchBatch = makeBatch([seq], makeConfig('test').model);
     expect(() => frameRows(patchBatch, config.model)).toThrow(/features \(encoderWidth 64\) have 0 values/);
   });
 
   it('validates the config: onnx needs encoderWidth and encoderTokensPerFrame', () => {
-    expect(() => makeConfig('tiny', { model: { frameEncoder: 'onnx', encoderTokensPerFrame: 16 } })).toThrow(/needs encoderWidth/);
-    expect(() => makeConfig('tiny', { model: { frameEncoder: 'onnx', encoderWidth: 64 } })).toThrow(/needs encoderTokensPerFrame/);
-    expect(() => makeConfig('tiny', { model: { frameEncoder: 'onnx', encoderWidth: 64, encoderTokensPerFrame: 80 } })).toThrow(/leave no room/);
+    expect(() => makeConfig('test', { model: { frameEncoder: 'onnx', encoderTokensPerFrame: 16 } })).toThrow(/needs encoderWidth/);
+    expect(() => makeConfig('test', { model: { frameEncoder: 'onnx', encoderWidth: 64 } })).toThrow(/needs encoderTokensPerFrame/);
+    expect(() => makeConfig('test', { model: { frameEncoder: 'onnx', encoderWidth: 64, encoderTokensPerFrame: 80 } })).toThrow(/leave no room/);
   });
 });

@@ -32,7 +32,7 @@ describe('byte tokenizer', () => {
 });
 
 describe('parameter layout', () => {
-  const { model } = makeConfig('tiny');
+  const { model } = makeConfig('test');
   const layout = paramLayout(model);
 
   it('puts every tensor at a 256-byte aligned offset without overlap, decayed tensors first', () => {
@@ -58,7 +58,7 @@ describe('parameter layout', () => {
 
 describe('batch assembly', () => {
   it('lays out [frames, BOS, prompt, completion, EOS, PAD] and targets only the completion', () => {
-    const { model } = makeConfig('tiny');
+    const { model } = makeConfig('test');
     const { frameTokens } = modelDims(model);
     const [s] = microSamples(1, 3);
     const batch = makeBatch([{ frames: s.frames, prompt: s.prompt, completion: s.output }], model);
@@ -76,7 +76,7 @@ describe('batch assembly', () => {
 });
 
 describe('float64 reference model', () => {
-  const { model } = makeConfig('tiny');
+  const { model } = makeConfig('test');
   const layout = paramLayout(model);
   const samples = microSamples(2, 11);
   const batch = makeBatch(samples.map((s) => ({ frames: s.frames, prompt: s.prompt, completion: s.output })), model);

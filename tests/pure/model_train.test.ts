@@ -38,7 +38,7 @@ describe('batch order', () => {
 });
 
 describe('checkpoints of the parameter layout', () => {
-  const config = makeConfig('tiny');
+  const config = makeConfig('test');
   const layout = paramLayout(config.model);
 
   it('round-trips the flat parameters through the checkpoint module (safetensors + JSON)', async () => {
@@ -50,14 +50,14 @@ describe('checkpoints of the parameter layout', () => {
   });
 
   it('refuses tensors of another shape, naming the tensor', () => {
-    const other = paramLayout(makeConfig('tiny', { model: { width: 64, heads: 4 } }).model);
+    const other = paramLayout(makeConfig('test', { model: { width: 64, heads: 4 } }).model);
     expect(() => flatFromTensors(layout, tensorsFromFlat(other, initParams(other, 1)))).toThrow(/'wte' is \[260, 64\] in the checkpoint but the model expects \[260, 32\]/);
   });
 });
 
 describe('CPU reference SFT run', () => {
   it('still produces the recorded golden curve (regenerate with scripts/make-golden.ts if this changes on purpose)', () => {
-    const config = makeConfig('tiny', { train: { steps: golden.steps } });
+    const config = makeConfig('test', { train: { steps: golden.steps } });
     const run = referenceSftRun(config, microSamples(golden.samples, golden.dataSeed), 3);
     run.forEach((s, i) => expect(s.loss).toBeCloseTo(golden.loss[i], 10));
   }, 30_000);

@@ -58,7 +58,7 @@ describe('RL rollouts export', () => {
   });
 
   it('rlBatch puts token j of rollout b on row completionStart − 1 + j; scatter and gather agree', () => {
-    const { model } = makeConfig('tiny');
+    const { model } = makeConfig('test');
     const ids = [[104, 105, EOS], [120]];
     const batch = rlBatch(prompts.map((p, b) => ({ frames: p.frames, prompt: p.prompt, ids: ids[b] })), model);
     expect(batch.targetCount).toBe(4);

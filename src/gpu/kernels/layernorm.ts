@@ -14,6 +14,13 @@ const WG = 64;
 /** Rows summed in order by one thread of the dweight/dbias partial pass. */
 const ROWS_PER_CHUNK = 32;
 const BACKWARD_FILE = 'shaders/layernorm_backward.wgsl';
+/**
+ * Rows of at most this many channels run one thread per row (entry points main_rows / dx_rows) rather
+ * than one workgroup per row: a narrow row leaves most of a workgroup idle and pays a barrier per tree
+ * level. On SwiftShader (2 cores) this cut LayerNorm's share of a tiny SFT step from ~45% to a few
+ * percent (bench: `npm run bench -- --only training`).
+ */
+export const ROW_THREAD_MAX_C = 128;
 
 export interface LayerNormForwardArgs {
   /** (N, C) input rows. */
@@ -63,7 +70,9 @@ export interface LayerNormBackwardArgs {
 
 interface Pipelines {
   forward: GPUComputePipeline;
+  forwardRows: GPUComputePipeline;
   dx: GPUComputePipeline;
+  dxRows: GPUComputePipeline;
   partial: GPUComputePipeline;
   finalize: GPUComputePipeline;
 }
@@ -76,30 +85,30 @@ export class LayerNorm {
 
   static async create(device: GPUDevice): Promise<LayerNorm> {
     const backward = [{ file: BACKWARD_FILE, code: backwardSource }];
-    const [forward, dx, partial, finalize] = await Promise.all([
-      computePipeline(device, {
-        label: 'LayerNorm.forward',
-        sources: [{ file: 'shaders/layernorm_forward.wgsl', code: forwardSource }],
-        constants: { WG },
-      }),
+    const forwardSources = [{ file: 'shaders/layernorm_forward.wgsl', code: forwardSource }];
+    const [forward, forwardRows, dx, dxRows, partial, finalize] = await Promise.all([
+      computePipeline(device, { label: 'LayerNorm.forward', sources: forwardSources, constants: { WG } }),
+      computePipeline(device, { label: 'LayerNorm.forwardRows', sources: forwardSources, entryPoint: 'main_rows', constants: { WG } }),
       computePipeline(device, { label: 'LayerNorm.dx', sources: backward, entryPoint: 'dx_main', constants: { WG } }),
+      computePipeline(device, { label: 'LayerNorm.dxRows', sources: backward, entryPoint: 'dx_rows', constants: { WG } }),
       computePipeline(device, { label: 'LayerNorm.dparamsPartial', sources: backward, entryPoint: 'dparams_partial', constants: { WG } }),
       computePipeline(device, { label: 'LayerNorm.dparamsFinalize', sources: backward, entryPoint: 'dparams_finalize', constants: { WG } }),
     ]);
-    return new LayerNorm(device, { forward, dx, partial, finalize });
+    return new LayerNorm(device, { forward, forwardRows, dx, dxRows, partial, finalize });
   }
 
-  /** y = layernorm(x) · weight + bias; saves mean and rstd. One workgroup per row. */
+  /** y = layernorm(x) · weight + bias; saves mean and rstd. One workgroup per row, or one thread per narrow row. */
   forward(args: LayerNormForwardArgs): Dispatch {
     const label = args.label ?? 'LayerNorm.forward';
-    const workgroups = grid1d(args.N);
+    const rows = args.C <= ROW_THREAD_MAX_C;
+    const workgroups = rows ? grid1d(groups(args.N, WG)) : grid1d(args.N);
     const params = uniformBuffer(this.device, `${label}.params`, [
       { u32: args.N },
       { u32: args.C },
       { f32: args.eps ?? 1e-5 },
       { u32: workgroups[0] },
     ]);
-    const pipeline = this.pipelines.forward;
+    const pipeline = rows ? this.pipelines.forwardRows : this.pipelines.forward;
     const buffers: BufferSlice[] = [params, args.x, args.weight, args.bias, args.y, args.mean, args.rstd];
     return { label, pipeline, workgroups, bindGroup: bindSlots(this.device, label, pipeline, buffers.map((b, i): [number, BufferSlice] => [i, b])) };
   }
@@ -108,7 +117,8 @@ export class LayerNorm {
   backward(args: LayerNormBackwardArgs): Dispatch[] {
     const label = args.label ?? 'LayerNorm.backward';
     const { N, C } = args;
-    const rowGrid = grid1d(N);
+    const rows = C <= ROW_THREAD_MAX_C;
+    const rowGrid = rows ? grid1d(groups(N, WG)) : grid1d(N);
     const chunks = groups(N, ROWS_PER_CHUNK);
     if (chunks > 65535) throw new Error(`${label}: N = ${N} rows exceeds ${65535 * ROWS_PER_CHUNK}`);
     const params = uniformBuffer(this.device, `${label}.params`, [
@@ -127,9 +137,9 @@ export class LayerNorm {
     return [
       {
         label: `${label}.dx`,
-        pipeline: p.dx,
+        pipeline: rows ? p.dxRows : p.dx,
         workgroups: rowGrid,
-        bindGroup: bind('dx', p.dx, [[1, args.dy], [2, args.x], [3, args.weight], [4, args.mean], [5, args.rstd], [6, args.dx]]),
+        bindGroup: bind('dx', rows ? p.dxRows : p.dx, [[1, args.dy], [2, args.x], [3, args.weight], [4, args.mean], [5, args.rstd], [6, args.dx]]),
       },
       {
         label: `${label}.dparamsPartial`,
