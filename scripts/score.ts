@@ -1,14 +1,14 @@
 // `npm run score`: score rollouts with PA-GRPO rewards and group advantages, JSON Lines in, JSON Lines out.
 // The Node-only shell (files, streams, env, exit codes) around src/rewards/scoring_stream.ts.
 
-import { createReadStream, createWriteStream, readFileSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { closeSync, createReadStream, fsyncSync, openSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 
 import { ABLATION_NAMES, resolveConfig, type RewardConfig } from '../src/rewards/config';
 import { createJudge, HTTP_JUDGE_DEFAULTS, type CountingJudge } from '../src/rewards/judge';
-import { documentRecords, emitPass, linesToItems, scorePass, valuesToItems, type InputItem, type StreamOptions } from '../src/rewards/scoring_stream';
+import { decodeLines, documentRecords, emitPass, invalidUtf8Lines, linesToItems, scorePass, valuesToItems, type InputItem, type StreamOptions } from '../src/rewards/scoring_stream';
 import { tokenizerFromSpec } from '../src/rewards/tokenizers';
 
 const HELP = `Score rollouts with PA-GRPO rewards and group advantages (VideoP2R, method.md §1.5–1.10).
@@ -71,11 +71,152 @@ Options:
 Memory: JSON Lines are streamed twice (pass 1 scores and keeps a few numbers per record; pass 2 re-reads
   and writes), so memory grows with the number of records, not with the text. A JSON document is loaded
   whole (memory ≈ a few times its size); for very large ones convert first: jq -c '.results[]' F > F.jsonl
+Output safety: --out is checked and opened before any record is scored (a missing folder, a directory
+  or an unwritable place stops the run before a judge call is made). A regular file is written as
+  OUT.partial-PID beside it and renamed over OUT only when complete, so a disk-full, a write error or a
+  killed run leaves OUT as it was (after kill -9, the OUT.partial-PID file stays; delete it).
+  Invalid UTF-8 in the input is replaced with U+FFFD and warned about as FILE:LINE.
 Exit status: 0 when at least one record was scored; 1 when none could be (including empty input);
-  2 on a usage or I/O error.
+  2 on a usage or I/O error (the message names the file); 130/143 when interrupted (OUT unchanged).
 `;
 
 class UsageError extends Error {}
+
+/** A file that cannot be read or written: exit 2, the message names the file. */
+class IoError extends Error {}
+
+const ioMessage = (e: unknown) => ((e as NodeJS.ErrnoException)?.code ? `${(e as NodeJS.ErrnoException).code}: ${(e as Error).message.replace(/^[A-Z]+: /, '')}` : (e as Error)?.message ?? String(e));
+
+/**
+ * The output, opened (and so checked) before scoring. Writes are buffered and synchronous, so an
+ * error (ENOSPC on a full disk, EIO) surfaces at the write that hit it. A regular file goes to
+ * OUT.partial-PID and is renamed over OUT by commit(); devices and pipes (/dev/stdout, /dev/full) are
+ * written in place; '-' is stdout.
+ */
+class Output {
+  private buffer: string[] = [];
+  private buffered = 0;
+  private fd: number | null = null;
+  private partial: string | null = null;
+  private target: string;
+  private stdoutError: Error | null = null;
+
+  constructor(readonly name: string) {
+    this.target = name;
+    if (name === '-') {
+      process.stdout.on('error', (e) => (this.stdoutError = e));
+      return;
+    }
+    let st: Stats | null = null;
+    try {
+      st = statSync(name);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new IoError(`--out ${name}: ${ioMessage(e)}`);
+    }
+    if (st?.isDirectory()) throw new IoError(`--out ${name} is a directory: give a file name, e.g. --out ${join(name, 'scored.jsonl')}`);
+    if (st && !st.isFile()) {
+      this.fd = this.open(name, 'w'); // a device or a pipe: written in place
+      return;
+    }
+    if (st) this.target = realpathSync(name);
+    else {
+      const folder = dirname(resolve(name));
+      let isFolder: boolean;
+      try {
+        isFolder = statSync(folder).isDirectory();
+      } catch {
+        throw new IoError(`--out ${name}: the folder ${folder} does not exist (create it first)`);
+      }
+      if (!isFolder) throw new IoError(`--out ${name}: ${folder} is not a folder`);
+    }
+    this.partial = `${this.target}.partial-${process.pid}`;
+    this.fd = this.open(this.partial, 'wx');
+  }
+
+  private open(path: string, flags: string): number {
+    try {
+      return openSync(path, flags);
+    } catch (e) {
+      throw new IoError(`--out ${this.name}: cannot open ${path} for writing: ${ioMessage(e)}`);
+    }
+  }
+
+  private fail(what: string, e: unknown): IoError {
+    const kept = this.partial ? `; ${this.name} is unchanged` : '; the output is incomplete';
+    this.abort();
+    return new IoError(`${what} ${this.name} failed: ${ioMessage(e)}${kept}`);
+  }
+
+  private flushSync(): void {
+    if (this.buffered === 0) return;
+    const bytes = Buffer.from(this.buffer.join(''), 'utf8');
+    this.buffer = [];
+    this.buffered = 0;
+    if (this.fd === null) return;
+    try {
+      for (let off = 0; off < bytes.length; ) off += writeSync(this.fd, bytes, off, bytes.length - off);
+    } catch (e) {
+      throw this.fail('writing', e);
+    }
+  }
+
+  async write(text: string): Promise<void> {
+    if (this.name === '-') {
+      if (this.stdoutError) throw this.fail('writing', this.stdoutError);
+      if (!process.stdout.write(text)) await new Promise<void>((r) => process.stdout.once('drain', () => r()));
+      return;
+    }
+    this.buffer.push(text);
+    this.buffered += text.length;
+    if (this.buffered >= 1 << 20) this.flushSync();
+  }
+
+  /** Flushes, syncs and closes; a regular file is then renamed over OUT. */
+  async commit(): Promise<void> {
+    if (this.name === '-') {
+      await new Promise<void>((r) => process.stdout.write('', () => r()));
+      if (this.stdoutError) throw this.fail('writing', this.stdoutError);
+      return;
+    }
+    this.flushSync();
+    const fd = this.fd!;
+    try {
+      if (this.partial) fsyncSync(fd);
+      this.fd = null;
+      closeSync(fd);
+    } catch (e) {
+      throw this.fail('closing', e);
+    }
+    if (this.partial) {
+      try {
+        renameSync(this.partial, this.target);
+        this.partial = null;
+      } catch (e) {
+        throw this.fail('renaming the finished output to', e);
+      }
+    }
+  }
+
+  /** Closes and deletes the partial file: OUT keeps what it had. Safe to call twice. */
+  abort(): void {
+    if (this.fd !== null) {
+      try {
+        closeSync(this.fd);
+      } catch {
+        // already closed
+      }
+      this.fd = null;
+    }
+    if (this.partial) {
+      try {
+        unlinkSync(this.partial);
+      } catch {
+        // already gone
+      }
+      this.partial = null;
+    }
+  }
+}
 
 function number(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -210,9 +351,23 @@ async function isJsonDocument(path: string): Promise<boolean> {
   }
 }
 
-function jsonLines(path: string): AsyncGenerator<InputItem> {
-  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
-  return linesToItems(lines);
+/** JSON Lines items of a file; `onInvalid` hears of each line with invalid UTF-8 (pass 1 only). */
+function jsonLines(path: string, onInvalid?: (line: number) => void): AsyncGenerator<InputItem> {
+  return linesToItems(decodeLines(createReadStream(path) as AsyncIterable<Uint8Array>, onInvalid));
+}
+
+/** Warns about invalid UTF-8 as FILE:LINE, the first 20 lines one by one, then a count. */
+function utf8Warner(source: string) {
+  let count = 0;
+  return {
+    warn(line: number) {
+      count++;
+      if (count <= 20) process.stderr.write(`${source}:${line}: warning: invalid UTF-8, replaced with U+FFFD\n`);
+    },
+    done() {
+      if (count > 20) process.stderr.write(`${source}: warning: ${count} lines hold invalid UTF-8 (the first 20 are listed above)\n`);
+    },
+  };
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -233,7 +388,29 @@ async function main(argv: string[]): Promise<number> {
   const tokenizer = buildTokenizer(v.tokenizer ?? 'whitespace');
   const concurrency = number('concurrency', v.concurrency);
 
-  const source = v.in;
+  // Open (and so check) the output before any record is scored: a bad path must not cost judge calls.
+  const out = new Output(v.out);
+  const interrupted = (signal: NodeJS.Signals, code: number) => () => {
+    out.abort();
+    process.stderr.write(`score: interrupted (${signal}); ${v.out === '-' ? 'stdout is incomplete' : `${v.out} is unchanged`}\n`);
+    process.exit(code);
+  };
+  process.once('SIGINT', interrupted('SIGINT', 130));
+  process.once('SIGTERM', interrupted('SIGTERM', 143));
+  try {
+    return await scoreInto(v, out, { config, judge, tokenizer, concurrency });
+  } finally {
+    out.abort(); // no-op after a commit
+  }
+}
+
+async function scoreInto(
+  v: ReturnType<typeof parseCli>,
+  out: Output,
+  { config, judge, tokenizer, concurrency }: { config: RewardConfig; judge: CountingJudge; tokenizer: ReturnType<typeof buildTokenizer>; concurrency: number | undefined },
+): Promise<number> {
+  const source = v.in!;
+  const utf8 = utf8Warner(source);
   const options: StreamOptions = {
     config,
     tokenizer,
@@ -243,11 +420,14 @@ async function main(argv: string[]): Promise<number> {
     onBadRecord: (bad) => process.stderr.write(bad.message + '\n'),
   };
 
-  let open: () => AsyncIterable<InputItem> | Iterable<InputItem>;
-  if (await isJsonDocument(v.in)) {
+  let open: (first: boolean) => AsyncIterable<InputItem> | Iterable<InputItem>;
+  if (await isJsonDocument(source)) {
     let records: unknown[] | null;
     try {
-      records = documentRecords(JSON.parse(readFileSync(v.in, 'utf8')));
+      const bytes = readFileSync(source);
+      for (const line of await invalidUtf8Lines(bytes)) utf8.warn(line);
+      utf8.done();
+      records = documentRecords(JSON.parse(bytes.toString('utf8')));
     } catch (e) {
       process.stderr.write(`${source}: invalid JSON document: ${(e as Error).message}\n`);
       return 1;
@@ -259,21 +439,19 @@ async function main(argv: string[]): Promise<number> {
     const values = records;
     open = () => valuesToItems(values);
   } else {
-    open = () => jsonLines(v.in!);
+    open = (first) => jsonLines(source, first ? (line) => utf8.warn(line) : undefined);
   }
 
-  const table = await scorePass(open(), options);
+  const table = await scorePass(open(true), options);
+  utf8.done();
+  if (table.count === 0) {
+    const empty = statSync(source).size === 0 ? 'is empty (0 bytes)' : 'holds no records (only blank lines, or an empty list)';
+    process.stderr.write(`score: ${source} ${empty}: nothing to score; ${v.out === '-' ? 'nothing written' : `${v.out} not written`}\n`);
+    return 1;
+  }
 
-  const out = v.out === '-' ? process.stdout : createWriteStream(v.out, { encoding: 'utf8' });
-  for await (const line of emitPass(open(), table)) {
-    if (!out.write(line + '\n')) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
-  }
-  if (out !== process.stdout) {
-    await new Promise<void>((resolve, reject) => {
-      out.once('error', reject);
-      out.end(() => resolve());
-    });
-  }
+  for await (const line of emitPass(open(false), table)) await out.write(line + '\n');
+  await out.commit();
 
   const s = table.summary();
   const stats = judge.stats;
@@ -293,7 +471,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (e: unknown) => {
-    if (e instanceof UsageError || (e as { code?: string })?.code?.startsWith('ERR_PARSE_ARGS')) {
+    if (e instanceof UsageError || e instanceof IoError || (e as { code?: string })?.code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`score: ${(e as Error).message}\n`);
       process.exitCode = 2;
     } else {

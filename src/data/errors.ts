@@ -10,6 +10,7 @@ export type DataErrorCode =
   | 'ShardCorrupt'
   | 'ImportCancelled'
   | 'SourceMismatch'
+  | 'SourceUnreadable'
   | 'InvalidJson'
   | 'NotAnObject'
   | 'MissingField'
@@ -29,6 +30,8 @@ export const DATA_HINTS: Record<DataErrorCode, string> = {
   ShardCorrupt: 'A shard could not be decoded: delete the dataset and import it again.',
   ImportCancelled: 'The import was cancelled: the complete shards are kept and the import can resume.',
   SourceMismatch: 'The files picked to resume differ from the ones the import started with: pick the same files.',
+  SourceUnreadable:
+    'A picked file could not be read (moved, deleted or changed since it was picked, or on a drive that went away): pick it again and resume. The complete shards are kept.',
   InvalidJson: 'The record is not valid JSON: check the line for a truncated or hand-edited record.',
   NotAnObject: 'The record is not a JSON object.',
   MissingField: 'A required field (problem, problem_type or solution) is missing.',

@@ -59,8 +59,12 @@ async function* textChunks(file: SourceFileLike): AsyncGenerator<string> {
       yield value;
     }
   } catch (e) {
+    // A file that went away (or changed) after it was picked: NotFoundError / NotReadableError.
+    const name = (e as { name?: string } | null)?.name;
+    if (name === 'NotFoundError' || name === 'NotReadableError' || name === 'SecurityError')
+      throw dataError('SourceUnreadable', `${file.name} could not be read: ${(e as Error)?.message ?? e}`);
     if (isGzip(file)) throw dataError('DecompressionFailed', `${file.name}: ${(e as Error)?.message ?? e}`);
-    throw e;
+    throw dataError('SourceUnreadable', `${file.name} could not be read: ${(e as Error)?.message ?? e}`);
   } finally {
     reader.releaseLock();
   }

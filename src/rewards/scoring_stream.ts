@@ -65,6 +65,64 @@ export async function* linesToItems(lines: AsyncIterable<string> | Iterable<stri
   }
 }
 
+/**
+ * Splits a byte stream into text lines, as Node's readline does (line ends: '\n', '\r\n' or a lone
+ * '\r'; no empty last line after a final line end), decoding each line as UTF-8. A line holding
+ * invalid UTF-8 is decoded with U+FFFD in place of the bad bytes and reported to `onInvalid` with its
+ * 1-based line number, so the replacement is never silent. A BOM is kept (linesToItems strips it).
+ */
+export async function* decodeLines(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, onInvalid?: (line: number) => void): AsyncGenerator<string> {
+  const strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  const lenient = new TextDecoder('utf-8', { ignoreBOM: true });
+  let line = 0;
+  const decode = (bytes: Uint8Array): string => {
+    line++;
+    try {
+      return strict.decode(bytes);
+    } catch {
+      onInvalid?.(line);
+      return lenient.decode(bytes);
+    }
+  };
+  let rest: Uint8Array = new Uint8Array(0);
+  let afterCR = false; // the previous chunk ended with '\r': a '\n' starting this one belongs to it
+  for await (const chunk of chunks) {
+    let start = 0;
+    if (afterCR && chunk.length > 0) {
+      if (chunk[0] === 0x0a) start = 1;
+      afterCR = false;
+    }
+    let buf = chunk;
+    if (rest.length) {
+      buf = new Uint8Array(rest.length + chunk.length - start);
+      buf.set(rest);
+      buf.set(chunk.subarray(start), rest.length);
+      start = 0;
+    }
+    let from = start;
+    for (let i = start; i < buf.length; i++) {
+      const b = buf[i];
+      if (b !== 0x0a && b !== 0x0d) continue;
+      yield decode(buf.subarray(from, i));
+      if (b === 0x0d) {
+        if (i + 1 < buf.length) {
+          if (buf[i + 1] === 0x0a) i++;
+        } else afterCR = true;
+      }
+      from = i + 1;
+    }
+    rest = buf.slice(from);
+  }
+  if (rest.length) yield decode(rest);
+}
+
+/** 1-based numbers of the lines of `bytes` (split as decodeLines does) that are not valid UTF-8. */
+export async function invalidUtf8Lines(bytes: Uint8Array): Promise<number[]> {
+  const bad: number[] = [];
+  for await (const _ of decodeLines([bytes], (line) => bad.push(line))) void _;
+  return bad;
+}
+
 /** The elements of a parsed JSON document ({"results": [...]} or a list) as items numbered from 1. */
 export function* valuesToItems(values: readonly unknown[]): Generator<InputItem> {
   for (let i = 0; i < values.length; i++) yield { line: i + 1, value: values[i] };

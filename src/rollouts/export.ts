@@ -72,3 +72,48 @@ export function groupMarkdown(group: readonly Rollout[]): string {
   for (const r of group) out.push('', `<details><summary>rollout ${r.sampleIdx}</summary>`, '', '```text', fence(r.completion), '```', '', '</details>');
   return out.join('\n') + '\n';
 }
+
+/** A run id as a file name: anything but letters, digits, '.', '_' and '-' becomes '_'. */
+export function exportFileName(runId: string, ext: string): string {
+  const base = runId.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_').slice(0, 120) || 'run';
+  return `${base}.${ext}`;
+}
+
+export interface ExportFile {
+  name: string;
+  text: string;
+  type: string;
+  count: number;
+}
+
+/**
+ * The Rollouts page's export of a run (JSON Lines or CSV), filtered to `hits` when a filter is on:
+ * the file to download, or why there is none (the run cannot be read, holds nothing, the filter
+ * matches nothing, or the text is too large for one string). Never an empty file without a word.
+ */
+export async function exportRun(
+  runId: string,
+  kind: 'jsonl' | 'csv',
+  hits: readonly { step: number; groupId: string; sampleIdx: number }[] | null,
+  load: (runId: string) => Promise<Rollout[]>,
+  serialize: (rollouts: readonly Rollout[]) => string = kind === 'jsonl' ? toJsonl : toCsv,
+): Promise<ExportFile | { error: string }> {
+  const name = exportFileName(runId, kind);
+  let all: Rollout[];
+  try {
+    all = await load(runId);
+  } catch (e) {
+    return { error: `${name} not exported: could not read run ${runId}: ${(e as Error)?.message ?? e}` };
+  }
+  if (all.length === 0) return { error: `${name} not exported: run ${runId} has no stored rollouts (deleted in another tab?)` };
+  const keys = hits ? new Set(hits.map((h) => `${h.step}|${h.groupId}|${h.sampleIdx}`)) : null;
+  const chosen = keys ? all.filter((r) => keys.has(`${r.step}|${r.groupId}|${r.sampleIdx}`)) : all;
+  if (chosen.length === 0) return { error: `${name} not exported: the filter matches none of the run's ${all.length} rollouts` };
+  let text: string;
+  try {
+    text = serialize(chosen);
+  } catch (e) {
+    return { error: `${name} not exported: ${(e as Error)?.message ?? e} (${chosen.length} rollouts: filter to fewer and export in parts)` };
+  }
+  return { name, text, type: kind === 'jsonl' ? 'application/x-ndjson' : 'text/csv', count: chosen.length };
+}

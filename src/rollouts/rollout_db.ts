@@ -61,6 +61,21 @@ function wrap(e: unknown, what: string): RolloutDbError {
   return new RolloutDbError('WriteFailed', `IndexedDB failed while ${what}: ${msg}`, 'private browsing can disable IndexedDB; try a normal window');
 }
 
+/**
+ * Aborts a transaction after a put threw synchronously (a quota or clone error): without it, the puts
+ * made before the throw would still commit.
+ */
+function abortQuietly(tx: { abort(): void }): void {
+  try {
+    tx.abort();
+  } catch {
+    // already finished or aborted
+  }
+}
+
+/** A request whose outcome the transaction reports (tx.done): an aborted one must not go unhandled. */
+const quiet = (request: Promise<unknown>) => void request.catch(() => undefined);
+
 let dbPromise: Promise<IDBPDatabase<RolloutSchema>> | null = null;
 
 export function openRolloutDb(name = ROLLOUT_DB_NAME): Promise<IDBPDatabase<RolloutSchema>> {
@@ -137,7 +152,13 @@ export async function saveRun(input: SaveRunInput, onProgress?: (done: number, t
   try {
     for (let i = 0; i < input.rollouts.length; i += CHUNK) {
       const tx = db.transaction('rollouts', 'readwrite');
-      for (const r of input.rollouts.slice(i, i + CHUNK)) void tx.store.put(r);
+      tx.done.catch(() => undefined); // reported once, through the catch below
+      try {
+        for (const r of input.rollouts.slice(i, i + CHUNK)) quiet(tx.store.put(r));
+      } catch (e) {
+        abortQuietly(tx);
+        throw e;
+      }
       await tx.done;
       onProgress?.(Math.min(i + CHUNK, input.rollouts.length), input.rollouts.length);
     }
@@ -146,7 +167,11 @@ export async function saveRun(input: SaveRunInput, onProgress?: (done: number, t
     void tx.objectStore('runs').put(meta);
     await tx.done;
   } catch (e) {
-    throw wrap(e, `saving run ${input.runId}`);
+    // The chunks already committed would hold quota under no run: remove them (this frees space).
+    await deleteRun(input.runId).catch(() => undefined);
+    const err = wrap(e, `saving run ${input.runId}`);
+    err.message += '; nothing of the run was kept';
+    throw err;
   }
   return meta;
 }
@@ -160,8 +185,14 @@ export async function appendRunStep(runId: string, name: string, step: number, r
   const db = await openRolloutDb();
   try {
     const tx = db.transaction(['rollouts', 'runs', 'indexes'], 'readwrite');
+    tx.done.catch(() => undefined); // reported once, through the catch below
     const [prevMeta, prevIndex] = await Promise.all([tx.objectStore('runs').get(runId), tx.objectStore('indexes').get(runId)]);
-    for (const r of rollouts) void tx.objectStore('rollouts').put(r);
+    try {
+      for (const r of rollouts) quiet(tx.objectStore('rollouts').put(r));
+    } catch (e) {
+      abortQuietly(tx); // all of the step or none of it
+      throw e;
+    }
     const index: RunIndex = {
       runId,
       steps: [...(prevIndex?.steps ?? []).filter((s) => s.step !== step), ...buildIndex(runId, rollouts).steps].sort((a, b) => a.step - b.step),

@@ -7,11 +7,20 @@
 // stored; what stored runs offer (resume, RL start, panel rows) is src/store/training_runs.ts.
 
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import { isRlMode, type FromWorker, type LogPoint, type RlSettings, type ToWorker, type TrainMode, type TrainSettings, type WorkerKnobs } from '../train/protocol';
+import { isRlMode, type FromWorker, type LogPoint, type RlSettings, type ToWorker, type TrainMode, type TrainSettings, type WorkerKnobs, type WriteFailureCode } from '../train/protocol';
 import { checkImportPair, checkpointFileNames, importRunId, pairImportFiles, type CheckpointDeps, type CheckpointOp, type ImportFile } from './training_checkpoints';
 import { defaultRl, presetForm, resolveRl, resumableRuns, RL_LR_FACTOR, sftRunChoices, storedRunRows, type ResumableRun, type RunSummaryLike, type SftRunChoice, type StoredRunRow } from './training_runs';
 
 export type TrainStatus = 'idle' | 'starting' | 'running' | 'paused' | 'finished' | 'error';
+
+/** A write the worker could not do (quota full, storage error) while the run went on. */
+export interface WriteFailure {
+  code: WriteFailureCode;
+  /** The training step whose checkpoint or rollouts were not stored. */
+  step: number;
+  message: string;
+  hint?: string;
+}
 
 export interface WorkerLike {
   postMessage(message: ToWorker): void;
@@ -53,6 +62,11 @@ export interface TrainingState {
   stopped: boolean;
   error: { code: string; message: string; hint: string } | null;
   warnings: string[];
+  /**
+   * Failed writes not redone since: the Train page shows them as alerts (not only in the warnings
+   * list) until a later checkpoint, or a later step's rollouts, is stored.
+   */
+  writeFailures: { checkpoint?: WriteFailure; rollouts?: WriteFailure };
   resumable: ResumableRun[];
   resumableLoaded: boolean;
   /** Stored SFT runs (newest first): what an RL run can start from. */
@@ -139,17 +153,24 @@ export function reduce(s: TrainingState, msg: FromWorker): Partial<TrainingState
         ...estimateEta(series, s.totalSteps),
       };
     }
-    case 'checkpoint':
-      return { lastCheckpoint: { step: msg.step, reason: msg.reason, savedAt: msg.savedAt, bytes: msg.bytes } };
+    case 'checkpoint': {
+      const { checkpoint: _done, ...others } = s.writeFailures;
+      return { lastCheckpoint: { step: msg.step, reason: msg.reason, savedAt: msg.savedAt, bytes: msg.bytes }, writeFailures: others };
+    }
     case 'paused':
       return { status: 'paused', pause: { reason: msg.reason, message: msg.message, hint: msg.hint }, etaSeconds: s.etaSeconds };
     case 'finished':
       return { status: 'finished', step: msg.step, stopped: msg.stopped, pause: null, etaSeconds: msg.stopped ? s.etaSeconds : 0 };
-    case 'warning':
-      return { warnings: [...s.warnings, msg.message].slice(-MAX_WARNINGS) };
+    case 'warning': {
+      const warnings = [...s.warnings, msg.message].slice(-MAX_WARNINGS);
+      if (!msg.code) return { warnings };
+      const failure: WriteFailure = { code: msg.code, step: msg.step ?? s.step, message: msg.message, ...(msg.hint && { hint: msg.hint }) };
+      return { warnings, writeFailures: { ...s.writeFailures, [msg.code === 'CheckpointNotSaved' ? 'checkpoint' : 'rollouts']: failure } };
+    }
     case 'rollouts': {
       const prev = s.rollouts?.runId === msg.runId ? s.rollouts : null;
-      return { rollouts: { runId: msg.runId, steps: Math.max(prev?.steps ?? 0, msg.step + 1), count: (prev?.count ?? 0) + msg.count } };
+      const { rollouts: _done, ...others } = s.writeFailures;
+      return { rollouts: { runId: msg.runId, steps: Math.max(prev?.steps ?? 0, msg.step + 1), count: (prev?.count ?? 0) + msg.count }, writeFailures: others };
     }
     case 'error':
       return { status: 'error', error: { code: msg.code, message: msg.message, hint: msg.hint }, pause: null };
@@ -173,6 +194,7 @@ const IDLE: Omit<TrainingState, 'form' | 'resumable' | 'resumableLoaded' | 'sftR
   stopped: false,
   error: null,
   warnings: [],
+  writeFailures: {},
   rollouts: null,
 };
 

@@ -14,6 +14,9 @@ export type TrainMode = 'sft' | RlMode;
 
 export const isRlMode = (m: string): m is RlMode => (RL_MODE_NAMES as readonly string[]).includes(m);
 
+/** Writes the worker does while training that can fail (quota full, storage error) without ending the run. */
+export type WriteFailureCode = 'CheckpointNotSaved' | 'RolloutsNotStored';
+
 /** The mode selector's labels and one-line descriptions. */
 export const MODE_INFO: Record<TrainMode, { label: string; description: string }> = {
   sft: { label: 'SFT', description: 'Supervised fine-tuning on the synthetic dataset (cross-entropy on the target tokens).' },
@@ -151,7 +154,8 @@ export type FromWorker =
   | { type: 'paused'; step: number; reason: 'user' | 'device-lost'; message?: string; hint?: string }
   /** Also sent after `stop` (stopped: true); the final checkpoint is stored either way. */
   | { type: 'finished'; step: number; stopped: boolean }
-  | { type: 'warning'; message: string; hint?: string }
+  /** `code` marks a failed write the page must show until a later write of the same kind succeeds. */
+  | { type: 'warning'; message: string; hint?: string; code?: WriteFailureCode; step?: number }
   /** RL: a step's rollouts are in the rollout store (src/rollouts/rollout_db.ts) under the run's id. */
   | { type: 'rollouts'; runId: string; step: number; count: number }
   | { type: 'error'; code: string; message: string; hint: string };

@@ -239,7 +239,7 @@ async function createRl(r: Run, device: GPUDevice, rl: RlSettings, own: Checkpoi
         await writeRollouts(r, rollouts, step);
         post({ type: 'rollouts', runId, step, count: rollouts.length });
       } catch (e) {
-        post({ type: 'warning', message: `rollouts of step ${step} not stored: ${(e as Error).message}` });
+        post({ type: 'warning', message: `rollouts of step ${step} not stored: ${(e as Error).message}`, hint: (e as { hint?: string } | null)?.hint, code: 'RolloutsNotStored', step });
       }
     },
   });
@@ -274,7 +274,7 @@ async function save(r: Run, reason: CheckpointReason, state: StoredRunState): Pr
   } catch (e) {
     if (lost) throw e;
     const hint = e instanceof CheckpointStoreError ? e.hint : undefined;
-    post({ type: 'warning', message: `checkpoint at step ${r.trainer.step} not saved: ${(e as Error).message}`, hint });
+    post({ type: 'warning', message: `checkpoint at step ${r.trainer.step} not saved: ${(e as Error).message}`, hint, code: 'CheckpointNotSaved', step: r.trainer.step });
   }
 }
 

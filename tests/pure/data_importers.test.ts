@@ -181,6 +181,46 @@ describe('importing files', () => {
     expect(keep[3]).toMatchObject({ sample: { frames: [], mediaError: 'MediaMissing' }, issues: [{ action: 'kept-without-media' }] });
   });
 
+  it('fails with SourceUnreadable naming the file when a picked file goes away mid-read, keeps the complete shards, and resumes with every record once', async () => {
+    const db = await openDataDb('importers-unreadable');
+    const text = Array.from({ length: 100 }, (_, i) => JSON.stringify({ ...VIDEO_R1, problem_id: i })).join('\n');
+    const bytes = new TextEncoder().encode(text);
+    // Chrome's File.stream() errors with NotReadableError / NotFoundError when the file was moved or deleted.
+    const vanishing: SourceFileLike = {
+      name: 'moved.jsonl',
+      size: bytes.length,
+      lastModified: 0,
+      stream: () =>
+        (() => {
+          let pulls = 0;
+          return new ReadableStream<Uint8Array>({
+            pull(c) {
+              if (pulls++ === 0) c.enqueue(bytes.subarray(0, Math.floor(bytes.length * 0.6)));
+              else c.error(new DOMException('A requested file or directory could not be found at the time an operation was processed.', 'NotFoundError'));
+            },
+          });
+        })(),
+    };
+    const m0 = newManifest({ id: 'u', name: 'u', kind: 'video-r1' });
+    const error = await writeShards(db, m0, fileEntries([vanishing]), { shardSamples: 16, shardBytes: 1 << 20 }).catch((e) => e);
+    expect(error).toMatchObject({ code: 'SourceUnreadable' });
+    expect(error.message).toMatch(/^moved\.jsonl could not be read: A requested file/);
+    expect(error.hint).toMatch(/pick it again and resume/);
+    const { getManifest } = await import('../../src/data/db');
+    const failed = (await getManifest(db, 'u'))!;
+    expect(failed.progress.state).toBe('failed');
+    expect(failed.progress.error?.code).toBe('SourceUnreadable');
+    expect(failed.counts.samples % 16).toBe(0); // whole shards only
+    expect(failed.counts.samples).toBeGreaterThan(0);
+    // Picked again, the import resumes at the cursor: every record exactly once.
+    const done = await writeShards(db, failed, fileEntries([file('moved.jsonl', text)], { from: failed.progress.cursor }), { shardSamples: 16, shardBytes: 1 << 20 });
+    expect(done.progress.state).toBe('complete');
+    const reader = await DatasetReader.open(db, 'u');
+    const ids: unknown[] = [];
+    for await (const s of reader.stream()) ids.push(s.record.problem_id);
+    expect(ids).toEqual(Array.from({ length: 100 }, (_, i) => i));
+  });
+
   it('writes an imported file into shards with a summary of what was skipped and why', async () => {
     const db = await openDataDb('importers-e2e');
     const big = Array.from({ length: 300 }, (_, i) => (i % 50 === 7 ? '{bad' : JSON.stringify({ ...VIDEO_R1, problem_id: i }))).join('\n');

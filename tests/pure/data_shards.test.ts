@@ -191,6 +191,34 @@ describe('writing shards', () => {
     expect(await reader.verifyAll()).toEqual([]);
   });
 
+  it('keeps the last complete shard and names the failed shard when a write fails for another reason than the quota', async () => {
+    const db = await freshDb();
+    const m0 = newManifest({ id: 'w', name: 'w', kind: 'video-r1' });
+    await putManifest(db, m0);
+    // A disk error, or the browser deleting the origin's data mid-import: UnknownError from the put.
+    const proto = IDBObjectStore.prototype;
+    const realPut = proto.put;
+    let shardPuts = 0;
+    proto.put = function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['put']>) {
+      if (this.name === 'shards' && ++shardPuts === 3) throw new DOMException('An internal error was encountered in the Indexed Database server', 'UnknownError');
+      return realPut.apply(this, args);
+    };
+    const error = await writeShards(db, m0, entries(0, 100), { shardSamples: 10, shardBytes: 1 << 20 }).catch((e) => e);
+    proto.put = realPut;
+    expect(error).toBeInstanceOf(DataError);
+    expect(error.code).toBe('StorageFailed');
+    expect(error.message).toMatch(/^Writing shard 2 of 'w' failed: An internal error/);
+    expect(error.hint).toMatch(/retry the import to resume/);
+    const stored = (await getManifest(db, 'w'))!;
+    expect(stored.progress).toMatchObject({ state: 'failed', cursor: 20, error: { code: 'StorageFailed' } });
+    expect(stored.counts.samples).toBe(20);
+    expect(await (await DatasetReader.open(db, 'w')).verifyAll()).toEqual([]);
+    // Retrying resumes at the cursor and completes with every record once.
+    const done = await writeShards(db, stored, entries(20, 100), { shardSamples: 10, shardBytes: 1 << 20 });
+    expect(done.progress.state).toBe('complete');
+    expect(done.counts.samples).toBe(100);
+  });
+
   it('detects a shard whose bytes no longer match its checksum', async () => {
     const db = await freshDb();
     const m = await writeShards(db, newManifest({ id: 'c', name: 'c', kind: 'video-r1' }), entries(0, 30), { shardSamples: 10, shardBytes: 1 << 20 });

@@ -1,10 +1,11 @@
 // The scoring CLI (`npm run score`, scripts/score.ts) end to end: interleaved JSON Lines groups, the
-// Video-R1 {"results": [...]} document, bad lines, exit codes, and advantages checked by hand.
+// Video-R1 {"results": [...]} document, bad lines, exit codes, and advantages checked by hand; and its
+// faults (README, "Faults"): disk full, a bad --out, empty input, invalid UTF-8, a run killed midway.
 
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -33,6 +34,45 @@ function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRe
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/** The CLI as a direct child (node --import tsx), so a signal reaches the script itself, not npx. */
+function startCli(args: string[]) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/score.ts', ...args], { cwd: ROOT, env: { ...process.env, OPENAI_API_KEY: '', JUDGE_API_KEY: '' } });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stderr }));
+  });
+  return { child, done };
+}
+
+/** An OpenAI-compatible judge that counts requests; with `hold`, it never answers (a run in progress). */
+async function judgeServer(hold = false) {
+  let requests = 0;
+  let first: () => void = () => undefined;
+  const firstRequest = new Promise<void>((resolve) => (first = resolve));
+  const server = createServer((req, res) => {
+    requests++;
+    first();
+    req.resume();
+    if (hold) return;
+    req.on('end', () => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ choices: [{ message: { role: 'assistant', content: '<judgement>Yes</judgement>' } }] }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
+    requests: () => requests,
+    firstRequest,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }
 
 function file(name: string, text: string): string {
@@ -248,6 +288,103 @@ describe('npm run score', { timeout: 60_000 }, () => {
     expect(r.code).toBe(0);
     for (const flag of ['--in', '--out', '--judge', '--judge-url', '--judge-model', '--tokenizer', '--mode', 'field:NAME', 'OPENAI_API_KEY', 'results', 'Exit status']) {
       expect(r.stdout).toContain(flag);
+    }
+  });
+});
+
+describe('npm run score: faults', { timeout: 60_000 }, () => {
+  const four = () => jsonl([mc('q', 'A', 1), mc('q', 'B', 1), mc('q', 'A', 0), mc('q', 'B', 0)]);
+
+  it('fails with exit 2 naming the file when the disk is full (--out /dev/full), and does not claim records were scored', async () => {
+    const input = file('full.jsonl', four());
+    const r = await runCli(['--in', input, '--out', '/dev/full', '--judge', 'field:seen']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/writing \/dev\/full failed: ENOSPC/);
+    expect(r.stderr).not.toMatch(/records scored/);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it('refuses --out in a missing folder or naming a directory with exit 2 and the file name, before any judge call', async () => {
+    const judge = await judgeServer();
+    try {
+      const input = file('badpath.jsonl', four());
+      const http = ['--judge', 'http', '--judge-url', judge.url, '--judge-model', 'm'];
+      const missing = join(dir, 'no-such-folder', 'out.jsonl');
+      const [inMissing, isDir] = await Promise.all([runCli(['--in', input, '--out', missing, ...http]), runCli(['--in', input, '--out', dir, ...http])]);
+      expect(inMissing.code).toBe(2);
+      expect(inMissing.stderr).toContain(`--out ${missing}: the folder ${join(dir, 'no-such-folder')} does not exist`);
+      expect(isDir.code).toBe(2);
+      expect(isDir.stderr).toContain(`--out ${dir} is a directory`);
+      for (const r of [inMissing, isDir]) expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(judge.requests()).toBe(0);
+      expect(existsSync(join(dir, 'no-such-folder'))).toBe(false);
+    } finally {
+      await judge.close();
+    }
+  });
+
+  it('says the input was empty (0 bytes, or only blank lines) and writes nothing', async () => {
+    const out = join(dir, 'empty-fault.out');
+    const [zero, blank] = await Promise.all([
+      runCli(['--in', file('zero.jsonl', ''), '--out', out]),
+      runCli(['--in', file('blank.jsonl', '\n  \n\n'), '--out', out]),
+    ]);
+    expect(zero.code).toBe(1);
+    expect(zero.stderr).toContain(`${join(dir, 'zero.jsonl')} is empty (0 bytes): nothing to score; ${out} not written`);
+    expect(blank.code).toBe(1);
+    expect(blank.stderr).toContain(`${join(dir, 'blank.jsonl')} holds no records`);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('warns about invalid UTF-8 with the file and line, in JSON Lines and in a JSON document, and still scores', async () => {
+    const good = Buffer.from(JSON.stringify(mc('q', 'A', 1)) + '\n');
+    const bad = Buffer.from(JSON.stringify(mc('q', 'B', 1)).replace('Which shape', 'Which \u0001shape'));
+    const badBytes = Buffer.concat([bad.subarray(0, bad.indexOf(1)), Buffer.from([0xff, 0xfe]), bad.subarray(bad.indexOf(1) + 1), Buffer.from('\n')]);
+    const lines = join(dir, 'utf8.jsonl');
+    writeFileSync(lines, Buffer.concat([good, badBytes, good]));
+    const doc = join(dir, 'utf8.json');
+    writeFileSync(doc, Buffer.concat([Buffer.from('{"results": [\n'), good.subarray(0, -1), Buffer.from(',\n'), badBytes.subarray(0, -1), Buffer.from('\n]}\n')]));
+    const [a, b] = await Promise.all([
+      runCli(['--in', lines, '--out', join(dir, 'utf8.out'), '--judge', 'field:seen']),
+      runCli(['--in', doc, '--out', join(dir, 'utf8doc.out'), '--judge', 'field:seen']),
+    ]);
+    expect(a.code).toBe(0);
+    expect(a.stderr).toContain(`${lines}:2: warning: invalid UTF-8, replaced with U+FFFD`);
+    expect(a.stderr).not.toMatch(/:1: warning|:3: warning/);
+    expect(outputLines(join(dir, 'utf8.out'))[1].problem).toBe('Which \uFFFD\uFFFDshape moves?');
+    expect(b.code).toBe(0);
+    expect(b.stderr).toContain(`${doc}:3: warning: invalid UTF-8, replaced with U+FFFD`);
+  });
+
+  it('leaves an existing --out as it was when killed midway (SIGTERM: no partial file left; SIGKILL: only OUT.partial-PID)', async () => {
+    const judge = await judgeServer(true); // never answers: the run is always in progress
+    try {
+      const input = file('killed.jsonl', four());
+      const args = (out: string) => ['--in', input, '--out', out, '--judge', 'http', '--judge-url', judge.url, '--judge-model', 'm', '--judge-retries', '0', '--judge-timeout', '60000'];
+      const killDir = join(dir, 'killed');
+      mkdirSync(killDir);
+      const out = join(killDir, 'scored.jsonl');
+      writeFileSync(out, 'previous results\n');
+
+      const term = startCli(args(out));
+      await judge.firstRequest;
+      term.child.kill('SIGTERM');
+      const t = await term.done;
+      expect(t.code).toBe(143);
+      expect(t.stderr).toContain(`interrupted (SIGTERM); ${out} is unchanged`);
+      expect(readFileSync(out, 'utf8')).toBe('previous results\n');
+      expect(readdirSync(killDir)).toEqual(['scored.jsonl']);
+
+      const before = judge.requests();
+      const kill = startCli(args(out));
+      while (judge.requests() === before) await new Promise((r) => setTimeout(r, 20));
+      kill.child.kill('SIGKILL');
+      const k = await kill.done;
+      expect(k.signal).toBe('SIGKILL');
+      expect(readFileSync(out, 'utf8')).toBe('previous results\n');
+      expect(readdirSync(killDir).sort()).toEqual(['scored.jsonl', `scored.jsonl.partial-${kill.child.pid}`]);
+    } finally {
+      await judge.close();
     }
   });
 });

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/rewards/config';
 import { FieldJudge } from '../../src/rewards/judge';
-import { documentRecords, emitPass, linesToItems, scorePass, scoreValues, type BadRecord, type StreamOptions } from '../../src/rewards/scoring_stream';
+import { decodeLines, documentRecords, emitPass, invalidUtf8Lines, linesToItems, scorePass, scoreValues, type BadRecord, type StreamOptions } from '../../src/rewards/scoring_stream';
 import { WhitespaceTokenizer } from '../../src/rewards/tokenizers';
 import type { JudgeRequest, JudgeVerdict, PerceptionJudge } from '../../src/rewards/types';
 
@@ -89,6 +89,32 @@ describe('reading JSON Lines', () => {
       { line: 1, text: '{"a":1}' },
       { line: 4, text: '{"b":2}' },
     ]);
+  });
+
+  it('splits bytes into lines as readline does: \\n, \\r\\n and a lone \\r, even across chunk boundaries', async () => {
+    const enc = new TextEncoder();
+    const text = 'a\r\nbé\rc\n\nd€';
+    const whole = enc.encode(text);
+    const expected = ['a', 'bé', 'c', '', 'd€'];
+    // Every split point of the bytes, including inside '\r\n' and inside the multi-byte é and €.
+    for (let cut = 0; cut <= whole.length; cut++) {
+      const lines: string[] = [];
+      for await (const l of decodeLines([whole.subarray(0, cut), whole.subarray(cut)])) lines.push(l);
+      expect(lines, `cut at byte ${cut}`).toEqual(expected);
+    }
+    const trailing: string[] = [];
+    for await (const l of decodeLines([enc.encode('x\ny\n')])) trailing.push(l);
+    expect(trailing).toEqual(['x', 'y']);
+  });
+
+  it('reports each line with invalid UTF-8 by number and replaces only the bad bytes', async () => {
+    const bytes = new Uint8Array([...new TextEncoder().encode('{"a":"ok"}\n{"a":"'), 0xff, 0xfe, ...new TextEncoder().encode('x"}\n\uFFFD fine\n'), 0xc3]);
+    const bad: number[] = [];
+    const lines: string[] = [];
+    for await (const l of decodeLines([bytes], (n) => bad.push(n))) lines.push(l);
+    expect(bad).toEqual([2, 4]); // a real U+FFFD (line 3) is valid UTF-8; a truncated sequence at EOF is not
+    expect(lines).toEqual(['{"a":"ok"}', '{"a":"\uFFFD\uFFFDx"}', '\uFFFD fine', '\uFFFD']);
+    expect(await invalidUtf8Lines(bytes)).toEqual([2, 4]);
   });
 
   it('finds the records of a Video-R1 document or a list, and nothing else', () => {

@@ -189,3 +189,49 @@ describe('the training store over a fake worker', () => {
     expect(reduce(store.getState(), { type: 'warning', message: 'w' }).warnings).toEqual(['w']);
   });
 });
+
+describe('writes that fail while training', () => {
+  it('shows a checkpoint the quota refused as an alert with its hint, until a later checkpoint is stored', () => {
+    const { store, workers } = setup();
+    store.getState().start();
+    const w = workers[0];
+    w.emit(ready());
+    w.emit({ type: 'checkpoint', step: 4, reason: 'interval', savedAt: 1, bytes: 10 });
+    w.emit({
+      type: 'warning',
+      message: 'checkpoint at step 8 not saved: Storage quota exceeded while saving run-1',
+      hint: 'The browser refused to store more data: delete old runs or datasets',
+      code: 'CheckpointNotSaved',
+      step: 8,
+    });
+    expect(store.getState().status).toBe('running');
+    expect(store.getState().writeFailures.checkpoint).toEqual({
+      code: 'CheckpointNotSaved',
+      step: 8,
+      message: 'checkpoint at step 8 not saved: Storage quota exceeded while saving run-1',
+      hint: 'The browser refused to store more data: delete old runs or datasets',
+    });
+    expect(store.getState().lastCheckpoint?.step).toBe(4); // what a reload would resume from
+    expect(store.getState().warnings).toHaveLength(1);
+    w.emit({ type: 'checkpoint', step: 10, reason: 'final', savedAt: 2, bytes: 10 });
+    expect(store.getState().writeFailures.checkpoint).toBeUndefined();
+  });
+
+  it('shows a step whose rollouts were not stored as an alert, until a later step is stored; a plain warning is no alert', () => {
+    const { store, workers } = setup();
+    store.getState().start();
+    const w = workers[0];
+    w.emit(ready());
+    w.emit({ type: 'warning', message: 'reference weights reloaded' });
+    expect(store.getState().writeFailures).toEqual({});
+    w.emit({ type: 'warning', message: 'rollouts of step 2 not stored: storage quota exceeded while appending step 2', hint: 'delete old runs', code: 'RolloutsNotStored', step: 2 });
+    expect(store.getState().writeFailures.rollouts).toMatchObject({ code: 'RolloutsNotStored', step: 2, hint: 'delete old runs' });
+    w.emit({ type: 'rollouts', runId: 'run-1', step: 3, count: 8 });
+    expect(store.getState().writeFailures.rollouts).toBeUndefined();
+    // A new run starts with no alerts.
+    w.emit({ type: 'warning', message: 'checkpoint at step 3 not saved: x', code: 'CheckpointNotSaved', step: 3 });
+    w.emit({ type: 'finished', step: 10, stopped: false });
+    store.getState().start();
+    expect(store.getState().writeFailures).toEqual({});
+  });
+});

@@ -6,7 +6,7 @@ import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useRollouts } from '../common/hooks';
 import { groupKey, rolloutsStore } from '../../store/rollouts';
-import { groupMarkdown, toCsv, toJsonl } from '../../rollouts/export';
+import { exportFileName, exportRun, groupMarkdown } from '../../rollouts/export';
 import { SORT_KEYS, sortRollouts, summarizeGroup, type SortKey } from '../../rollouts/group';
 import { QUADRANTS, type Quadrant, type Rollout } from '../../rollouts/record';
 import { FILTER_FIELDS } from '../../rollouts/filter';
@@ -254,11 +254,10 @@ export function GroupView({ route }: { route: InspectorRoute & { runId: string; 
     else setFilterInUrl(exprDraft, [...filter.quadrants] as Quadrant[]);
   };
   const exportAll = async (kind: 'jsonl' | 'csv') => {
-    const all = await getRunRollouts(runId);
-    const hits = filter.hits ? new Set(filter.hits.map((h) => `${h.step}|${h.groupId}|${h.sampleIdx}`)) : null;
-    const chosen = hits ? all.filter((r) => hits.has(`${r.step}|${r.groupId}|${r.sampleIdx}`)) : all;
-    if (kind === 'jsonl') download(`${runId}.jsonl`, toJsonl(chosen), 'application/x-ndjson');
-    else download(`${runId}.csv`, toCsv(chosen), 'text/csv');
+    const file = await exportRun(runId, kind, filter.hits, getRunRollouts);
+    if ('error' in file) return setNotice(file.error);
+    download(file.name, file.text, file.type);
+    setNotice(`exported ${file.count} rollouts as ${file.name}`);
   };
   const copyMarkdown = async () => {
     if (!rollouts) return;
@@ -267,7 +266,7 @@ export function GroupView({ route }: { route: InspectorRoute & { runId: string; 
       await navigator.clipboard.writeText(md);
       setNotice('group copied as Markdown');
     } catch {
-      download(`${runId}-step${step}-${groupId}.md`, md, 'text/markdown');
+      download(exportFileName(`${runId}-step${step}-${groupId}`, 'md'), md, 'text/markdown');
     }
   };
   const rescore = async () => {

@@ -286,6 +286,8 @@ export function TrainMessages() {
   const error = useTraining((s) => s.error);
   const pause = useTraining((s) => s.pause);
   const warnings = useTraining((s) => s.warnings);
+  const writeFailures = useTraining((s) => s.writeFailures);
+  const saved = useTraining((s) => s.lastCheckpoint);
   return (
     <>
       {error && (
@@ -297,6 +299,20 @@ export function TrainMessages() {
       {pause?.reason === 'device-lost' && (
         <div role="alert" data-testid="train-device-lost" className="error" style={{ marginTop: '0.75rem' }}>
           Paused: {pause.message} <div className="note">{pause.hint}</div>
+        </div>
+      )}
+      {writeFailures.checkpoint && (
+        <div role="alert" data-testid="train-checkpoint-failure" className="error" style={{ marginTop: '0.75rem' }}>
+          <strong>Checkpoint not saved</strong>: {writeFailures.checkpoint.message}.{' '}
+          {saved ? `The last stored checkpoint is step ${saved.step}: ` : 'No checkpoint of this run is stored yet: '}
+          training goes on, but what it learned since is lost if this page closes. Pause to retry the save.
+          {writeFailures.checkpoint.hint && <div className="note">{writeFailures.checkpoint.hint}</div>}
+        </div>
+      )}
+      {writeFailures.rollouts && (
+        <div role="alert" data-testid="train-rollouts-failure" className="error" style={{ marginTop: '0.75rem' }}>
+          <strong>Rollouts not stored</strong>: {writeFailures.rollouts.message}. The Rollouts page lacks this step.
+          {writeFailures.rollouts.hint && <div className="note">{writeFailures.rollouts.hint}</div>}
         </div>
       )}
       {warnings.length > 0 && (
