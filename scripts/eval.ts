@@ -72,7 +72,7 @@ export async function main(args: EvalArgs): Promise<void> {
   const { GpuModel } = await import('../src/model/model');
   const { Decoder } = await import('../src/model/generate');
   const { PRESET_SYNTHETIC } = await import('../src/train/rl_data');
-  const { evaluateHeldOut, heldOutPrompts, HELD_OUT_SEED } = await import('../src/train/heldout');
+  const { evaluateHeldOut, heldOutPrompts, HELD_OUT_SEED, EVAL_ROWS } = await import('../src/train/heldout');
   const { formatReport } = await import('../src/train/heldout_format');
 
   const files = ['model.safetensors', 'model.json'].map((f) => join(args.resume, f));
@@ -105,7 +105,7 @@ export async function main(args: EvalArgs): Promise<void> {
   log(`adapter: ${ctx.summary.description}${ctx.summary.isFallback ? ' (CPU fallback)' : ''}`);
   log(`checkpoint ${args.resume}: step ${ckpt.step}, ${ckpt.metadata.mode ?? 'sft'}; ${prompts.length} held-out ${preset} questions, generator seed ${seed}, greedy`);
   const layout = paramLayout(model);
-  const gpu = await GpuModel.create(ctx.device, model, layout, { batchSize: 1, init: flatFromTensors(layout, ckpt.tensors), train, label: 'eval' });
+  const gpu = await GpuModel.create(ctx.device, model, layout, { batchSize: EVAL_ROWS, init: flatFromTensors(layout, ckpt.tensors), train, label: 'eval' });
   const t0 = performance.now();
   let lastPrint = 0;
   const { report } = await evaluateHeldOut(Decoder.create(gpu), prompts, {

@@ -113,7 +113,7 @@ export async function main(args: ExperimentArgs): Promise<void> {
   const { SftTrainer } = await import('../src/train/sft');
   const { RlTrainer } = await import('../src/train/rl');
   const { syntheticRlPrompts, sftSampleOf, PRESET_SYNTHETIC, PRESET_VIDEOS } = await import('../src/train/rl_data');
-  const { evaluateHeldOut, heldOutPrompts, HELD_OUT_SEED } = await import('../src/train/heldout');
+  const { evaluateHeldOut, heldOutPrompts, HELD_OUT_SEED, EVAL_ROWS } = await import('../src/train/heldout');
   const { flatFromTensors } = await import('../src/train/checkpoint');
   const { paramLayout } = await import('../src/model/params');
   const { pairedDifference } = await import('../src/train/experiment_stats');
@@ -133,7 +133,7 @@ export async function main(args: ExperimentArgs): Promise<void> {
   const kernels = await createModelKernels(ctx.device, [base.model.width / base.model.heads]);
   const maxNewTokens = modelDims(base.model).maxT;
   const evaluate = async (params: Float32Array) => {
-    const m = await GpuModel.create(ctx.device, base.model, paramLayout(base.model), { batchSize: 1, init: params, train: base.train, kernels, label: 'eval' });
+    const m = await GpuModel.create(ctx.device, base.model, paramLayout(base.model), { batchSize: EVAL_ROWS, init: params, train: base.train, kernels, label: 'eval' });
     const { report, items } = await evaluateHeldOut(Decoder.create(m), evalPrompts, { maxNewTokens });
     m.buffers.params.destroy();
     return { report, answer: items.map((i) => i.answer), judge: items.map((i) => i.judge) };

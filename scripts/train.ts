@@ -30,10 +30,11 @@
 //   --frame-encoder patch|onnx   'onnx' encodes the frames with a frozen ONNX vision model
 //                        (onnxruntime-web, wasm provider) and trains only a projection of its features
 //   --encoder PATH.onnx  the encoder for --frame-encoder onnx (default public/models/tiny-frame-encoder.onnx)
-// RL options (src/train/rl.ts):
-//   --group G (default 4)  --prompts P per step (default 2)  --updates U per batch (default 1)
-//   --temperature X (1)  --top-p X (0.95)  --max-new-tokens N (default: the room left in the context)
-//   --beta X (0.04)  --clip EPS (0.2)  --lr X (default: the preset's lr / 10)
+// RL options (src/train/rl.ts; defaults per preset in src/train/rl_defaults.ts, tiny: G 8, P 4,
+// temperature 1, top-p 1, β 0.1, lr 3e-4):
+//   --group G  --prompts P per step  --updates U per batch (default 1)
+//   --temperature X  --top-p X  --max-new-tokens N (default: the room left in the context)
+//   --beta X  --clip EPS (0.2)  --lr X
 //   --len-p MIN:MAX --len-r MIN:MAX   length-reward targets in tokens (default 128:320 and 320:512, the
 //                        paper's; a tiny context never reaches them)
 //   --reference DIR      reference weights when --resume is an RL checkpoint (default: --resume's weights)
@@ -159,7 +160,7 @@ export async function main(args: TrainArgs): Promise<void> {
   const { SftTrainer } = await import('../src/train/sft');
   const { microSamples } = await import('../src/train/samples');
   const { syntheticSftSamples, PRESET_VIDEOS, PRESET_SYNTHETIC } = await import('../src/train/rl_data');
-  const { evaluateHeldOut, heldOutPrompts } = await import('../src/train/heldout');
+  const { evaluateHeldOut, heldOutPrompts, EVAL_ROWS } = await import('../src/train/heldout');
   const { formatReport } = await import('../src/train/heldout_format');
   const { GpuModel } = await import('../src/model/model');
   const { Decoder } = await import('../src/model/generate');
@@ -205,7 +206,7 @@ export async function main(args: TrainArgs): Promise<void> {
   let skipped = 0;
   let evalMs = 0;
   // A B=1 model sharing the trainer's kernels decodes the held-out questions from the current weights.
-  const evalModel = evalPrompts.length ? await GpuModel.create(ctx.device, model, trainer.layout, { batchSize: 1, init: new Float32Array(trainer.layout.total), train, kernels: trainer.model.internals.kernels, label: 'heldout' }) : undefined;
+  const evalModel = evalPrompts.length ? await GpuModel.create(ctx.device, model, trainer.layout, { batchSize: EVAL_ROWS, init: new Float32Array(trainer.layout.total), train, kernels: trainer.model.internals.kernels, label: 'heldout' }) : undefined;
   const heldOut = async (step: number) => {
     if (!evalModel) return;
     const e0 = performance.now();
@@ -314,7 +315,8 @@ async function mainRl(args: TrainArgs): Promise<void> {
   const { nodeGpu } = await import('../src/gpu/node-gpu');
   const { acquireDevice } = await import('../src/gpu/device');
   const { RlTrainer } = await import('../src/train/rl');
-  const { microRlPrompts, syntheticRlPrompts } = await import('../src/train/rl_data');
+  const { microRlPrompts, syntheticRlPrompts, PRESET_VIDEOS } = await import('../src/train/rl_data');
+  const { RL_DEFAULTS } = await import('../src/train/rl_defaults');
   const { flatFromTensors } = await import('../src/train/checkpoint');
   const { paramLayout } = await import('../src/model/params');
   const { toInspectorRollout } = await import('../src/train/rl_export');
@@ -328,14 +330,14 @@ async function mainRl(args: TrainArgs): Promise<void> {
     model: encoderModel,
     train: {
       steps,
-      lr: args.lr ?? base.train.lr / 10,
+      lr: args.lr ?? RL_DEFAULTS[args.preset].lr,
       ...(args.seed !== undefined && { seed: args.seed }),
       warmupSteps: Math.min(base.train.warmupSteps, Math.max(1, Math.floor(steps / 10))),
     },
   });
   const { model, train } = config;
   const data = args.data ?? 'synthetic';
-  const prompts = data === 'micro' ? microRlPrompts(args.samples ?? 64, train.seed, model.frames, model.frameSize) : await syntheticSource(args).then(({ seed, spec }) => syntheticRlPrompts(args.samples ?? 40, seed, spec));
+  const prompts = data === 'micro' ? microRlPrompts(args.samples ?? 64, train.seed, model.frames, model.frameSize) : await syntheticSource(args).then(({ seed, spec }) => syntheticRlPrompts(args.samples ?? PRESET_VIDEOS[args.preset], seed, spec));
   if (encoder) await encodeAllFrames(encoder, prompts, model);
   const errors: string[] = [];
   const ctx = await acquireDevice({ gpu: await nodeGpu(), onError: (e) => errors.push(`${e.code}: ${e.message}`) });
@@ -344,8 +346,9 @@ async function mainRl(args: TrainArgs): Promise<void> {
   if (resume) console.log(`starting from ${args.resume} (${resume.metadata.mode ?? 'sft'} checkpoint, step ${resume.step})`);
   else console.log('no --resume: RL from freshly initialised weights (the RL-only ablation)');
   const reference = args.reference ? flatFromTensors(paramLayout(model), (await loadCheckpoint(args.reference)).tensors) : undefined;
-  const group = args.group ?? 4;
-  const promptsPerStep = args.prompts ?? 2;
+  const defaults = RL_DEFAULTS[args.preset];
+  const group = args.group ?? defaults.group;
+  const promptsPerStep = args.prompts ?? defaults.promptsPerStep;
   const runId = args.runId ?? `cli-${args.mode}-seed${train.seed}`;
   if (args.rolloutsOut) writeFileSync(args.rolloutsOut, '');
   let written = 0;
@@ -357,11 +360,11 @@ async function mainRl(args: TrainArgs): Promise<void> {
     promptsPerStep,
     updatesPerBatch: args.updates ?? 1,
     sampling: {
-      ...(args.temperature !== undefined && { temperature: args.temperature }),
-      ...(args.topP !== undefined && { topP: args.topP }),
+      temperature: args.temperature ?? defaults.temperature,
+      topP: args.topP ?? defaults.topP,
       maxNewTokens: args.maxNewTokens ?? modelDims(model).maxT,
     },
-    loss: { ...(args.beta !== undefined && { beta: args.beta }), ...(args.clip !== undefined && { clipLow: args.clip, clipHigh: args.clip }) },
+    loss: { beta: args.beta ?? defaults.beta, ...(args.clip !== undefined && { clipLow: args.clip, clipHigh: args.clip }) },
     rewardOverrides: { ...(args.lenP && { perceptionLength: args.lenP }), ...(args.lenR && { reasoningLength: args.lenR }) },
     resume,
     reference,

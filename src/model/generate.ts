@@ -159,16 +159,27 @@ export class Decoder {
    * training steps, not between a step's forward and backward).
    */
   async generate(prompt: { frames: FrameInput[]; prompt: string }, o: GenerateOptions): Promise<GenerateResult> {
+    return this.generateRows(Array.from({ length: this.model.B }, () => prompt), o);
+  }
+
+  /**
+   * One completion for each of G = model.B prompts whose [frames, BOS, prompt] have the same length
+   * (they share positions, as a group's rows do): e.g. greedy evaluation of G held-out questions of
+   * one task family at once, which costs about one question's decode steps. Throws on unequal lengths.
+   */
+  async generateRows(prompts: readonly { frames: FrameInput[]; prompt: string }[], o: GenerateOptions): Promise<GenerateResult> {
     const { model } = this;
     const G = model.B;
     const T = model.T;
     const V = model.config.vocabSize;
     const C = model.config.width;
+    if (prompts.length !== G) throw new Error(`Decoder.generateRows: ${prompts.length} prompts for ${G} rows`);
     const rng = new Rng(o.seed);
     const attention = await this.decodeAttention();
     // Prefill: the model's forward over [frames, BOS, prompt] (no targets), filling every layer's qkv.
-    const batch = makeBatch(Array.from({ length: G }, () => ({ ...prompt, completion: '' })), model.config);
+    const batch = makeBatch(prompts.map((p) => ({ frames: p.frames, prompt: p.prompt, completion: '' })), model.config);
     const L = batch.lengths[0];
+    if (batch.lengths.some((l) => l !== L)) throw new Error(`Decoder.generateRows: the prompts' lengths differ (${[...new Set(batch.lengths)].join(', ')} tokens with the frames); rows must share positions`);
     model.setBatch(batch);
     await model.forward();
     let logits = await this.readRows(model.internals.logits, (b) => b * T + L - 1);

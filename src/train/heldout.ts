@@ -2,14 +2,15 @@
 // the full PA-GRPO reward config with the rule judge (scene facts), aggregated overall, per problem
 // type and per task family. What `npm run eval`, `npm run experiment` and the Train page's held-out
 // curve report, so their figures are the same figures. Held-out means videos from a generator seed
-// that training never used (heldOutPrompts).
+// that training never used (heldOutPrompts). The evaluation model's batch size is the number of
+// questions decoded together (EVAL_ROWS is a good default on a CPU).
 
 import type { Decoder } from '../model/generate';
 import { RuleJudge } from '../rewards/judge';
 import type { PerceptionJudge } from '../rewards/types';
 import { resolveConfig } from '../rewards/config';
 import { evaluateGroup } from '../rewards/score';
-import { modelTokenizer } from '../model/tokenizer';
+import { encode, modelTokenizer } from '../model/tokenizer';
 import { syntheticRlPrompts, type RlPrompt, type SyntheticSpec } from './rl_data';
 
 /** The metrics of a set of questions (keys as `npm run eval -- --json` prints them). */
@@ -42,6 +43,9 @@ export interface HeldOutItem {
   tokens: number;
   text: string;
 }
+
+/** Questions decoded together by an evaluation model (its batch size). */
+export const EVAL_ROWS = 16;
 
 /** Generator seed of the held-out videos by default: one that training (seed 1, the built-in dataset's) never uses. */
 export const HELD_OUT_SEED = 9001;
@@ -76,32 +80,49 @@ export function report(items: readonly HeldOutItem[]): HeldOutReport {
 }
 
 /**
- * Decodes every prompt greedily (row 0 of the decoder) and scores it. `onProgress(done, total)` after
- * each question (evaluation of 200+ questions takes a while on a CPU).
+ * Decodes every prompt greedily and scores it. The decoder's B rows take B questions at once: prompts
+ * are grouped by token length (rows of one decode share positions; the tiny families' prompts have one
+ * length per family), each chunk padded with its last prompt. Greedy rows do not interact, so the
+ * result is the same as one question at a time. `onProgress(done, total)` after each chunk.
  */
 export async function evaluateHeldOut(
   decoder: Decoder,
   prompts: readonly RlPrompt[],
   o: { maxNewTokens: number; judge?: PerceptionJudge; onProgress?: (done: number, total: number) => void },
 ): Promise<{ report: HeldOutReport; items: HeldOutItem[] }> {
-  const ctx = { config: resolveConfig('pa-grpo'), tokenizer: modelTokenizer(decoder.model.config.vocabulary), judge: o.judge ?? new RuleJudge() };
-  const items: HeldOutItem[] = [];
-  for (let i = 0; i < prompts.length; i++) {
-    const p = prompts[i];
-    const out = await decoder.generate({ frames: p.frames, prompt: p.prompt }, { temperature: 0, topP: 1, maxNewTokens: o.maxNewTokens, seed: i });
-    const r = out.rollouts[0];
-    const s = (await evaluateGroup([{ ...p.record, output: r.text }], ctx)).scores[0];
-    items.push({
-      family: p.family ?? p.record.problem_type,
-      problemType: p.record.problem_type,
-      formatP: s.perception.format,
-      formatR: s.reasoning.format,
-      answer: s.reasoning.accuracy,
-      judge: s.perception.accuracy,
-      tokens: r.ids.length,
-      text: r.text,
-    });
-    o.onProgress?.(i + 1, prompts.length);
+  const vocabulary = decoder.model.config.vocabulary;
+  const ctx = { config: resolveConfig('pa-grpo'), tokenizer: modelTokenizer(vocabulary), judge: o.judge ?? new RuleJudge() };
+  const G = decoder.model.B;
+  const byLength = new Map<number, number[]>();
+  prompts.forEach((p, i) => {
+    const n = encode(p.prompt, vocabulary).ids.length;
+    byLength.set(n, [...(byLength.get(n) ?? []), i]);
+  });
+  const items: HeldOutItem[] = new Array(prompts.length);
+  let done = 0;
+  for (const indices of byLength.values()) {
+    for (let c = 0; c < indices.length; c += G) {
+      const chunk = indices.slice(c, c + G);
+      const rows = Array.from({ length: G }, (_, g) => prompts[chunk[Math.min(g, chunk.length - 1)]]);
+      const out = await decoder.generateRows(rows, { temperature: 0, topP: 1, maxNewTokens: o.maxNewTokens, seed: chunk[0] });
+      for (let g = 0; g < chunk.length; g++) {
+        const p = prompts[chunk[g]];
+        const r = out.rollouts[g];
+        const s = (await evaluateGroup([{ ...p.record, output: r.text }], ctx)).scores[0];
+        items[chunk[g]] = {
+          family: p.family ?? p.record.problem_type,
+          problemType: p.record.problem_type,
+          formatP: s.perception.format,
+          formatR: s.reasoning.format,
+          answer: s.reasoning.accuracy,
+          judge: s.perception.accuracy,
+          tokens: r.ids.length,
+          text: r.text,
+        };
+      }
+      done += chunk.length;
+      o.onProgress?.(done, prompts.length);
+    }
   }
   return { report: report(items), items };
 }
