@@ -4,12 +4,14 @@
 // the app's instance, with the browser's worker and IndexedDB, is src/store/training_browser.ts.
 // The Checkpoints panel's actions (exportCheckpoint, deleteStoredRun, importCheckpoint) use
 // `deps.checkpoints` and check an import with src/store/training_checkpoints.ts before anything is
-// stored; what stored runs offer (resume, RL start, panel rows) is src/store/training_runs.ts.
+// stored; what stored runs offer (resume, RL start, panel rows) is src/store/training_runs.ts. The
+// held-out evaluations the worker posts are kept with the run (`heldOut`); whether an RL run has any
+// learning signal is src/store/training_signal.ts.
 
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import { isRlMode, type FromWorker, type LogPoint, type RlSettings, type ToWorker, type TrainMode, type TrainSettings, type WorkerKnobs, type WriteFailureCode } from '../train/protocol';
+import { isRlMode, type FromWorker, type HeldOutPoint, type LogPoint, type RlSettings, type ToWorker, type TrainMode, type TrainSettings, type WorkerKnobs, type WriteFailureCode } from '../train/protocol';
 import { checkImportPair, checkpointFileNames, importRunId, pairImportFiles, type CheckpointDeps, type CheckpointOp, type ImportFile } from './training_checkpoints';
-import { defaultRl, presetForm, resolveRl, resumableRuns, RL_LR_FACTOR, sftRunChoices, storedRunRows, type ResumableRun, type RunSummaryLike, type SftRunChoice, type StoredRunRow } from './training_runs';
+import { defaultRl, formLr, presetForm, resolveRl, resumableRuns, sftRunChoices, storedRunRows, type ResumableRun, type RunSummaryLike, type SftRunChoice, type StoredRunRow } from './training_runs';
 
 export type TrainStatus = 'idle' | 'starting' | 'running' | 'paused' | 'finished' | 'error';
 
@@ -52,6 +54,12 @@ export interface TrainingState {
   step: number;
   /** Every log point received, in step order (points at or after a resume's step are replaced). */
   series: LogPoint[];
+  /** The run's held-out evaluations, in step order (one per step; a redone step replaces its point). */
+  heldOut: HeldOutPoint[];
+  /** The held-out evaluation running now (training waits for it); null when none. */
+  heldOutProgress: { step: number; done: number; total: number } | null;
+  /** The worker knobs every run gets (dataset size, held-out evaluation; src/store/training_browser.ts). */
+  knobs: WorkerKnobs;
   skipped: number;
   /** Mean ms/step over the recent window; null until a step is logged. */
   msPerStep: number | null;
@@ -126,6 +134,10 @@ export function reduce(s: TrainingState, msg: FromWorker): Partial<TrainingState
     case 'ready': {
       const series = s.series.filter((p) => p.step < msg.startStep);
       return {
+        // A resumed run's stored evaluations (else the ones on screen); those after the step this
+        // attachment starts from are of weights it trains again.
+        heldOut: (msg.heldOut ?? s.heldOut).filter((p) => p.step <= msg.startStep),
+        heldOutProgress: null,
         status: 'running',
         runId: msg.runId,
         adapter: { name: msg.adapter, isFallback: msg.isFallback },
@@ -158,9 +170,15 @@ export function reduce(s: TrainingState, msg: FromWorker): Partial<TrainingState
       return { lastCheckpoint: { step: msg.step, reason: msg.reason, savedAt: msg.savedAt, bytes: msg.bytes }, writeFailures: others };
     }
     case 'paused':
-      return { status: 'paused', pause: { reason: msg.reason, message: msg.message, hint: msg.hint }, etaSeconds: s.etaSeconds };
+      return { status: 'paused', pause: { reason: msg.reason, message: msg.message, hint: msg.hint }, etaSeconds: s.etaSeconds, heldOutProgress: null };
     case 'finished':
-      return { status: 'finished', step: msg.step, stopped: msg.stopped, pause: null, etaSeconds: msg.stopped ? s.etaSeconds : 0 };
+      return { status: 'finished', step: msg.step, stopped: msg.stopped, pause: null, etaSeconds: msg.stopped ? s.etaSeconds : 0, heldOutProgress: null };
+    case 'heldout-progress':
+      return { heldOutProgress: { step: msg.step, done: msg.done, total: msg.total } };
+    case 'heldout': {
+      const heldOut = [...s.heldOut.filter((p) => p.step !== msg.point.step), msg.point].sort((a, b) => a.step - b.step);
+      return { heldOut, heldOutProgress: null };
+    }
     case 'warning': {
       const warnings = [...s.warnings, msg.message].slice(-MAX_WARNINGS);
       if (!msg.code) return { warnings };
@@ -173,11 +191,11 @@ export function reduce(s: TrainingState, msg: FromWorker): Partial<TrainingState
       return { rollouts: { runId: msg.runId, steps: Math.max(prev?.steps ?? 0, msg.step + 1), count: (prev?.count ?? 0) + msg.count }, writeFailures: others };
     }
     case 'error':
-      return { status: 'error', error: { code: msg.code, message: msg.message, hint: msg.hint }, pause: null };
+      return { status: 'error', error: { code: msg.code, message: msg.message, hint: msg.hint }, pause: null, heldOutProgress: null };
   }
 }
 
-const IDLE: Omit<TrainingState, 'form' | 'resumable' | 'resumableLoaded' | 'sftRuns' | 'storedRuns' | 'checkpointOp' | 'checkpointMessage' | keyof TrainingActions> = {
+const IDLE: Omit<TrainingState, 'form' | 'knobs' | 'resumable' | 'resumableLoaded' | 'sftRuns' | 'storedRuns' | 'checkpointOp' | 'checkpointMessage' | keyof TrainingActions> = {
   status: 'idle',
   runId: null,
   adapter: null,
@@ -186,6 +204,8 @@ const IDLE: Omit<TrainingState, 'form' | 'resumable' | 'resumableLoaded' | 'sftR
   totalSteps: 0,
   step: 0,
   series: [],
+  heldOut: [],
+  heldOutProgress: null,
   skipped: 0,
   msPerStep: null,
   etaSeconds: null,
@@ -251,6 +271,7 @@ export function createTrainingStore(deps: TrainingDeps, initialForm: TrainSettin
     return {
       ...IDLE,
       form: initialForm,
+      knobs: deps.knobs,
       resumable: [],
       resumableLoaded: false,
       sftRuns: [],
@@ -260,11 +281,13 @@ export function createTrainingStore(deps: TrainingDeps, initialForm: TrainSettin
 
       setForm(patch) {
         const prev = get().form;
-        const form = patch.preset && patch.preset !== prev.preset ? { ...presetForm(patch.preset), mode: prev.mode, ...patch } : { ...prev, ...patch };
-        // Switching between SFT and RL scales the learning rate (RL: the preset's rate / 10).
+        const presetChanged = patch.preset !== undefined && patch.preset !== prev.preset;
+        const form = presetChanged ? { ...presetForm(patch.preset!), mode: prev.mode, ...patch } : { ...prev, ...patch };
+        // Switching between SFT and RL, or the preset, sets the learning rate to that mode's default
+        // (SFT: the preset's train config; RL: RL_DEFAULTS).
         const wasRl = isRlMode(prev.mode);
         const isRl = isRlMode(form.mode);
-        if (patch.lr === undefined && wasRl !== isRl) form.lr = isRl ? form.lr * RL_LR_FACTOR : form.lr / RL_LR_FACTOR;
+        if (patch.lr === undefined && (wasRl !== isRl || presetChanged)) form.lr = formLr(form.preset, form.mode);
         if (isRl && (!form.rl || (patch.preset && patch.preset !== prev.preset))) form.rl = { ...defaultRl(form.preset), ...(form.rl && { fromRunId: form.rl.fromRunId }) };
         set({ form });
       },

@@ -6,15 +6,17 @@
 //   ?trainPreset=tiny|demo  ?trainSteps=N  ?trainCheckpointEvery=N   form defaults
 //   ?trainStepDelay=ms      extra wait between steps in the worker (default 0)
 //   ?trainProgressMs=ms     progress batching interval (default 250)
-//   ?trainSamples=N         dataset size: videos of the built-in synthetic dataset (5 questions each)
+//   ?trainSamples=N         dataset size: videos of the built-in synthetic dataset (default: the preset's)
+//   ?trainEvalEvery=N       held-out evaluation every N steps (default: about 6 a run; 0: never)
+//   ?trainEvalQuestions=N   held-out questions per evaluation (default 60)
 //   ?trainMode=sft|pa-grpo|grpo|<ablation>   ?trainGroup=G  ?trainPromptsPerStep=P  ?trainMaxNewTokens=N
-//   ?trainBeta=β            RL form defaults
+//   ?trainBeta=β  ?trainTemperature=T  ?trainTopP=p   RL form defaults
 
 import type { StoreApi } from 'zustand/vanilla';
 import type { PresetName } from '../model/config';
 import { isRlMode, type TrainSettings, type WorkerKnobs } from '../train/protocol';
 import { createTrainingStore, type TrainingDeps, type TrainingState, type WorkerLike } from './training';
-import { defaultRl, presetForm, RL_LR_FACTOR } from './training_runs';
+import { defaultRl, formLr, presetForm } from './training_runs';
 
 function urlNumber(name: string): number | undefined {
   if (typeof location === 'undefined') return undefined;
@@ -25,7 +27,7 @@ function urlNumber(name: string): number | undefined {
 function urlPreset(): PresetName | undefined {
   if (typeof location === 'undefined') return undefined;
   const v = new URLSearchParams(location.search).get('trainPreset');
-  return v === 'tiny' || v === 'demo' ? v : undefined;
+  return v === 'tiny' || v === 'demo' || v === 'test' ? v : undefined;
 }
 
 function browserDeps(): TrainingDeps {
@@ -45,6 +47,10 @@ function browserDeps(): TrainingDeps {
   if (progress !== undefined) knobs.progressMs = progress;
   const samples = urlNumber('trainSamples');
   if (samples !== undefined) knobs.samples = samples;
+  const evalEvery = urlNumber('trainEvalEvery');
+  if (evalEvery !== undefined) knobs.evalEvery = Math.max(0, Math.floor(evalEvery));
+  const evalQuestions = urlNumber('trainEvalQuestions');
+  if (evalQuestions !== undefined) knobs.evalQuestions = Math.max(1, Math.floor(evalQuestions));
   return {
     createWorker: () => new Worker(new URL('../train/worker.ts', import.meta.url), { type: 'module' }) as unknown as WorkerLike,
     listRuns: () => withStore((s) => s.listRuns()),
@@ -79,7 +85,7 @@ function initialForm(): TrainSettings {
   const mode = typeof location === 'undefined' ? null : new URLSearchParams(location.search).get('trainMode');
   if (mode && isRlMode(mode)) {
     form.mode = mode;
-    form.lr *= RL_LR_FACTOR;
+    form.lr = formLr(form.preset, mode);
   }
   const rl = defaultRl(form.preset);
   const g = urlNumber('trainGroup');
@@ -90,6 +96,10 @@ function initialForm(): TrainSettings {
   if (n !== undefined) rl.maxNewTokens = Math.max(1, Math.floor(n));
   const beta = urlNumber('trainBeta');
   if (beta !== undefined) rl.beta = beta;
+  const temperature = urlNumber('trainTemperature');
+  if (temperature !== undefined) rl.temperature = temperature;
+  const topP = urlNumber('trainTopP');
+  if (topP !== undefined) rl.topP = topP;
   form.rl = rl;
   return form;
 }

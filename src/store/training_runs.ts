@@ -4,6 +4,7 @@
 
 import { PRESETS, makeConfig, modelDims, type PresetName } from '../model/config';
 import { isRlMode, type RlSettings, type StoredRunState, type TrainMode, type TrainSettings } from '../train/protocol';
+import { RL_DEFAULTS } from '../train/rl_defaults';
 
 /** A stored run whose latest checkpoint did not finish: what a reload offers to resume. */
 export interface ResumableRun {
@@ -73,13 +74,28 @@ export function sftRunChoices(runs: readonly RunSummaryLike[]): SftRunChoice[] {
 }
 
 /**
- * The RL form's defaults for a preset: G 4, P 2, β 0.04 (Video-R1), and new tokens up to the room the
- * context leaves after the frames: the gold CoTs of the preset's questions (compact for tiny, full for
- * demo) must fit, or every rollout is cut before </answer> and fails the format reward.
+ * The RL form's defaults for a preset: G, P, β, temperature and top-p of RL_DEFAULTS (what the CLI
+ * and the experiment use), and new tokens up to the room the context leaves after the frames: the gold
+ * CoTs of the preset's questions must fit, or every rollout is cut before </answer> and fails the
+ * format reward.
  */
 export function defaultRl(preset: PresetName): RlSettings {
   const m = makeConfig(preset).model;
-  return { group: 4, promptsPerStep: 2, maxNewTokens: m.contextLength - modelDims(m).frameTokens - 1, beta: 0.04, fromRunId: '' };
+  const d = RL_DEFAULTS[preset];
+  return {
+    group: d.group,
+    promptsPerStep: d.promptsPerStep,
+    maxNewTokens: m.contextLength - modelDims(m).frameTokens - 1,
+    beta: d.beta,
+    temperature: d.temperature,
+    topP: d.topP,
+    fromRunId: '',
+  };
+}
+
+/** The form's learning rate for a preset and mode: the preset's SFT rate, or RL_DEFAULTS' for RL. */
+export function formLr(preset: PresetName, mode: TrainMode): number {
+  return isRlMode(mode) ? RL_DEFAULTS[preset].lr : makeConfig(preset).train.lr;
 }
 
 /**
@@ -91,6 +107,8 @@ export function resolveRl(form: TrainSettings, sftRuns: readonly SftRunChoice[])
   if (!(rl.group >= 2)) return { error: `group size G must be at least 2 (got ${rl.group})` };
   if (!(rl.promptsPerStep >= 1)) return { error: `prompts per step must be at least 1 (got ${rl.promptsPerStep})` };
   if (!(rl.maxNewTokens >= 1)) return { error: `max new tokens must be at least 1 (got ${rl.maxNewTokens})` };
+  if (rl.temperature !== undefined && !(rl.temperature > 0)) return { error: `temperature must be above 0 (got ${rl.temperature}): at 0 every completion of a group is the same` };
+  if (rl.topP !== undefined && !(rl.topP > 0 && rl.topP <= 1)) return { error: `top-p must be in (0, 1] (got ${rl.topP})` };
   if (rl.fromRunId !== '') return { rl: { ...rl } };
   const latest = sftRuns.find((r) => r.preset === form.preset);
   if (!latest) return { error: `no stored SFT run of preset ${form.preset} to start from: train SFT first, or choose "from scratch"` };
@@ -119,8 +137,14 @@ export function presetForm(preset: PresetName): TrainSettings {
   return { preset, steps: t.steps, lr: t.lr, seed: t.seed, batch: t.batchSize, checkpointEvery: Math.max(1, Math.round(t.steps / 10)), mode: 'sft' };
 }
 
-/** RL's learning rate default: the preset's SFT rate / 10 (as scripts/train.ts). */
-export const RL_LR_FACTOR = 0.1;
+/**
+ * Roughly how long each preset's default SFT run (presetForm: the preset's train config) takes without
+ * a GPU; the Train page shows it near Start when the adapter is a CPU fallback. The figure is the
+ * wall time of `npm run train -- --preset tiny` (SFT with held-out evaluations) on SwiftShader.
+ */
+export const CPU_SFT_TIME: Partial<Record<PresetName, string>> = {
+  tiny: 'about 15 minutes on a 2-core CPU (SwiftShader)',
+};
 
 /** Presets offered by the form. */
 export const PRESET_NAMES = Object.keys(PRESETS) as PresetName[];

@@ -2,10 +2,13 @@
 // (src/train/worker.ts). Plain structured-clone data only: no classes, no functions.
 //
 // Flow: page → start → worker → ready → progress* (batched) → checkpoint* → paused | finished | error.
+// Every `evalEvery` steps (and at the first and last step) the worker evaluates held-out questions
+// between two steps: heldout-progress* then heldout.
 // A paused run continues with `resume`; after a device loss the worker has dropped its device and
 // `resume` acquires a new one and reloads the run's latest checkpoint from IndexedDB.
 
 import type { PresetName } from '../model/config';
+import type { HeldOutReport } from './heldout';
 
 /** RL modes: the reward presets of src/rewards/config.ts (kept in step with RL_MODES of src/train/rl.ts, which imports WGSL). */
 export const RL_MODE_NAMES = ['pa-grpo', 'grpo', 'without-rr', 'without-rp', 'without-rl', 'without-separation', 'without-separation-sum-rewards'] as const;
@@ -39,6 +42,10 @@ export interface RlSettings {
   maxNewTokens: number;
   /** KL coefficient β. */
   beta: number;
+  /** Sampling temperature of the rollouts (absent in runs stored before it was an option: RL_DEFAULTS). */
+  temperature?: number;
+  /** Nucleus mass of the rollouts (absent: RL_DEFAULTS). */
+  topP?: number;
   /** Start from the latest checkpoint of this SFT run, or from scratch (null: the RL-only ablation). */
   fromRunId: string | null;
   /**
@@ -73,8 +80,29 @@ export interface WorkerKnobs {
   progressMs?: number;
   /** …or every this many steps, whichever comes first (default 50). */
   progressSteps?: number;
-  /** Dataset size: videos of the built-in synthetic dataset (5 questions each; default 40). */
+  /** Dataset size: videos of the built-in synthetic dataset (default: the preset's, src/train/rl_data.ts PRESET_VIDEOS). */
   samples?: number;
+  /** Held-out evaluation every this many steps (default: heldOutEvery, about 6 times a run; 0: never). */
+  evalEvery?: number;
+  /** Held-out questions per evaluation (default DEFAULT_EVAL_QUESTIONS). */
+  evalQuestions?: number;
+}
+
+/** Held-out questions per evaluation during training (`npm run eval` runs the full set). */
+export const DEFAULT_EVAL_QUESTIONS = 60;
+
+/** Steps between held-out evaluations: `every` when given (0: never), else about 6 evaluations a run. */
+export function heldOutEvery(totalSteps: number, every?: number): number {
+  if (every !== undefined) return Math.max(0, Math.floor(every));
+  return Math.max(1, Math.round(totalSteps / 6));
+}
+
+/**
+ * Whether the held-out questions are evaluated when `done` steps are done: before the first step (the
+ * starting point: chance for SFT, the SFT checkpoint for RL), every `every` steps, and after the last.
+ */
+export function heldOutDue(done: number, totalSteps: number, every: number): boolean {
+  return every > 0 && (done === 0 || done % every === 0 || done >= totalSteps);
 }
 
 // ---- page → worker ---------------------------------------------------------------------------------
@@ -141,9 +169,21 @@ export interface ReadyMessage {
   isFallback: boolean;
   /** Steps already done (0 for a new run, the checkpoint's step for a resumed one). */
   startStep: number;
+  /** A resumed run: the held-out evaluations stored with the checkpoint it resumes from (RunMetadata.heldOut). */
+  heldOut?: HeldOutPoint[];
   totalSteps: number;
   parameters: number;
   settings: TrainSettings;
+}
+
+/** One held-out evaluation: the model after `step` steps on the run's held-out questions. */
+export interface HeldOutPoint {
+  /** Steps done when evaluated (0: the starting weights). */
+  step: number;
+  /** The metrics, with the keys of `npm run eval -- --json` (src/train/heldout.ts). */
+  report: HeldOutReport;
+  /** Wall time of the evaluation. */
+  ms: number;
 }
 
 export type FromWorker =
@@ -158,6 +198,9 @@ export type FromWorker =
   | { type: 'warning'; message: string; hint?: string; code?: WriteFailureCode; step?: number }
   /** RL: a step's rollouts are in the rollout store (src/rollouts/rollout_db.ts) under the run's id. */
   | { type: 'rollouts'; runId: string; step: number; count: number }
+  /** A held-out evaluation is running (training waits for it): `done` of `total` questions decoded. */
+  | { type: 'heldout-progress'; step: number; done: number; total: number }
+  | { type: 'heldout'; point: HeldOutPoint }
   | { type: 'error'; code: string; message: string; hint: string };
 
 export type CheckpointReason = 'interval' | 'pause' | 'stop' | 'final';
@@ -184,7 +227,38 @@ export interface RunMetadata {
   promptsPerStep?: string;
   maxNewTokens?: string;
   beta?: string;
+  temperature?: string;
+  topP?: string;
   fromRunId?: string;
   /** RL runs: the step of the SFT checkpoint they started from (their frozen reference). */
   fromStep?: string;
+  /** The run's held-out evaluations up to the checkpoint (encodeHeldOut), so a resumed run keeps its curve. */
+  heldOut?: string;
+}
+
+/** Evaluations a checkpoint's metadata keeps at most (the latest ones): a few KB. */
+export const STORED_HELD_OUT_POINTS = 200;
+
+const round4 = (x: number) => Math.round(x * 1e4) / 1e4;
+
+/** The metadata string of a run's held-out evaluations: the latest STORED_HELD_OUT_POINTS, figures to 4 decimals. */
+export function encodeHeldOut(points: readonly HeldOutPoint[]): string {
+  const rounded = (o: unknown): unknown =>
+    typeof o === 'number' ? round4(o) : o && typeof o === 'object' ? Object.fromEntries(Object.entries(o).map(([k, v]) => [k, rounded(v)])) : o;
+  return JSON.stringify(points.slice(-STORED_HELD_OUT_POINTS).map((p) => ({ step: p.step, ms: Math.round(p.ms), report: rounded(p.report) })));
+}
+
+/** The evaluations of encodeHeldOut; [] when the string is absent or not such a list (an older or foreign checkpoint). */
+export function decodeHeldOut(text: string | undefined): HeldOutPoint[] {
+  if (!text) return [];
+  try {
+    const v: unknown = JSON.parse(text);
+    if (!Array.isArray(v)) return [];
+    return v.filter(
+      (p): p is HeldOutPoint =>
+        !!p && typeof p.step === 'number' && typeof p.ms === 'number' && !!p.report && typeof p.report.answer_accuracy === 'number' && typeof p.report.perception_judge_accuracy === 'number' && !!p.report.by_family,
+    );
+  } catch {
+    return [];
+  }
 }

@@ -5,23 +5,47 @@
 // step: a step that throws or raises a GPU error ends the loop before anything is saved, and the store
 // serializes the tensors before it first yields, so nothing a later step does reaches a stored file.
 // Device loss pauses the run with a message; `resume` then acquires a new device and reloads the
-// latest checkpoint. Started by src/store/training_browser.ts as
+// latest checkpoint. Every `evalEvery` steps (protocol.ts heldOutDue) the loop evaluates held-out
+// questions (src/train/heldout.ts) between two steps, on its own B=EVAL_ROWS model that shares the
+// trainer's kernels and gets the trainer's parameters copied in (one GPU copy), so training state is
+// never touched; a pause or stop cuts the evaluation short. Started by src/store/training_browser.ts as
 //   new Worker(new URL('../train/worker.ts', import.meta.url), { type: 'module' })
 
 import { acquireDevice, type GpuContext } from '../gpu/device';
 import { GpuError, gpuError } from '../gpu/errors';
 import { makeConfig, modelDims, type Config, type PresetName } from '../model/config';
 import { initParams, paramLayout } from '../model/params';
+import { GpuModel } from '../model/model';
+import { Decoder } from '../model/generate';
 import { SftTrainer, type SftLogEntry } from './sft';
 import type { SftSample } from './samples';
 import { DEFAULT_SYNTHETIC } from '../data/synthetic';
 import { CheckpointStore, CheckpointStoreError } from './checkpoint_store';
 import { CheckpointError, flatFromTensors, type Checkpoint } from './checkpoint';
 import { RlTrainer, type RlLogEntry, type RlRollout } from './rl';
-import { PRESET_SYNTHETIC, syntheticRlPrompts, syntheticSftSamples, type RlPrompt } from './rl_data';
+import { PRESET_SYNTHETIC, PRESET_VIDEOS, syntheticRlPrompts, syntheticSftSamples, type RlPrompt } from './rl_data';
+import { RL_DEFAULTS } from './rl_defaults';
+import { EVAL_ROWS, evaluateHeldOut, heldOutPrompts } from './heldout';
 import { toInspectorRollout } from './rl_export';
 import { appendRunStep } from '../rollouts/rollout_db';
-import { isRlMode, type CheckpointReason, type FromWorker, type LogPoint, type RlSettings, type RunMetadata, type StoredRunState, type ToWorker, type TrainSettings, type WorkerKnobs } from './protocol';
+import {
+  DEFAULT_EVAL_QUESTIONS,
+  decodeHeldOut,
+  encodeHeldOut,
+  heldOutDue,
+  heldOutEvery,
+  isRlMode,
+  type CheckpointReason,
+  type FromWorker,
+  type HeldOutPoint,
+  type LogPoint,
+  type RlSettings,
+  type RunMetadata,
+  type StoredRunState,
+  type ToWorker,
+  type TrainSettings,
+  type WorkerKnobs,
+} from './protocol';
 
 const scope = self as unknown as { postMessage(m: FromWorker): void; onmessage: ((e: MessageEvent<ToWorker>) => void) | null };
 const post = (m: FromWorker) => scope.postMessage(m);
@@ -30,8 +54,19 @@ interface Run {
   runId: string;
   settings: TrainSettings;
   samplesCount: number;
-  knobs: Required<Omit<WorkerKnobs, 'samples'>>;
+  knobs: Required<Omit<WorkerKnobs, 'samples' | 'evalEvery' | 'evalQuestions'>>;
   config: Config;
+  /** Held-out evaluation: every this many steps (0: never), on this many questions. */
+  evalEvery: number;
+  evalQuestions: number;
+  /** Built at the first evaluation: the held-out prompts (the preset's questions on HELD_OUT_SEED's videos). */
+  evalPrompts: RlPrompt[] | null;
+  /** The B=EVAL_ROWS evaluation model of the current device (rebuilt after a device loss). */
+  evaluator: { model: GpuModel; decoder: Decoder } | null;
+  /** Steps done at the last completed evaluation (null: none yet in this worker). */
+  lastEval: number | null;
+  /** The run's evaluations, in step order; stored with each checkpoint (RunMetadata.heldOut). */
+  heldOut: HeldOutPoint[];
   samples: SftSample[];
   /** RL runs: the prompts. */
   prompts: RlPrompt[];
@@ -92,8 +127,9 @@ function configFor(s: TrainSettings): Config {
       seed: s.seed,
       lr: s.lr,
       batchSize: s.batch,
-      // As scripts/train.ts: a short run keeps the preset's warmup unless it would not fit.
-      warmupSteps: Math.min(base.train.warmupSteps, Math.max(1, Math.floor(s.steps / 10))),
+      // SFT as scripts/train.ts: a short run keeps the preset's warmup unless it would not fit. RL as
+      // the experiment that chose RL_DEFAULTS (scripts/experiment.ts): a one-step warmup.
+      warmupSteps: isRlMode(s.mode) ? 1 : Math.min(base.train.warmupSteps, Math.max(1, Math.floor(s.steps / 10))),
     },
   });
 }
@@ -122,11 +158,14 @@ function metadata(r: Run, state: StoredRunState): Record<string, string> {
     samples: String(r.samplesCount),
     state,
   };
+  if (r.heldOut.length) m.heldOut = encodeHeldOut(r.heldOut);
   if (s.rl) {
     m.group = String(s.rl.group);
     m.promptsPerStep = String(s.rl.promptsPerStep);
     m.maxNewTokens = String(s.rl.maxNewTokens);
     m.beta = String(s.rl.beta);
+    if (s.rl.temperature !== undefined) m.temperature = String(s.rl.temperature);
+    if (s.rl.topP !== undefined) m.topP = String(s.rl.topP);
     m.fromRunId = s.rl.fromRunId ?? '';
     if (s.rl.fromStep !== undefined) m.fromStep = String(s.rl.fromStep);
   }
@@ -139,12 +178,14 @@ function settingsFromMetadata(m: Record<string, string>): { settings: TrainSetti
     if (!Number.isFinite(v)) throw new CheckpointError('BadConfig', `the checkpoint's metadata has no usable '${k}' (got ${m[k]})`);
     return v;
   };
-  const preset = m.preset === 'demo' ? 'demo' : 'tiny';
+  const preset: PresetName = m.preset === 'demo' || m.preset === 'test' ? m.preset : 'tiny';
   const mode = isRlMode(m.mode) ? m.mode : 'sft';
   const settings: TrainSettings = { preset, steps: num('steps'), lr: num('lr'), seed: num('seed'), batch: num('batch'), checkpointEvery: num('checkpointEvery'), mode };
   if (mode !== 'sft') {
     settings.rl = { group: num('group'), promptsPerStep: num('promptsPerStep'), maxNewTokens: num('maxNewTokens'), beta: num('beta'), fromRunId: m.fromRunId || null };
     if (m.fromStep) settings.rl.fromStep = num('fromStep');
+    if (m.temperature) settings.rl.temperature = num('temperature');
+    if (m.topP) settings.rl.topP = num('topP');
   }
   return { settings, samples: num('samples') };
 }
@@ -170,6 +211,9 @@ async function attach(r: Run, fromStore: boolean): Promise<void> {
     const loaded = await r.store.loadLatest(r.runId);
     if (loaded) {
       resume = loaded.checkpoint;
+      // A run resumed in a new worker gets its curve back from the checkpoint (one resumed after a
+      // device loss still has its own, which may be newer).
+      if (r.heldOut.length === 0) r.heldOut = decodeHeldOut(resume.metadata.heldOut);
       for (const s of loaded.skipped) post({ type: 'warning', message: `checkpoint at step ${s.step} failed its check and was passed over: ${s.error}` });
     }
   }
@@ -183,12 +227,15 @@ async function attach(r: Run, fromStore: boolean): Promise<void> {
     r.trainer = await createRl(r, ctx.device, r.settings.rl, resume);
   }
   r.lastSaved = r.trainer.step;
+  // Evaluations of steps after the one resumed from are of weights trained again.
+  r.heldOut = r.heldOut.filter((p) => p.step <= r.trainer!.step);
   post({
     type: 'ready',
     runId: r.runId,
     adapter: ctx.summary.description,
     isFallback: ctx.summary.isFallback,
     startStep: r.trainer.step,
+    ...(r.heldOut.length && { heldOut: r.heldOut }),
     totalSteps: r.config.train.steps,
     parameters: r.trainer.layout.count,
     settings: r.settings,
@@ -224,12 +271,17 @@ async function createRl(r: Run, device: GPUDevice, rl: RlSettings, own: Checkpoi
     reference = sft ? flatFromTensors(layout, sft.tensors) : initParams(layout, r.config.train.seed);
   }
   const runId = r.runId;
+  const defaults = RL_DEFAULTS[r.settings.preset];
   return RlTrainer.create(device, r.config, {
     prompts: r.prompts,
     mode: r.settings.mode,
     group: rl.group,
     promptsPerStep: rl.promptsPerStep,
-    sampling: { maxNewTokens: Math.min(rl.maxNewTokens, modelDims(r.config.model).maxT) },
+    sampling: {
+      temperature: rl.temperature ?? defaults.temperature,
+      topP: rl.topP ?? defaults.topP,
+      maxNewTokens: Math.min(rl.maxNewTokens, modelDims(r.config.model).maxT),
+    },
     loss: { beta: rl.beta },
     resume: own ?? sft,
     reference,
@@ -253,6 +305,7 @@ async function writeRollouts(r: Run, rollouts: RlRollout[], step: number): Promi
 
 function detach(r: Run) {
   r.trainer = null;
+  r.evaluator = null; // its buffers go with the device
   const ctx = r.ctx;
   r.ctx = null;
   rejectLost = null;
@@ -286,6 +339,58 @@ function describe(e: unknown): { code: string; message: string; hint: string } {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** `work`, unless the device is lost first (then the loss, as a rejection). */
+function unlessLost<T>(work: Promise<T>): Promise<T> {
+  const lostNow = new Promise<never>((_, reject) => {
+    if (lost) reject(lost);
+    else rejectLost = reject;
+  });
+  lostNow.catch(() => undefined);
+  return Promise.race([work, lostNow]);
+}
+
+/** A pause or stop arrived during a held-out evaluation: it is dropped and redone at the next chance. */
+class EvalInterrupted extends Error {}
+
+/**
+ * Evaluates the trainer's current weights on the held-out questions and posts the report. The model
+ * is a separate B=EVAL_ROWS GpuModel sharing the trainer's kernels (as scripts/train.ts): the
+ * trainer's parameters are copied into it on the GPU, so nothing the trainer owns is read or written
+ * while it waits. Progress is posted after each chunk of EVAL_ROWS questions.
+ */
+async function evaluate(r: Run, trainer: SftTrainer | RlTrainer): Promise<void> {
+  const step = trainer.step;
+  const source = trainer instanceof SftTrainer ? trainer.model : trainer.policy;
+  r.evalPrompts ??= heldOutPrompts(r.evalQuestions, PRESET_SYNTHETIC[r.settings.preset]);
+  const prompts = r.evalPrompts;
+  post({ type: 'heldout-progress', step, done: 0, total: prompts.length });
+  const t0 = performance.now();
+  if (!r.evaluator) {
+    const model = await GpuModel.create(source.device, r.config.model, trainer.layout, {
+      batchSize: EVAL_ROWS,
+      init: new Float32Array(trainer.layout.total),
+      train: r.config.train,
+      kernels: source.internals.kernels,
+      label: 'HeldOut',
+    });
+    r.evaluator = { model, decoder: Decoder.create(model) };
+  }
+  const { model, decoder } = r.evaluator;
+  const enc = source.device.createCommandEncoder({ label: 'HeldOut.copyParams' });
+  enc.copyBufferToBuffer(source.buffers.params, 0, model.buffers.params, 0, trainer.layout.total * 4);
+  source.device.queue.submit([enc.finish()]);
+  const { report } = await evaluateHeldOut(decoder, prompts, {
+    maxNewTokens: modelDims(r.config.model).maxT,
+    onProgress: (done, total) => {
+      post({ type: 'heldout-progress', step, done, total });
+      if (control !== 'run') throw new EvalInterrupted();
+    },
+  });
+  const point: HeldOutPoint = { step, report, ms: performance.now() - t0 };
+  r.heldOut = [...r.heldOut.filter((p) => p.step !== step), point].sort((a, b) => a.step - b.step);
+  post({ type: 'heldout', point });
+}
+
 async function loop(r: Run, attachFirst: boolean): Promise<void> {
   if (loopActive) return;
   loopActive = true;
@@ -307,6 +412,18 @@ async function loop(r: Run, attachFirst: boolean): Promise<void> {
         post({ type: 'paused', step: trainer.step, reason: 'user' });
         return;
       }
+      if (heldOutDue(trainer.step, total, r.evalEvery) && r.lastEval !== trainer.step) {
+        flush();
+        try {
+          await unlessLost(evaluate(r, trainer));
+          if (lost) throw lost;
+          if (gpuErrors.length) throw gpuErrors[0];
+          r.lastEval = trainer.step;
+        } catch (e) {
+          if (!(e instanceof EvalInterrupted)) throw e;
+        }
+        continue; // a pause or stop that arrived meanwhile applies now
+      }
       if (trainer.step >= total) {
         flush();
         await save(r, 'final', 'finished');
@@ -314,12 +431,7 @@ async function loop(r: Run, attachFirst: boolean): Promise<void> {
         finishRun(r);
         return;
       }
-      const lostNow = new Promise<never>((_, reject) => {
-        if (lost) reject(lost);
-        else rejectLost = reject;
-      });
-      lostNow.catch(() => undefined);
-      const entry = await Promise.race([trainer.trainStep(), lostNow]);
+      const entry = await unlessLost<SftLogEntry | RlLogEntry>(trainer.trainStep());
       if (lost) throw lost;
       if (gpuErrors.length) throw gpuErrors[0]; // the step failed: save nothing from it
       pending.push(point(entry));
@@ -371,7 +483,7 @@ async function start(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
       if (!msg.rl) throw new Error(`mode ${msg.mode} needs RL settings`);
       settings.rl = { ...msg.rl };
     } else settings.mode = 'sft';
-    let samplesCount = msg.knobs?.samples ?? 40;
+    let samplesCount = msg.knobs?.samples ?? PRESET_VIDEOS[settings.preset];
     let runId = msg.runId;
     if (msg.resumeRunId) {
       runId = msg.resumeRunId;
@@ -386,6 +498,12 @@ async function start(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
       samplesCount,
       knobs: { stepDelayMs: msg.knobs?.stepDelayMs ?? 0, progressMs: msg.knobs?.progressMs ?? 250, progressSteps: msg.knobs?.progressSteps ?? 50 },
       config,
+      evalEvery: heldOutEvery(config.train.steps, msg.knobs?.evalEvery),
+      evalQuestions: Math.max(1, Math.floor(msg.knobs?.evalQuestions ?? DEFAULT_EVAL_QUESTIONS)),
+      evalPrompts: null,
+      evaluator: null,
+      lastEval: null,
+      heldOut: [],
       samples: settings.mode === 'sft' ? samplesFor(settings.preset, samplesCount) : [],
       prompts: settings.mode === 'sft' ? [] : promptsFor(settings.preset, samplesCount),
       store,

@@ -7,7 +7,8 @@ import type { Page } from 'playwright-core';
 import { openApp, screenshot, sharedBrowser } from './browser';
 
 const STEPS = 8;
-const URL_PATH = `?trainSteps=${STEPS}&trainCheckpointEvery=4&trainProgressMs=100#/train`;
+// No held-out evaluation here (trainEvalEvery=0): training_rl.test.ts covers it.
+const URL_PATH = `?trainSteps=${STEPS}&trainCheckpointEvery=4&trainProgressMs=100&trainEvalEvery=0#/train`;
 
 const stepOf = async (page: Page) => Number(await page.getByTestId('train-step').getAttribute('data-step'));
 const waitStatus = (page: Page, status: string, timeout = 60_000) => page.locator(`[data-testid="train-status"][data-status="${status}"]`).waitFor({ timeout });
@@ -94,7 +95,7 @@ describe('training in the browser', () => {
   });
 
   it('pauses on device loss and resumes from the last checkpoint on a new device', async () => {
-    const { page, errors, close } = await openApp(`?trainSteps=6&trainCheckpointEvery=2&trainProgressMs=100#/train`);
+    const { page, errors, close } = await openApp(`?trainSteps=6&trainCheckpointEvery=2&trainProgressMs=100&trainEvalEvery=0#/train`);
     await page.getByTestId('train-view').waitFor({ timeout: 60_000 });
     await page.getByTestId('train-start').click();
     await page.waitForFunction(() => Number(document.querySelector('[data-testid="train-checkpoint"]')?.getAttribute('data-step') || 0) >= 2, null, { timeout: 60_000 });

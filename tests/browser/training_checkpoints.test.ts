@@ -21,7 +21,7 @@ describe('training checkpoints in the browser', () => {
   });
 
   it('exports a run as safetensors + JSON, deletes it, imports it back, and refuses a corrupted file', async () => {
-    const { page, errors, close } = await openApp(`?trainSteps=${STEPS}&trainCheckpointEvery=1&trainProgressMs=100#/train`);
+    const { page, errors, close } = await openApp(`?trainSteps=${STEPS}&trainCheckpointEvery=1&trainProgressMs=100&trainEvalEvery=0#/train`);
     await page.getByTestId('train-view').waitFor({ timeout: 60_000 });
     await page.getByTestId('checkpoint-empty').waitFor({ timeout: 10_000 });
     await page.getByTestId('train-start').click();

@@ -2,13 +2,21 @@
 // built-in synthetic dataset, then a 4-step PA-GRPO run (G 2, 1 prompt per step, 24 new tokens) from
 // that run's latest checkpoint, paused after its first step, resumed after a reload; the RL charts
 // fill, and "Open rollouts" opens the run in the inspector with every step once and both processes'
-// rewards and advantages on every rollout of a group. URL knobs: src/store/training_browser.ts.
+// rewards and advantages on every rollout of a group. Both runs evaluate 6 held-out questions every 2
+// steps: the held-out curve and its latest figures appear, with the evaluation's progress shown while
+// it runs, and a reload's resume keeps the curve. The form's defaults come from the preset (SFT) and RL_DEFAULTS (RL); on SwiftShader the page
+// says how long the default SFT takes on a CPU. URL knobs: src/store/training_browser.ts.
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { openApp, screenshot, sharedBrowser } from './browser';
+import { CPU_SFT_TIME } from '../../src/store/training_runs';
+import { RL_DEFAULTS } from '../../src/train/rl_defaults';
+import { PRESET_VIDEOS } from '../../src/train/rl_data';
+import { makeConfig } from '../../src/model/config';
 
 const STEPS = 4;
-const URL_PATH = `?trainSteps=${STEPS}&trainCheckpointEvery=2&trainProgressMs=100&trainGroup=2&trainPromptsPerStep=1&trainMaxNewTokens=24#/train`;
+const EVAL_EVERY = 2;
+const URL_PATH = `?trainSteps=${STEPS}&trainCheckpointEvery=2&trainProgressMs=100&trainGroup=2&trainPromptsPerStep=1&trainMaxNewTokens=24&trainEvalEvery=${EVAL_EVERY}&trainEvalQuestions=6#/train`;
 const waitStatus = (page: Page, status: string, timeout = 60_000) => page.locator(`[data-testid="train-status"][data-status="${status}"]`).waitFor({ timeout });
 const state = (page: Page) => page.evaluate(() => {
   const s = (globalThis as any).__p2rTraining.getState();
@@ -22,9 +30,45 @@ describe('RL training in the browser', () => {
     const { page, errors, close } = await openApp(URL_PATH);
     await page.getByTestId('train-view').waitFor({ timeout: 60_000 });
     expect(await page.getByTestId('train-mode').inputValue()).toBe('sft');
-    expect(await page.getByTestId('train-data').textContent()).toMatch(/built-in synthetic dataset.*compact/);
+    expect(await page.getByTestId('train-data').textContent()).toMatch(/built-in synthetic dataset.*tiny task families/);
+    expect(await page.getByTestId('train-data').getAttribute('data-videos')).toBe(String(PRESET_VIDEOS.tiny));
+    expect(await page.getByTestId('train-lr').inputValue()).toBe(String(makeConfig('tiny').train.lr));
+    expect(await page.getByTestId('train-batch').inputValue()).toBe(String(makeConfig('tiny').train.batchSize));
+    // SwiftShader is a CPU fallback: the page says how long the default SFT takes without a GPU.
+    const cpuTime = page.getByTestId('train-cpu-time');
+    await cpuTime.waitFor({ timeout: 30_000 });
+    expect(await cpuTime.textContent()).toContain(`(${makeConfig('tiny').train.steps} steps) takes ${CPU_SFT_TIME.tiny}`);
+    expect(await page.getByTestId('heldout-plan').textContent()).toContain(`6 questions on videos of generator seed`);
+    expect(await page.getByTestId('heldout-plan').textContent()).toContain(`every ${EVAL_EVERY} steps`);
+    // Records every held-out progress line the page shows while an evaluation runs.
+    await page.evaluate(() => {
+      const seen: string[] = ((globalThis as any).__heldOutProgress = []);
+      new MutationObserver(() => {
+        const el = document.querySelector('[data-testid="heldout-progress"]');
+        if (el?.textContent && seen[seen.length - 1] !== el.textContent) seen.push(el.textContent);
+      }).observe(document.body, { childList: true, subtree: true, characterData: true });
+    });
     await page.getByTestId('train-start').click();
     await waitStatus(page, 'finished', 60_000);
+    // Held-out evaluations before the first step, after step 2 and after the last: a curve of 3 points.
+    const answerChart = page.getByTestId('chart-heldout-answer');
+    await page.getByTestId('heldout-latest').and(page.locator(`[data-step="${STEPS}"]`)).waitFor({ timeout: 60_000 });
+    expect(await answerChart.getAttribute('data-points')).toBe('3');
+    expect(await page.getByTestId('chart-heldout-judge').getAttribute('data-points')).toBe('3');
+    expect(await answerChart.locator('path.recharts-line-curve').count()).toBe(4); // all questions + 3 families
+    expect(await page.getByTestId('heldout-answer').textContent()).toMatch(/^\d+%$/);
+    expect(await page.getByTestId('heldout-judge').textContent()).toMatch(/^\d+%$/);
+    expect(await page.getByTestId('heldout-families').locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-family')).sort())).toEqual(['count', 'direction', 'same']);
+    const heldOut = await page.evaluate(() => (globalThis as any).__p2rTraining.getState().heldOut.map((p: { step: number; report: { questions: number } }) => [p.step, p.report.questions]));
+    expect(heldOut).toEqual([
+      [0, 6],
+      [2, 6],
+      [4, 6],
+    ]);
+    const progressSeen: string[] = await page.evaluate(() => (globalThis as any).__heldOutProgress);
+    expect(progressSeen.some((t) => /Evaluating held-out questions after step \d+: \d+ \/ 6/.test(t))).toBe(true);
+    expect(await page.getByTestId('heldout-progress').count()).toBe(0);
+    await screenshot(page, 'train-sft-heldout');
     const sft = await state(page);
     await page.waitForFunction((id) => (globalThis as any).__p2rTraining.getState().sftRuns.some((r: { runId: string }) => r.runId === id), sft.runId);
 
@@ -34,6 +78,12 @@ describe('RL training in the browser', () => {
     expect(await page.getByTestId('train-rl-group').inputValue()).toBe('2');
     expect(await page.getByTestId('train-rl-promptsPerStep').inputValue()).toBe('1');
     expect(await page.getByTestId('train-rl-maxNewTokens').inputValue()).toBe('24');
+    // β, temperature, top-p and the learning rate: RL_DEFAULTS of the preset.
+    expect(await page.getByTestId('train-rl-beta').inputValue()).toBe(String(RL_DEFAULTS.tiny.beta));
+    expect(await page.getByTestId('train-rl-temperature').inputValue()).toBe(String(RL_DEFAULTS.tiny.temperature));
+    expect(await page.getByTestId('train-rl-topP').inputValue()).toBe(String(RL_DEFAULTS.tiny.topP));
+    expect(await page.getByTestId('train-lr').inputValue()).toBe(String(RL_DEFAULTS.tiny.lr));
+    expect(await page.getByTestId('train-cpu-time').count()).toBe(0); // the SFT time is no RL figure
     expect(await page.getByTestId('train-rl-from').locator('option').first().textContent()).toContain(sft.runId);
     await page.getByTestId('train-start').click();
     // Pause after the first RL step (a checkpoint on pause), reload, accept the resume offer.
@@ -60,6 +110,21 @@ describe('RL training in the browser', () => {
     }
     expect(await page.getByTestId('chart-rl-perception-reward').locator('path.recharts-line-curve').count()).toBe(4);
     expect(await page.getByTestId('rl-placeholder-kl').count()).toBe(0);
+    // The RL run's held-out curve: step 0 (the SFT weights) from before the reload, stored with the
+    // checkpoint, then steps 2 (redone if the pause cut it short) and 4 after the resume.
+    await page.getByTestId('heldout-latest').and(page.locator(`[data-step="${STEPS}"]`)).waitFor({ timeout: 60_000 });
+    expect(await page.evaluate(() => (globalThis as any).__p2rTraining.getState().heldOut.map((p: { step: number }) => p.step))).toEqual([0, 2, 4]);
+    expect(await page.getByTestId('chart-heldout-answer').getAttribute('data-points')).toBe('3');
+    // The page says so when the last RL step had every group collapsed, and only then.
+    const last = await page.evaluate(() => {
+      const series = (globalThis as any).__p2rTraining.getState().series;
+      return series[series.length - 1].rl as { collapsedBoth: number; groups: number };
+    });
+    const signal = page.getByTestId('train-rl-signal');
+    if (last.collapsedBoth === last.groups) {
+      expect(await signal.getAttribute('data-kind')).toBe('collapsed');
+      expect(await signal.textContent()).toMatch(/the one group collapsed.*More SFT.*higher temperature.*larger group G/s);
+    } else expect(await signal.count() === 0 || (await signal.getAttribute('data-kind')) === 'flat').toBe(true);
     await screenshot(page, 'train-rl-finished');
 
     // "Open rollouts": the run in the inspector, a group of G = 2 with both processes side by side.

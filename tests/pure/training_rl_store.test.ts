@@ -1,10 +1,12 @@
 // The training slice's RL logic over a fake worker: the starting SFT run resolved at start, the RL
-// learning-rate default, RL log points and the rollouts link state, and RL runs offered for resume.
+// form's defaults (RL_DEFAULTS), RL log points and the rollouts link state, and RL runs offered for resume.
 import { describe, expect, it } from 'vitest';
 import { createTrainingStore, reduce } from '../../src/store/training';
-import { defaultRl, presetForm, resolveRl, resumableRuns, sftRunChoices, type RunSummaryLike } from '../../src/store/training_runs';
+import { defaultRl, formLr, presetForm, resolveRl, resumableRuns, sftRunChoices, type RunSummaryLike } from '../../src/store/training_runs';
 import { fakeTrainingDeps } from './training_fakes';
 import type { ToWorker } from '../../src/train/protocol';
+import { RL_DEFAULTS } from '../../src/train/rl_defaults';
+import { makeConfig } from '../../src/model/config';
 
 const sftRun = (runId: string, savedAt: number, preset = 'tiny', step = 8): RunSummaryLike => ({ runId, latestStep: step, latestSavedAt: savedAt, metadata: { mode: 'sft', state: 'finished', steps: '8', preset } });
 
@@ -27,6 +29,17 @@ describe('RL settings', () => {
     expect(resolveRl({ ...form, rl: { ...form.rl, fromRunId: 'x' } }, [])).toEqual({ rl: { ...form.rl, fromRunId: 'x' } });
     expect(resolveRl(form, [])).toHaveProperty('error');
     expect(resolveRl({ ...form, rl: { ...form.rl, group: 1 } }, choices)).toHaveProperty('error');
+    expect(resolveRl({ ...form, rl: { ...form.rl, temperature: 0 } }, choices)).toHaveProperty('error');
+    expect(resolveRl({ ...form, rl: { ...form.rl, topP: 1.5 } }, choices)).toHaveProperty('error');
+  });
+
+  it("takes the RL form's G, P, β, temperature, top-p and learning rate from RL_DEFAULTS, per preset", () => {
+    for (const preset of ['tiny', 'demo'] as const) {
+      const d = RL_DEFAULTS[preset];
+      expect(defaultRl(preset)).toMatchObject({ group: d.group, promptsPerStep: d.promptsPerStep, beta: d.beta, temperature: d.temperature, topP: d.topP });
+      expect(formLr(preset, 'grpo')).toBe(d.lr);
+      expect(formLr(preset, 'sft')).toBe(makeConfig(preset).train.lr);
+    }
   });
 
   it('offers RL runs for resume like SFT runs', () => {
@@ -36,17 +49,24 @@ describe('RL settings', () => {
 });
 
 describe('the training store in an RL mode', () => {
-  it('scales the learning rate by mode, starts from the newest SFT run, and tracks rollouts', async () => {
+  it("sets the learning rate by mode, starts from the newest SFT run with the form's sampling settings, and tracks rollouts", async () => {
     const { store, workers } = setup([sftRun('sft-old', 1), sftRun('sft-new', 2)]);
     await store.getState().loadResumable();
     const lr = store.getState().form.lr;
+    expect(lr).toBe(makeConfig('tiny').train.lr);
     store.getState().setForm({ mode: 'pa-grpo' });
-    expect(store.getState().form.lr).toBeCloseTo(lr / 10);
+    expect(store.getState().form.lr).toBe(RL_DEFAULTS.tiny.lr);
     expect(store.getState().form.rl).toEqual(defaultRl('tiny'));
-    store.getState().setRl({ group: 2, promptsPerStep: 1, maxNewTokens: 24 });
+    store.getState().setRl({ group: 2, promptsPerStep: 1, maxNewTokens: 24, temperature: 1.3, topP: 0.9 });
     store.getState().start();
     const msg = workers[0].sent[0] as Extract<ToWorker, { type: 'start' }>;
-    expect(msg).toMatchObject({ type: 'start', runId: 'pa-grpo-run', mode: 'pa-grpo', rl: { group: 2, promptsPerStep: 1, maxNewTokens: 24, beta: 0.04, fromRunId: 'sft-new' } });
+    expect(msg).toMatchObject({
+      type: 'start',
+      runId: 'pa-grpo-run',
+      mode: 'pa-grpo',
+      lr: RL_DEFAULTS.tiny.lr,
+      rl: { group: 2, promptsPerStep: 1, maxNewTokens: 24, beta: RL_DEFAULTS.tiny.beta, temperature: 1.3, topP: 0.9, fromRunId: 'sft-new' },
+    });
 
     const settings = { ...store.getState().form, rl: msg.rl };
     workers[0].emit({ type: 'ready', runId: 'pa-grpo-run', adapter: 'fake', isFallback: true, startStep: 0, totalSteps: 2, parameters: 1, settings });
@@ -60,7 +80,7 @@ describe('the training store in an RL mode', () => {
     // Back to SFT: the learning rate returns, and the start message carries no RL options.
     workers[0].emit({ type: 'finished', step: 2, stopped: false });
     store.getState().setForm({ mode: 'sft' });
-    expect(store.getState().form.lr).toBeCloseTo(lr);
+    expect(store.getState().form.lr).toBe(lr);
     store.getState().start();
     expect(workers[1].sent[0]).not.toHaveProperty('rl');
     expect(store.getState().rollouts).toBeNull();
@@ -83,5 +103,13 @@ describe('the training store in an RL mode', () => {
     const patch = reduce(s, { type: 'ready', runId: 'x', adapter: 'a', isFallback: false, startStep: 0, totalSteps: 2, parameters: 1, settings: presetForm('tiny') });
     expect(patch.form?.rl?.group).toBe(3);
     expect(patch.form?.mode).toBe('sft');
+  });
+
+  it("gives RL the new preset's RL learning rate when the preset changes in an RL mode", () => {
+    const { store } = setup([]);
+    store.getState().setForm({ mode: 'grpo' });
+    store.getState().setForm({ preset: 'demo' });
+    expect(store.getState().form).toMatchObject({ preset: 'demo', mode: 'grpo', lr: RL_DEFAULTS.demo.lr, steps: makeConfig('demo').train.steps });
+    expect(store.getState().form.rl).toMatchObject({ group: RL_DEFAULTS.demo.group, beta: RL_DEFAULTS.demo.beta, topP: RL_DEFAULTS.demo.topP });
   });
 });

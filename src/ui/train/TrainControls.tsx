@@ -1,8 +1,14 @@
-// The training form and buttons, the progress bar with ETA, and the reload's resume offer.
+// The training form and buttons, the progress bar with ETA, the reload's resume offer, and the
+// alert that an RL run has no learning signal.
 
-import { useTraining } from '../common/hooks';
+import { useMemo } from 'react';
+import { useGpu, useTraining } from '../common/hooks';
 import { trainingStore } from '../../store/training_browser';
-import { PRESET_NAMES } from '../../store/training_runs';
+import { CPU_SFT_TIME, PRESET_NAMES } from '../../store/training_runs';
+import { rlSignal } from '../../store/training_signal';
+import { makeConfig, type PresetName } from '../../model/config';
+import { PRESET_SYNTHETIC, PRESET_VIDEOS } from '../../train/rl_data';
+import { TINY_FAMILIES } from '../../data/synthetic_tiny';
 import { MODE_INFO, isRlMode, type RlSettings, type TrainMode } from '../../train/protocol';
 
 const MODES = Object.keys(MODE_INFO) as TrainMode[];
@@ -72,29 +78,43 @@ export function TrainForm() {
       <div className="note" data-testid="train-mode-description" style={{ flexBasis: '100%', fontSize: '0.85rem' }}>
         {MODE_INFO[form.mode].description}
       </div>
-      <div className="note" data-testid="train-data" style={{ flexBasis: '100%', fontSize: '0.85rem' }}>
-        Data: the built-in synthetic dataset (moving shapes, 5 questions per video),{' '}
-        {form.preset === 'tiny' ? 'as compact questions and chains of thought that fit the tiny context' : 'full questions and chains of thought'}.
-      </div>
+      <DataNote preset={form.preset} />
       {isRlMode(form.mode) && <RlForm locked={locked} />}
     </div>
   );
 }
 
-/** RL options: G, P, max new tokens, β, and the starting point. */
+const STYLE_TEXT = {
+  tiny: `the tiny task families (${TINY_FAMILIES.join(', ')}: ${TINY_FAMILIES.length} short questions per video)`,
+  compact: 'compact questions and chains of thought (5 per video)',
+  full: 'full questions and chains of thought (5 per video)',
+} as const;
+
+/** What the run trains on: the preset's questions (PRESET_SYNTHETIC) on its number of videos (PRESET_VIDEOS, or the URL knob). */
+function DataNote({ preset }: { preset: PresetName }) {
+  const samples = useTraining((s) => s.knobs.samples);
+  const videos = samples ?? PRESET_VIDEOS[preset];
+  return (
+    <div className="note" data-testid="train-data" data-videos={videos} style={{ flexBasis: '100%', fontSize: '0.85rem' }}>
+      Data: the built-in synthetic dataset (moving shapes), as {STYLE_TEXT[PRESET_SYNTHETIC[preset].style]}, {videos.toLocaleString()} videos.
+    </div>
+  );
+}
+
+/** RL options: G, P, max new tokens, β, temperature, top-p, and the starting point. */
 function RlForm({ locked }: { locked: boolean }) {
   const form = useTraining((s) => s.form);
   const sftRuns = useTraining((s) => s.sftRuns);
   const rl = form.rl;
   if (!rl) return null;
   const { setRl } = trainingStore.getState();
-  const num = (key: 'group' | 'promptsPerStep' | 'maxNewTokens' | 'beta', label: string, step: string, min: number) => (
+  const num = (key: 'group' | 'promptsPerStep' | 'maxNewTokens' | 'beta' | 'temperature' | 'topP', label: string, step: string, min: number) => (
     <label style={field}>
       {label}
       <input
         type="number"
         data-testid={`train-rl-${key}`}
-        value={rl[key]}
+        value={rl[key] ?? ''}
         step={step}
         min={min}
         disabled={locked}
@@ -114,6 +134,8 @@ function RlForm({ locked }: { locked: boolean }) {
       {num('promptsPerStep', 'Prompts / step', '1', 1)}
       {num('maxNewTokens', 'Max new tokens', '1', 1)}
       {num('beta', 'KL β', 'any', 0)}
+      {num('temperature', 'Temperature', 'any', 0)}
+      {num('topP', 'Top-p', 'any', 0)}
       <label style={field}>
         Start from
         <select
@@ -176,6 +198,51 @@ export function TrainButtons() {
       <span className="note" style={{ fontSize: '0.85rem' }}>
         Space pauses / resumes
       </span>
+      <CpuTimeNote />
+    </div>
+  );
+}
+
+/**
+ * On a CPU fallback adapter (SwiftShader), how long the preset's default SFT takes (CPU_SFT_TIME).
+ * The adapter is the training worker's once a run has started, else the page's own.
+ */
+function CpuTimeNote() {
+  const preset = useTraining((s) => s.form.preset);
+  const mode = useTraining((s) => s.form.mode);
+  const trainingFallback = useTraining((s) => s.adapter?.isFallback);
+  const pageFallback = useGpu((s) => s.summary?.isFallback);
+  const time = CPU_SFT_TIME[preset];
+  if (!(trainingFallback ?? pageFallback) || mode !== 'sft' || !time) return null;
+  return (
+    <span className="note" data-testid="train-cpu-time" style={{ fontSize: '0.85rem' }}>
+      No GPU: WebGPU runs on the CPU here. The default {preset} SFT ({makeConfig(preset).train.steps} steps) takes {time}.
+    </span>
+  );
+}
+
+/** RL runs: says when the latest step had every group collapsed, or rewards stayed flat, and what to try. */
+export function TrainRlSignal() {
+  const series = useTraining((s) => s.series);
+  const rl = useTraining((s) => s.form.rl);
+  const mode = useTraining((s) => s.form.mode);
+  const alert = useMemo(() => (isRlMode(mode) ? rlSignal(series, { temperature: rl?.temperature, group: rl?.group }) : null), [series, mode, rl?.temperature, rl?.group]);
+  if (!alert) return null;
+  return (
+    <div
+      role="alert"
+      data-testid="train-rl-signal"
+      data-kind={alert.kind}
+      data-step={alert.step}
+      style={{ marginTop: '0.75rem', border: '1px solid #e8590c', borderRadius: 6, padding: '0.5rem 0.75rem' }}
+    >
+      <strong>{alert.kind === 'collapsed' ? 'No learning signal' : 'Rewards not moving'}</strong>: {alert.message}
+      <div style={{ marginTop: '0.3rem' }}>What to try:</div>
+      <ul style={{ margin: '0.2rem 0 0', paddingLeft: '1.2rem' }}>
+        {alert.tryNext.map((t) => (
+          <li key={t}>{t}</li>
+        ))}
+      </ul>
     </div>
   );
 }

@@ -1,5 +1,5 @@
-// The training page (#/train): the form, Start / Pause / Resume / Stop, progress with ETA, live
-// charts, the RL chart placeholders, the Checkpoints panel (export / delete / import), and on load the
+// The training page (#/train): the form, Start / Pause / Resume / Stop, progress with ETA, the
+// held-out evaluation curve, live charts, the RL chart placeholders, an alert when RL has no signal, the Checkpoints panel (export / delete / import), and on load the
 // offer to resume an interrupted run. All GPU work happens in the training worker
 // (src/train/worker.ts); this page only renders batched updates.
 
@@ -8,7 +8,8 @@ import { useTraining } from '../common/hooks';
 import { exposeTrainingForTests, trainingStore } from '../../store/training_browser';
 import { TrainCheckpoints } from './TrainCheckpoints';
 import { TrainCharts, TrainRlCharts, TrainRlPlaceholders } from './TrainCharts';
-import { TrainButtons, TrainForm, TrainMessages, TrainProgress, TrainResumeOffer, TrainRolloutsLink } from './TrainControls';
+import { TrainButtons, TrainForm, TrainMessages, TrainProgress, TrainResumeOffer, TrainRlSignal, TrainRolloutsLink } from './TrainControls';
+import { TrainHeldOut } from './TrainHeldOut';
 import { MODE_INFO, isRlMode } from '../../train/protocol';
 
 exposeTrainingForTests();
@@ -47,7 +48,9 @@ export function TrainView() {
       <TrainButtons />
       <TrainProgress />
       <TrainMessages />
+      <TrainRlSignal />
       <TrainRolloutsLink />
+      <TrainHeldOut />
       <TrainCharts series={series} rl={rl} />
       {rl ? <TrainRlCharts series={series} /> : <TrainRlPlaceholders />}
       <TrainCheckpoints />
