@@ -12,14 +12,16 @@
 //
 // Options (defaults in brackets):
 //   --preset tiny|demo [tiny]      --seeds 1,2,3 [1,2,3]     --out DIR [experiment-out]
-//   --sft-steps N [500]            SFT steps to the partial checkpoint (the preset's batch and lr)
-//   --rl-steps N [40]  --group G [8]  --prompts P [4]   RL budget: P prompts × G completions per step
-//   --rl-lr X [3e-4]  --beta X [0.1]  --temperature X [1]  --top-p X [1]   RL settings
+//   --sft-steps N [150]            SFT steps to the partial checkpoint (the preset's batch and lr)
+//   --rl-steps N [20]  --group G [8]  --prompts P [2]   RL budget: P prompts × G completions per step
+//   --rl-lr X [5e-4]  --beta X [0.1]  --temperature X [1]  --top-p X [1]   RL settings
+//   (G, P, lr, β, temperature, top-p default to src/train/rl_defaults.ts, which the Train page uses)
 //   --modes a,b,... [pa-grpo,grpo,without-rr,without-rp,without-rl,without-separation,without-separation-sum-rewards]
 //   --questions N [210]            held-out questions per model (tiny: 70 videos × 3 families)
 //   --data-seed S [9001]           generator seed of the held-out videos
 
 import { runSelfUnderVite } from './vite-node';
+import { RL_DEFAULTS } from '../src/train/rl_defaults';
 
 const ALL_MODES = ['pa-grpo', 'grpo', 'without-rr', 'without-rp', 'without-rl', 'without-separation', 'without-separation-sum-rewards'];
 
@@ -44,14 +46,14 @@ export const EXPERIMENT_DEFAULTS: Omit<ExperimentArgs, 'dataSeed'> = {
   preset: 'tiny',
   seeds: [1, 2, 3],
   out: 'experiment-out',
-  sftSteps: 500,
-  rlSteps: 40,
-  group: 8,
-  prompts: 4,
-  rlLr: 3e-4,
-  beta: 0.1,
-  temperature: 1,
-  topP: 1,
+  sftSteps: 150,
+  rlSteps: 20,
+  group: RL_DEFAULTS.tiny.group,
+  prompts: RL_DEFAULTS.tiny.promptsPerStep,
+  rlLr: RL_DEFAULTS.tiny.lr,
+  beta: RL_DEFAULTS.tiny.beta,
+  temperature: RL_DEFAULTS.tiny.temperature,
+  topP: RL_DEFAULTS.tiny.topP,
   modes: ALL_MODES,
   questions: 210,
 };

@@ -30,8 +30,8 @@
 //   --frame-encoder patch|onnx   'onnx' encodes the frames with a frozen ONNX vision model
 //                        (onnxruntime-web, wasm provider) and trains only a projection of its features
 //   --encoder PATH.onnx  the encoder for --frame-encoder onnx (default public/models/tiny-frame-encoder.onnx)
-// RL options (src/train/rl.ts; defaults per preset in src/train/rl_defaults.ts, tiny: G 8, P 4,
-// temperature 1, top-p 1, β 0.1, lr 3e-4):
+// RL options (src/train/rl.ts; defaults per preset in src/train/rl_defaults.ts, tiny: G 8, P 2,
+// temperature 1, top-p 1, β 0.1, lr 5e-4):
 //   --group G  --prompts P per step  --updates U per batch (default 1)
 //   --temperature X  --top-p X  --max-new-tokens N (default: the room left in the context)
 //   --beta X  --clip EPS (0.2)  --lr X

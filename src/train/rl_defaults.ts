@@ -21,7 +21,7 @@ export interface RlDefaults {
 }
 
 export const RL_DEFAULTS: Record<PresetName, RlDefaults> = {
-  tiny: { group: 8, promptsPerStep: 4, beta: 0.1, lr: 3e-4, temperature: 1, topP: 1 },
+  tiny: { group: 8, promptsPerStep: 2, beta: 0.1, lr: 5e-4, temperature: 1, topP: 1 },
   test: { group: 4, promptsPerStep: 2, beta: 0.3, lr: 1e-3, temperature: 1, topP: 0.8 },
   demo: { group: 8, promptsPerStep: 4, beta: 0.04, lr: 6e-5, temperature: 1, topP: 0.95 },
 };
