@@ -441,8 +441,13 @@ class BpeTokenizer:
         except KeyError as e:
             raise TokenizerSpecError(f"token {token!r} is not byte-level") from e
 
-    def decode(self, ids: Sequence[int]) -> str:
-        return b"".join(self.token_bytes(i) for i in ids).decode("utf-8", "replace")
+    def decode(self, ids: Sequence[int], skip_special_tokens: bool = False) -> str:
+        """Text of token ids (added tokens dropped with skip_special_tokens, as Hugging Face does)."""
+        kept = [i for i in ids if not (skip_special_tokens and i in self.added_by_id)]
+        return b"".join(self.token_bytes(i) for i in kept).decode("utf-8", "replace")
+
+    def token_to_id(self, token: str) -> Optional[int]:
+        return self.vocab.get(token, next((i for i, c in self.added if c == token), None))
 
     def _split(self, normalized: str) -> list[list[int]]:
         pieces = [[0, len(normalized)]]
