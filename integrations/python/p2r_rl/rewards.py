@@ -5,6 +5,7 @@ with the judge as perception accuracy and Video-R1's accuracy reward as reasonin
 
 from __future__ import annotations
 
+import json
 import math
 import threading
 from dataclasses import dataclass, field
@@ -157,6 +158,8 @@ def record_from_verl(data_source: Any, solution_str: str, ground_truth: Any, ext
     if "<answer>" not in gt:
         gt = f"<answer>{gt}</answer>"
     record = {k: v for k, v in info.items() if k not in ("num_turns", "rollout_reward_scores")}
+    if isinstance(record.get("facts"), str):  # stored as JSON text in a parquet column
+        record["facts"] = json.loads(record["facts"])
     record.update(
         problem_id=info.get("problem_id", info.get("index", "")),
         problem=str(info.get("problem", info.get("question", ""))),

@@ -86,3 +86,11 @@ def test_options_have_the_cli_defaults_and_refuse_bad_values():
         options_from_kwargs(judge="http")  # needs judge_url and judge_model
     with pytest.raises(ValueError, match="group rule"):
         compute_score("video", GOOD, "B", MC_INFO, judge="field:judge", len_multiple_correct=True)
+
+
+def test_compute_score_reads_scene_facts_stored_as_json_text_for_the_rules_judge():
+    facts = '[{"id": "f1", "text": "red circle moves left", "mentions": [["red"], ["circle"], ["left"]]}]'
+    info = {**MC_INFO, "facts": facts}
+    assert compute_score("video", GOOD, "B", info)["judge_verdict"] == 1
+    blind = GOOD.replace("red circle moves left", "something moves")
+    assert compute_score("video", blind, "B", info)["judge_verdict"] == 0
