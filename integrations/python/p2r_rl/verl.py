@@ -174,6 +174,9 @@ def compute_pa_grpo_outcome_advantage(
     norm_adv_by_std_in_grpo=False subtracts the group mean only (Dr.GRPO)."""
     import torch
 
+    kl_in_reward = config.get("use_kl_in_reward", False) if hasattr(config, "get") else getattr(config, "use_kl_in_reward", False)
+    if kl_in_reward:
+        raise ValueError("pa_grpo ignores token_level_rewards, so a KL penalty in the reward would be lost: set algorithm.use_kl_in_reward=false and use actor_rollout_ref.actor.use_kl_loss=true")
     batch: Optional[PaGrpoBatch] = _PENDING[-1] if _PENDING else None
     if "perception_rewards" in kwargs:
         perception = [float(x) for x in kwargs["perception_rewards"]]

@@ -85,6 +85,8 @@ def test_the_estimator_gives_token_advantages_and_says_how_to_get_its_inputs():
     assert returns is adv
     with pytest.raises(RuntimeError, match="trainer_mode=pa_grpo_sync"):
         p2r_verl.compute_pa_grpo_outcome_advantage(torch.zeros(2, 4), response_mask, index=["u", "u"])
+    with pytest.raises(ValueError, match="use_kl_in_reward=false"):
+        p2r_verl.compute_pa_grpo_outcome_advantage(torch.zeros(2, 4), response_mask, config=Config(use_kl_in_reward=True))
 
 
 def test_the_group_length_rule_takes_back_the_bonus_where_at_most_one_is_correct():
