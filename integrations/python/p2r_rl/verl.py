@@ -337,13 +337,13 @@ def register(core_algos: Any = None, trainer_module: Any = None, tq: Any = None)
             raise ValueError(f"verl already has an advantage estimator named {ESTIMATOR!r}: {existing}")
         core_algos.register_adv_est(ESTIMATOR)(compute_pa_grpo_outcome_advantage)
     names = [ESTIMATOR]
-    if trainer_module is None:
-        try:
+    try:
+        if trainer_module is None:
             from verl.trainer.ppo.v1 import trainer_base as trainer_module  # type: ignore[no-redef]
-        except ImportError:  # a verl without the v1 trainer: the estimator alone
-            return names
-    if tq is None:
-        import transfer_queue as tq  # type: ignore[no-redef]
+        if tq is None:
+            import transfer_queue as tq  # type: ignore[no-redef]
+    except ImportError:  # a verl without the v1 trainer or its TransferQueue: the estimator alone
+        return names
     for mode, cls in list(trainer_module.TRAINER_REGISTRY.items()):
         if mode.startswith(TRAINER_PREFIX):
             continue
