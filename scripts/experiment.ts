@@ -13,7 +13,7 @@
 // Options (defaults in brackets):
 //   --preset tiny|demo [tiny]      --seeds 1,2,3 [1,2,3]     --out DIR [experiment-out]
 //   --sft-steps N [150]            SFT steps to the partial checkpoint (the preset's batch and lr)
-//   --rl-steps N [20]  --group G [8]  --prompts P [2]   RL budget: P prompts × G completions per step
+//   --rl-steps N [12]  --group G [8]  --prompts P [2]   RL budget: P prompts × G completions per step
 //   --rl-lr X [5e-4]  --beta X [0.1]  --temperature X [1]  --top-p X [1]   RL settings
 //   (G, P, lr, β, temperature, top-p default to src/train/rl_defaults.ts, which the Train page uses)
 //   --modes a,b,... [pa-grpo,grpo,without-rr,without-rp,without-rl,without-separation,without-separation-sum-rewards]
@@ -47,7 +47,7 @@ export const EXPERIMENT_DEFAULTS: Omit<ExperimentArgs, 'dataSeed'> = {
   seeds: [1, 2, 3],
   out: 'experiment-out',
   sftSteps: 150,
-  rlSteps: 20,
+  rlSteps: 12,
   group: RL_DEFAULTS.tiny.group,
   prompts: RL_DEFAULTS.tiny.promptsPerStep,
   rlLr: RL_DEFAULTS.tiny.lr,

@@ -8,7 +8,7 @@
 //
 // Options:
 //   --preset tiny|demo   config preset (default tiny)
-//   --steps N            optimiser steps (default: the preset's)
+//   --steps N            optimiser steps (default: the preset's for SFT, src/train/rl_defaults.ts for RL)
 //   --mode sft|pa-grpo|grpo|<ablation>   SFT (default), or RL under a reward preset of src/rewards/config.ts:
 //                        pa-grpo, grpo, without-rr, without-rp, without-rl, without-separation,
 //                        without-separation-sum-rewards. RL starts from --resume DIR (an SFT checkpoint;
@@ -316,7 +316,6 @@ async function mainRl(args: TrainArgs): Promise<void> {
   const { acquireDevice } = await import('../src/gpu/device');
   const { RlTrainer } = await import('../src/train/rl');
   const { microRlPrompts, syntheticRlPrompts, PRESET_VIDEOS } = await import('../src/train/rl_data');
-  const { RL_DEFAULTS } = await import('../src/train/rl_defaults');
   const { flatFromTensors } = await import('../src/train/checkpoint');
   const { paramLayout } = await import('../src/model/params');
   const { toInspectorRollout } = await import('../src/train/rl_export');
@@ -324,7 +323,8 @@ async function mainRl(args: TrainArgs): Promise<void> {
   const { appendFileSync, writeFileSync } = await import('node:fs');
 
   const base = makeConfig(args.preset);
-  const steps = args.steps ?? base.train.steps;
+  const { RL_DEFAULTS } = await import('../src/train/rl_defaults');
+  const steps = args.steps ?? RL_DEFAULTS[args.preset].steps;
   const { encoder, encoderModel } = await loadFrameEncoder(args, base.model.frameSize);
   const config = makeConfig(args.preset, {
     model: encoderModel,
@@ -332,7 +332,7 @@ async function mainRl(args: TrainArgs): Promise<void> {
       steps,
       lr: args.lr ?? RL_DEFAULTS[args.preset].lr,
       ...(args.seed !== undefined && { seed: args.seed }),
-      warmupSteps: Math.min(base.train.warmupSteps, Math.max(1, Math.floor(steps / 10))),
+      warmupSteps: 1, // RL starts from a trained policy: a one-step warmup, as the Train page and the experiment
     },
   });
   const { model, train } = config;

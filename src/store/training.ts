@@ -11,7 +11,7 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { isRlMode, type FromWorker, type HeldOutPoint, type LogPoint, type RlSettings, type ToWorker, type TrainMode, type TrainSettings, type WorkerKnobs, type WriteFailureCode } from '../train/protocol';
 import { checkImportPair, checkpointFileNames, importRunId, pairImportFiles, type CheckpointDeps, type CheckpointOp, type ImportFile } from './training_checkpoints';
-import { defaultRl, formLr, presetForm, resolveRl, resumableRuns, sftRunChoices, storedRunRows, type ResumableRun, type RunSummaryLike, type SftRunChoice, type StoredRunRow } from './training_runs';
+import { defaultRl, formLr, formSteps, presetForm, resolveRl, resumableRuns, sftRunChoices, storedRunRows, type ResumableRun, type RunSummaryLike, type SftRunChoice, type StoredRunRow } from './training_runs';
 
 export type TrainStatus = 'idle' | 'starting' | 'running' | 'paused' | 'finished' | 'error';
 
@@ -283,11 +283,15 @@ export function createTrainingStore(deps: TrainingDeps, initialForm: TrainSettin
         const prev = get().form;
         const presetChanged = patch.preset !== undefined && patch.preset !== prev.preset;
         const form = presetChanged ? { ...presetForm(patch.preset!), mode: prev.mode, ...patch } : { ...prev, ...patch };
-        // Switching between SFT and RL, or the preset, sets the learning rate to that mode's default
-        // (SFT: the preset's train config; RL: RL_DEFAULTS).
+        // Switching between SFT and RL, or the preset, sets the learning rate and the steps to that
+        // mode's defaults (SFT: the preset's train config; RL: RL_DEFAULTS).
         const wasRl = isRlMode(prev.mode);
         const isRl = isRlMode(form.mode);
         if (patch.lr === undefined && (wasRl !== isRl || presetChanged)) form.lr = formLr(form.preset, form.mode);
+        if (patch.steps === undefined && (wasRl !== isRl || presetChanged)) {
+          form.steps = formSteps(form.preset, form.mode);
+          form.checkpointEvery = Math.max(1, Math.round(form.steps / 10));
+        }
         if (isRl && (!form.rl || (patch.preset && patch.preset !== prev.preset))) form.rl = { ...defaultRl(form.preset), ...(form.rl && { fromRunId: form.rl.fromRunId }) };
         set({ form });
       },

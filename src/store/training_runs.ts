@@ -93,6 +93,11 @@ export function defaultRl(preset: PresetName): RlSettings {
   };
 }
 
+/** The form's steps for a preset and mode: the preset's SFT steps, or RL_DEFAULTS' for RL. */
+export function formSteps(preset: PresetName, mode: TrainMode): number {
+  return isRlMode(mode) ? RL_DEFAULTS[preset].steps : makeConfig(preset).train.steps;
+}
+
 /** The form's learning rate for a preset and mode: the preset's SFT rate, or RL_DEFAULTS' for RL. */
 export function formLr(preset: PresetName, mode: TrainMode): number {
   return isRlMode(mode) ? RL_DEFAULTS[preset].lr : makeConfig(preset).train.lr;

@@ -7,6 +7,8 @@
 import type { PresetName } from '../model/config';
 
 export interface RlDefaults {
+  /** Steps of an RL run. */
+  steps: number;
   /** G: completions per prompt. */
   group: number;
   /** P: prompts per step. */
@@ -21,7 +23,7 @@ export interface RlDefaults {
 }
 
 export const RL_DEFAULTS: Record<PresetName, RlDefaults> = {
-  tiny: { group: 8, promptsPerStep: 2, beta: 0.1, lr: 5e-4, temperature: 1, topP: 1 },
-  test: { group: 4, promptsPerStep: 2, beta: 0.3, lr: 1e-3, temperature: 1, topP: 0.8 },
-  demo: { group: 8, promptsPerStep: 4, beta: 0.04, lr: 6e-5, temperature: 1, topP: 0.95 },
+  tiny: { steps: 12, group: 8, promptsPerStep: 2, beta: 0.1, lr: 5e-4, temperature: 1, topP: 1 },
+  test: { steps: 8, group: 4, promptsPerStep: 2, beta: 0.3, lr: 1e-3, temperature: 1, topP: 0.8 },
+  demo: { steps: 200, group: 8, promptsPerStep: 4, beta: 0.04, lr: 6e-5, temperature: 1, topP: 0.95 },
 };

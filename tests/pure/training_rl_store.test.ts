@@ -105,11 +105,20 @@ describe('the training store in an RL mode', () => {
     expect(patch.form?.mode).toBe('sft');
   });
 
+  it('switches the steps between the preset\'s SFT steps and RL_DEFAULTS with the mode', () => {
+    const { store } = setup([]); // the form starts at 2 steps
+    store.getState().setForm({ mode: 'pa-grpo' });
+    expect(store.getState().form.steps).toBe(RL_DEFAULTS.tiny.steps);
+    expect(RL_DEFAULTS.tiny.steps).not.toBe(makeConfig('tiny').train.steps);
+    store.getState().setForm({ mode: 'sft' });
+    expect(store.getState().form.steps).toBe(makeConfig('tiny').train.steps);
+  });
+
   it("gives RL the new preset's RL learning rate when the preset changes in an RL mode", () => {
     const { store } = setup([]);
     store.getState().setForm({ mode: 'grpo' });
     store.getState().setForm({ preset: 'demo' });
-    expect(store.getState().form).toMatchObject({ preset: 'demo', mode: 'grpo', lr: RL_DEFAULTS.demo.lr, steps: makeConfig('demo').train.steps });
+    expect(store.getState().form).toMatchObject({ preset: 'demo', mode: 'grpo', lr: RL_DEFAULTS.demo.lr, steps: RL_DEFAULTS.demo.steps });
     expect(store.getState().form.rl).toMatchObject({ group: RL_DEFAULTS.demo.group, beta: RL_DEFAULTS.demo.beta, topP: RL_DEFAULTS.demo.topP });
   });
 });
