@@ -29,8 +29,11 @@ export async function parseFile(file: InputFile, opts: ImportOptions): Promise<P
   const lower = name.toLowerCase();
   if (lower.endsWith('.parquet')) return importTrlParquet(file.bytes, name);
   if (lower.endsWith('.eval') || (file.bytes[0] === 0x50 && file.bytes[1] === 0x4b)) return importInspectEval(file.bytes, name);
+  const binary = binaryKind(file.bytes);
+  if (binary) throw new ImportError(`${name}: binary file (${binary}), not JSON`, 'expected text: verl {step}.jsonl, TRL rows, RL Logging Board, Video-R1 results, our own export');
   const text = decoder.decode(file.bytes);
   const trimmed = text.trimStart();
+  if (!trimmed) throw new ImportError(`${name}: empty file`, file.bytes.length ? 'the file holds only blank lines' : 'the file has 0 bytes');
   // A single JSON document (EvalLog, Video-R1 results, W&B table), unless it is clearly JSON Lines.
   if (lower.endsWith('.json') || (trimmed.startsWith('{') && !lower.endsWith('.jsonl') && !lower.endsWith('.ndjson'))) {
     let doc: unknown;
@@ -52,7 +55,34 @@ export async function parseFile(file: InputFile, opts: ImportOptions): Promise<P
   return parseRows(values, name, opts, errors);
 }
 
+const MAGIC: [string, number[]][] = [
+  ['PNG image', [0x89, 0x50, 0x4e, 0x47]],
+  ['JPEG image', [0xff, 0xd8, 0xff]],
+  ['GIF image', [0x47, 0x49, 0x46, 0x38]],
+  ['gzip', [0x1f, 0x8b]],
+  ['PDF', [0x25, 0x50, 0x44, 0x46]],
+  ['zstd', [0x28, 0xb5, 0x2f, 0xfd]],
+];
+
+/** What a binary file looks like ('PNG image', …, or 'NUL bytes'), null for text. Reads the first 8 KiB only. */
+export function binaryKind(bytes: Uint8Array): string | null {
+  for (const [kind, magic] of MAGIC) if (bytes.length >= magic.length && magic.every((b, i) => bytes[i] === b)) return kind;
+  const n = Math.min(bytes.length, 8192);
+  for (let i = 0; i < n; i++) if (bytes[i] === 0) return 'NUL bytes';
+  return null;
+}
+
 function parseRows(values: { value: unknown; line: number }[], name: string, opts: ImportOptions, errors: string[]): ParsedFile {
+  if (!values.some((v) => isRecord(v.value))) {
+    // Nothing parsed as a JSON object: name the first line that is not JSON, or the first that is not an object.
+    const v0 = values[0];
+    const what = errors[0]
+      ? `not JSON at ${errors[0].length > 160 ? `${errors[0].slice(0, 160)}…` : errors[0]}`
+      : v0
+        ? `line ${v0.line} is a JSON ${v0.value === null ? 'null' : Array.isArray(v0.value) ? 'array' : typeof v0.value}, not a record`
+        : 'no records';
+    throw new ImportError(`${name}: ${what}`, 'expected one JSON object per line (JSON Lines) or one JSON document');
+  }
   const first = values.find((v) => isRecord(v.value))?.value;
   const columns = isRecord(first) ? Object.keys(first) : [];
   const split = opts.split ?? (/(^|[\\/])val[^\\/]*[\\/]/i.test(name) ? 'val' : 'train');
