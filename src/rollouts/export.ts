@@ -1,7 +1,7 @@
 // Exports of the filtered rollouts: JSON Lines in the canonical schema (re-importable as 'native'),
 // CSV with one column per reward part, and one group as Markdown for an issue report.
 
-import { QUADRANTS, quadrantOf, rawRecord, segmentsOf, type ProcessBreakdown, type Rollout } from './record';
+import { QUADRANTS, quadrantOf, quadrantRule, rawRecord, segmentsOf, type ProcessBreakdown, type QuadrantRule, type Rollout } from './record';
 
 export function toJsonl(rollouts: readonly Rollout[]): string {
   // JSON has no NaN/Infinity: write them as Python does, which our importer reads back.
@@ -17,7 +17,8 @@ export function csvField(v: unknown): string {
 
 const PARTS = ['accuracy', 'format', 'length', 'total'] as const;
 
-export function toCsv(rollouts: readonly Rollout[]): string {
+/** `rule`: the run's quadrant rule (by default the one these rollouts give). */
+export function toCsv(rollouts: readonly Rollout[], rule: QuadrantRule = quadrantRule(rollouts)): string {
   const rewardKeys = [...new Set(rollouts.flatMap((r) => Object.keys(r.rewards)))].sort();
   const header = [
     'run', 'split', 'step', 'group', 'sample', 'quadrant',
@@ -29,7 +30,7 @@ export function toCsv(rollouts: readonly Rollout[]): string {
   const lines = [header.map(csvField).join(',')];
   for (const r of rollouts) {
     const row = [
-      r.runId, r.split, r.step, r.groupId, r.sampleIdx, quadrantOf(r) ?? '',
+      r.runId, r.split, r.step, r.groupId, r.sampleIdx, quadrantOf(r, rule) ?? '',
       ...PARTS.map((p) => r.perception?.[p]), ...PARTS.map((p) => r.reasoning?.[p]),
       r.advantages?.perception, r.advantages?.reasoning, r.advantages?.grpo, r.advantage,
       ...rewardKeys.map((k) => r.rewards[k]),
@@ -46,7 +47,7 @@ const parts = (b: ProcessBreakdown | null) => (b ? `${fmt(b.total)} (acc ${fmt(b
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 const fence = (s: string) => s.replace(/```/g, '`\u200b``');
 
-export function groupMarkdown(group: readonly Rollout[]): string {
+export function groupMarkdown(group: readonly Rollout[], rule?: QuadrantRule): string {
   if (group.length === 0) return '';
   const r0 = group[0];
   const out = [
@@ -64,7 +65,7 @@ export function groupMarkdown(group: readonly Rollout[]): string {
     '|---|---|---|---|---|---|---|---|',
   ];
   for (const r of group) {
-    const q = quadrantOf(r);
+    const q = quadrantOf(r, rule);
     out.push(
       `| ${r.sampleIdx} | ${q ? QUADRANTS.find((x) => x.id === q)!.label : '–'} | ${parts(r.perception)} | ${parts(r.reasoning)} | ${fmt(r.advantages?.perception)} | ${fmt(r.advantages?.reasoning)} | ${fmt(r.advantages?.grpo)} | ${cell(segmentsOf(r.completion).answer ?? '–')} |`,
     );
@@ -96,7 +97,8 @@ export async function exportRun(
   kind: 'jsonl' | 'csv',
   hits: readonly { step: number; groupId: string; sampleIdx: number }[] | null,
   load: (runId: string) => Promise<Rollout[]>,
-  serialize: (rollouts: readonly Rollout[]) => string = kind === 'jsonl' ? toJsonl : toCsv,
+  serialize?: (rollouts: readonly Rollout[]) => string,
+  rule?: QuadrantRule,
 ): Promise<ExportFile | { error: string }> {
   const name = exportFileName(runId, kind);
   let all: Rollout[];
@@ -111,7 +113,7 @@ export async function exportRun(
   if (chosen.length === 0) return { error: `${name} not exported: the filter matches none of the run's ${all.length} rollouts` };
   let text: string;
   try {
-    text = serialize(chosen);
+    text = serialize ? serialize(chosen) : kind === 'jsonl' ? toJsonl(chosen) : toCsv(chosen, rule ?? quadrantRule(all));
   } catch (e) {
     return { error: `${name} not exported: ${(e as Error)?.message ?? e} (${chosen.length} rollouts: filter to fewer and export in parts)` };
   }

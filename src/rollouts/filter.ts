@@ -5,7 +5,7 @@
 // forbids them, and rollout text is untrusted anyway). Unknown fields evaluate to undefined; any
 // comparison with undefined is false.
 
-import { quadrantOf, segmentsOf, type Rollout } from './record';
+import { quadrantOf, quadrantRule, segmentsOf, type QuadrantRule, type Rollout } from './record';
 
 export class FilterSyntaxError extends Error {
   readonly code = 'FilterSyntax';
@@ -170,7 +170,7 @@ export const FILTER_FIELDS = [
 ];
 
 /** Resolves a dotted field path on a rollout; `segments` is computed lazily once per rollout. */
-export function fieldOf(r: Rollout, path: string, cache: { seg?: ReturnType<typeof segmentsOf> } = {}): Value {
+export function fieldOf(r: Rollout, path: string, cache: { seg?: ReturnType<typeof segmentsOf>; rule?: QuadrantRule } = {}): Value {
   const [head, ...rest] = path.split('.');
   const sub = rest.join('.');
   const proc = (b: Rollout['perception']) => {
@@ -191,7 +191,7 @@ export function fieldOf(r: Rollout, path: string, cache: { seg?: ReturnType<type
     case 'split':
       return r.split;
     case 'quadrant':
-      return quadrantOf(r);
+      return quadrantOf(r, cache.rule);
     case 'perception':
       return proc(r.perception);
     case 'reasoning':
@@ -222,7 +222,7 @@ export function fieldOf(r: Rollout, path: string, cache: { seg?: ReturnType<type
   }
 }
 
-function evaluate(n: Node, r: Rollout, cache: { seg?: ReturnType<typeof segmentsOf> }): Value {
+function evaluate(n: Node, r: Rollout, cache: { seg?: ReturnType<typeof segmentsOf>; rule?: QuadrantRule }): Value {
   switch (n.k) {
     case 'lit':
       return n.v;
@@ -287,10 +287,11 @@ function safeRegex(src: string): RegExp | null {
 const truthy = (v: Value) => v !== undefined && v !== null && v !== false && v !== 0 && v !== '' && !(typeof v === 'number' && Number.isNaN(v));
 
 /** Compiles an expression once into a predicate. Throws FilterSyntaxError with a position. */
-export function compileFilter(src: string): (r: Rollout) => boolean {
+/** `rule`: how `quadrant` is decided (the run's quadrant rule). */
+export function compileFilter(src: string, rule?: QuadrantRule): (r: Rollout) => boolean {
   if (!src.trim()) return () => true;
   const ast = parseFilter(src);
-  return (r) => truthy(evaluate(ast, r, {}));
+  return (r) => truthy(evaluate(ast, r, { rule }));
 }
 
 /** What the filter bar sends to the worker. */
@@ -298,6 +299,8 @@ export interface FilterSpec {
   expr: string;
   search: string;
   quadrants: readonly string[];
+  /** The run's quadrant rule; by default derived from the rollouts filtered (`quadrantRule`). */
+  rule?: QuadrantRule;
 }
 
 export interface FilterHit {
@@ -308,12 +311,13 @@ export interface FilterHit {
 
 /** Rollouts matching expression, search text and quadrant set (empty set = any quadrant). */
 export function applyFilter(rollouts: readonly Rollout[], spec: FilterSpec): FilterHit[] {
-  const pred = compileFilter(spec.expr);
+  const rule = spec.rule ?? quadrantRule(rollouts);
+  const pred = compileFilter(spec.expr, rule);
   const q = spec.search.toLowerCase();
   const quads = new Set(spec.quadrants);
   const hits: FilterHit[] = [];
   for (const r of rollouts) {
-    if (quads.size && !quads.has(quadrantOf(r) ?? '')) continue;
+    if (quads.size && !quads.has(quadrantOf(r, rule) ?? '')) continue;
     if (q && !(r.completion.toLowerCase().includes(q) || r.prompt.toLowerCase().includes(q))) continue;
     if (!pred(r)) continue;
     hits.push({ step: r.step, groupId: r.groupId, sampleIdx: r.sampleIdx });

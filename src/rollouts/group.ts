@@ -9,10 +9,13 @@ import {
   hash53,
   missingTags,
   quadrantOf,
+  quadrantRule,
   rolloutId,
+  trainerScore,
   type DraftRollout,
   type ProcessBreakdown,
   type Quadrant,
+  type QuadrantRule,
   type Rollout,
   type SourceFormat,
   type Split,
@@ -93,6 +96,15 @@ export function importWarnings(rollouts: readonly Rollout[]): string[] {
         'the trainer stripped them when decoding (skip_special_tokens=True): segments cannot be parsed.',
     );
   }
+  const bad = rollouts.filter((r) => trainerScore(r)?.finite === false);
+  if (bad.length) {
+    const first = bad[0];
+    const where = `${first.source.file}${first.source.line !== undefined ? `:${first.source.line}` : ''}`;
+    warnings.push(
+      `${bad.length} of ${rollouts.length} rollouts have a trainer ${trainerScore(first)!.key} that is not a number (${String(trainerScore(first)!.value)}; first at ${where}): ` +
+        'unscored, or the reward function failed. They are left out of the mean score.',
+    );
+  }
   if (!rollouts.some((r) => r.perception) || !rollouts.some((r) => r.reasoning)) {
     warnings.push('no perception/reasoning reward columns: process rewards are unknown; advantages are the single GRPO one until re-scored.');
   }
@@ -136,13 +148,14 @@ export interface StepSummary {
 const allEqual = (xs: readonly number[]) => xs.length > 0 && xs.every((x) => x === xs[0]);
 const emptyQuadrants = (): Record<Quadrant, number> => ({ PhRh: 0, PhRl: 0, PlRh: 0, PlRl: 0 });
 
-export function summarizeGroup(rollouts: readonly Rollout[]): GroupSummary {
+/** `rule`: the run's quadrant rule (RunMeta.quadrantRule); a group alone cannot say where its run's scale lies. */
+export function summarizeGroup(rollouts: readonly Rollout[], rule?: QuadrantRule): GroupSummary {
   const r0 = rollouts[0];
   const pt = rollouts.map((r) => r.perception?.total).filter((x): x is number => x !== undefined && Number.isFinite(x));
   const rt = rollouts.map((r) => r.reasoning?.total).filter((x): x is number => x !== undefined && Number.isFinite(x));
   const quadrants = emptyQuadrants();
   for (const r of rollouts) {
-    const q = quadrantOf(r);
+    const q = quadrantOf(r, rule);
     if (q) quadrants[q]++;
   }
   return {
@@ -165,8 +178,8 @@ function mean(xs: readonly number[]): number {
   return s / xs.length;
 }
 
-/** Per-step chart rows of a run (rollouts in any order). */
-export function summarizeSteps(rollouts: readonly Rollout[]): StepSummary[] {
+/** Per-step chart rows of a run (rollouts in any order); quadrants by `rule`, by default the run's own (`quadrantRule`). */
+export function summarizeSteps(rollouts: readonly Rollout[], rule: QuadrantRule = quadrantRule(rollouts)): StepSummary[] {
   const bySteps = new Map<number, Map<string, Rollout[]>>();
   for (const r of rollouts) {
     let s = bySteps.get(r.step);
@@ -207,7 +220,7 @@ export function summarizeSteps(rollouts: readonly Rollout[]): StepSummary[] {
       quadrants: emptyQuadrants(),
     };
     for (const g of groups.values()) {
-      const s = summarizeGroup(g);
+      const s = summarizeGroup(g, rule);
       if (s.collapsedPerception) row.collapsedPerception++;
       if (s.collapsedReasoning) row.collapsedReasoning++;
       if (s.collapsedPerception && s.collapsedReasoning) row.collapsedBoth++;

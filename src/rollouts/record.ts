@@ -278,19 +278,90 @@ export const QUADRANTS: { id: Quadrant; label: string; hint: string }[] = [
   { id: 'PlRl', label: 'P low · R low', hint: 'both processes failed' },
 ];
 
-/** The score a quadrant is decided by: the accuracy when known, else the total scaled to accuracy's [0, 1] range. */
-export function processScore(b: ProcessBreakdown | null): number | null {
-  if (!b) return null;
-  if (b.accuracy !== undefined && Number.isFinite(b.accuracy)) return b.accuracy;
-  if (b.total !== undefined && Number.isFinite(b.total)) return b.total / 2.2; // totals span [0, 2.2]: format alone (1) stays low
-  return null;
+/**
+ * How one process is split into high and low: by its accuracy part (a 0/1 or [0, 1] score) when the source
+ * has one, else by its total against a threshold on that source's own scale. `min`/`max` are the observed
+ * totals the automatic threshold is the midpoint of; `custom` marks a threshold the user set.
+ */
+export interface ProcessThreshold {
+  by: 'accuracy' | 'total';
+  threshold: number;
+  min?: number;
+  max?: number;
+  custom?: boolean;
+}
+export interface QuadrantRule {
+  perception: ProcessThreshold;
+  reasoning: ProcessThreshold;
+}
+export const ACCURACY_RULE: QuadrantRule = { perception: { by: 'accuracy', threshold: 0.5 }, reasoning: { by: 'accuracy', threshold: 0.5 } };
+
+function processRule(bs: Iterable<ProcessBreakdown | null>): ProcessThreshold {
+  let min = Infinity;
+  let max = -Infinity;
+  let accuracy = false;
+  for (const b of bs) {
+    if (!b) continue;
+    if (b.accuracy !== undefined && Number.isFinite(b.accuracy)) accuracy = true;
+    const t = b.total;
+    if (t !== undefined && Number.isFinite(t)) {
+      if (t < min) min = t;
+      if (t > max) max = t;
+    }
+  }
+  if (accuracy) return { by: 'accuracy', threshold: 0.5 };
+  if (min > max) return { by: 'total', threshold: 0.5 };
+  return { by: 'total', threshold: (min + max) / 2, min, max };
 }
 
-export function quadrantOf(r: Pick<Rollout, 'perception' | 'reasoning'>, threshold = 0.5): Quadrant | null {
-  const p = processScore(r.perception);
-  const q = processScore(r.reasoning);
+/**
+ * The rule that fits a run's reward scale (issue 11): per process, the accuracy part at 0.5 when any rollout
+ * has one; otherwise the midpoint of the run's observed minimum and maximum total for that process.
+ */
+export function quadrantRule(rollouts: Iterable<Pick<Rollout, 'perception' | 'reasoning'>>): QuadrantRule {
+  const ps: (ProcessBreakdown | null)[] = [];
+  const rs: (ProcessBreakdown | null)[] = [];
+  for (const r of rollouts) {
+    ps.push(r.perception);
+    rs.push(r.reasoning);
+  }
+  return { perception: processRule(ps), reasoning: processRule(rs) };
+}
+
+/** The rule over two sets of rollouts (a run and its next step); a threshold the user set is kept. */
+export function mergeQuadrantRules(a: QuadrantRule, b: QuadrantRule): QuadrantRule {
+  const one = (x: ProcessThreshold, y: ProcessThreshold): ProcessThreshold => {
+    if (x.custom) return x;
+    if (x.by === 'accuracy' || y.by === 'accuracy') return { by: 'accuracy', threshold: 0.5 };
+    if (x.min === undefined || x.max === undefined) return y;
+    if (y.min === undefined || y.max === undefined) return x;
+    const min = Math.min(x.min, y.min);
+    const max = Math.max(x.max, y.max);
+    return { by: 'total', threshold: (min + max) / 2, min, max };
+  };
+  return { perception: one(a.perception, b.perception), reasoning: one(a.reasoning, b.reasoning) };
+}
+
+/** The score a process is split by under a rule: its accuracy or its total; null when unknown. */
+export function processScore(b: ProcessBreakdown | null, t: ProcessThreshold = ACCURACY_RULE.perception): number | null {
+  if (!b) return null;
+  const v = t.by === 'accuracy' ? b.accuracy : b.total;
+  return v !== undefined && Number.isFinite(v) ? v : null;
+}
+
+/** Human-readable rule: "perception accuracy ≥ 0.5 · reasoning total ≥ 1.5 (midpoint of 1–2)". */
+export function describeQuadrantRule(rule: QuadrantRule): string {
+  const one = (name: string, t: ProcessThreshold) =>
+    `${name} ${t.by} ≥ ${+t.threshold.toFixed(3)}${t.custom ? ' (set by you)' : t.min !== undefined && t.max !== undefined ? ` (midpoint of ${+t.min.toFixed(3)}–${+t.max.toFixed(3)})` : ''}`;
+  return `${one('perception', rule.perception)} · ${one('reasoning', rule.reasoning)}`;
+}
+
+/** Perception high/low × reasoning high/low under the run's rule (`quadrantRule`); null when a process is unknown. */
+export function quadrantOf(r: Pick<Rollout, 'perception' | 'reasoning'>, rule: QuadrantRule = ACCURACY_RULE): Quadrant | null {
+  const p = processScore(r.perception, rule.perception);
+  const q = processScore(r.reasoning, rule.reasoning);
   if (p === null || q === null) return null;
-  return `${p >= threshold ? 'Ph' : 'Pl'}${q >= threshold ? 'Rh' : 'Rl'}` as Quadrant;
+  return `${p >= rule.perception.threshold ? 'Ph' : 'Pl'}${q >= rule.reasoning.threshold ? 'Rh' : 'Rl'}` as Quadrant;
 }
 
 /** The scalar reward plain GRPO would normalise: the trainer's score, else P + R totals. */
@@ -302,6 +373,18 @@ export function scalarReward(r: Pick<Rollout, 'rewards' | 'perception' | 'reason
   const p = r.perception?.total;
   const q = r.reasoning?.total;
   if (p !== undefined || q !== undefined) return (p ?? 0) + (q ?? 0);
+  return null;
+}
+
+/** Reward keys a trainer writes its own scalar score under (verl `score`, RLLB / OpenRLHF `reward`). */
+export const TRAINER_SCORE_KEYS = ['score', 'reward'] as const;
+
+/** The trainer's own score of a rollout, as logged (NaN and ±Infinity kept, flagged by `finite`); null when none. */
+export function trainerScore(r: Pick<Rollout, 'rewards'>): { key: string; value: number; finite: boolean } | null {
+  for (const key of TRAINER_SCORE_KEYS) {
+    const value = r.rewards[key];
+    if (value !== undefined) return { key, value, finite: Number.isFinite(value) };
+  }
   return null;
 }
 

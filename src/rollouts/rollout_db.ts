@@ -5,7 +5,7 @@
 
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import { summarizeSteps, type StepSummary } from './group';
-import type { Rollout, SourceFormat } from './record';
+import { mergeQuadrantRules, quadrantRule, type QuadrantRule, type Rollout, type SourceFormat } from './record';
 
 export const ROLLOUT_DB_NAME = 'p2r-rollouts';
 const DB_VERSION = 1;
@@ -22,8 +22,15 @@ export interface RunMeta {
   splits: string[];
   warnings: string[];
   columns: string[];
-  /** Chart rows of the run dashboard, computed once at import. */
+  /** Chart rows of the run dashboard, computed once at import (quadrants by `quadrantRule`). */
   stepSummaries: StepSummary[];
+  /** How rollouts are split into quadrants (issue 11); absent in runs stored before it: derive with `runQuadrantRule`. */
+  quadrantRule?: QuadrantRule;
+}
+
+/** The run's quadrant rule; runs stored before the rule was kept get the accuracy rule. */
+export function runQuadrantRule(meta: Pick<RunMeta, 'quadrantRule'> | null | undefined): QuadrantRule {
+  return meta?.quadrantRule ?? { perception: { by: 'accuracy', threshold: 0.5 }, reasoning: { by: 'accuracy', threshold: 0.5 } };
 }
 
 /** Group ids per step, in display order: what [ ] and h/l navigate over. */
@@ -134,6 +141,7 @@ export async function saveRun(input: SaveRunInput, onProgress?: (done: number, t
   const db = await openRolloutDb();
   await deleteRun(input.runId);
   const index = buildIndex(input.runId, input.rollouts);
+  const rule = quadrantRule(input.rollouts);
   const meta: RunMeta = {
     runId: input.runId,
     name: input.name,
@@ -146,7 +154,8 @@ export async function saveRun(input: SaveRunInput, onProgress?: (done: number, t
     splits: [...new Set(input.rollouts.map((r) => r.split))],
     warnings: input.warnings,
     columns: input.columns,
-    stepSummaries: summarizeSteps(input.rollouts),
+    stepSummaries: summarizeSteps(input.rollouts, rule),
+    quadrantRule: rule,
   };
   const CHUNK = 5000;
   try {
@@ -197,6 +206,7 @@ export async function appendRunStep(runId: string, name: string, step: number, r
       runId,
       steps: [...(prevIndex?.steps ?? []).filter((s) => s.step !== step), ...buildIndex(runId, rollouts).steps].sort((a, b) => a.step - b.step),
     };
+    const rule = prevMeta?.quadrantRule ? mergeQuadrantRules(prevMeta.quadrantRule, quadrantRule(rollouts)) : quadrantRule(rollouts);
     const meta: RunMeta = {
       runId,
       name,
@@ -209,7 +219,8 @@ export async function appendRunStep(runId: string, name: string, step: number, r
       splits: [...new Set([...(prevMeta?.splits ?? []), ...rollouts.map((r) => r.split)])],
       warnings: prevMeta?.warnings ?? [],
       columns: prevMeta?.columns ?? [],
-      stepSummaries: [...(prevMeta?.stepSummaries ?? []).filter((s) => s.step !== step), ...summarizeSteps(rollouts)].sort((a, b) => a.step - b.step),
+      stepSummaries: [...(prevMeta?.stepSummaries ?? []).filter((s) => s.step !== step), ...summarizeSteps(rollouts, rule)].sort((a, b) => a.step - b.step),
+      quadrantRule: rule,
     };
     void tx.objectStore('indexes').put(index);
     void tx.objectStore('runs').put(meta);
@@ -218,6 +229,24 @@ export async function appendRunStep(runId: string, name: string, step: number, r
   } catch (e) {
     throw wrap(e, `appending step ${step} to run ${runId}`);
   }
+}
+
+/**
+ * Sets the run's quadrant rule (a threshold the user changed) and recounts every step's quadrants under it.
+ * Returns the new metadata.
+ */
+export async function setRunQuadrantRule(runId: string, rule: QuadrantRule): Promise<RunMeta> {
+  const db = await openRolloutDb();
+  const prev = await db.get('runs', runId);
+  if (!prev) throw new RolloutDbError('NotFound', `run ${runId} not found`, 'import it again');
+  const rollouts = await getRunRollouts(runId);
+  const meta: RunMeta = { ...prev, quadrantRule: rule, stepSummaries: summarizeSteps(rollouts, rule) };
+  try {
+    await db.put('runs', meta);
+  } catch (e) {
+    throw wrap(e, `saving the quadrant rule of run ${runId}`);
+  }
+  return meta;
 }
 
 export async function listRuns(): Promise<RunMeta[]> {

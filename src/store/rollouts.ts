@@ -6,7 +6,7 @@
 import { createStore } from 'zustand/vanilla';
 import { importFiles, ImportError, type InputFile } from '../rollouts/importers';
 import { applyFilter, compileFilter, FilterSyntaxError, type FilterHit, type FilterSpec } from '../rollouts/filter';
-import { hash53, slug, type Rollout } from '../rollouts/record';
+import { hash53, slug, type QuadrantRule, type Rollout } from '../rollouts/record';
 import * as rdb from '../rollouts/rollout_db';
 import type { RunIndex, RunMeta } from '../rollouts/rollout_db';
 import type { FilterRequest, FilterResponse } from '../rollouts/filter_worker';
@@ -48,6 +48,8 @@ export interface RolloutsState {
   setFilter(spec: Partial<FilterSpec>): void;
   runFilter(): Promise<void>;
   clearFilter(): void;
+  /** Sets the open run's quadrant rule (a threshold changed on the dashboard), recounts its quadrants, reruns the filter. */
+  setQuadrantRule(rule: QuadrantRule): Promise<void>;
 }
 
 const EMPTY_FILTER: FilterState = { expr: '', search: '', quadrants: [], hits: null, running: false, error: null, ms: null };
@@ -80,7 +82,7 @@ function filterInWorker(runId: string, spec: FilterSpec): Promise<FilterResponse
   const id = nextId++;
   return new Promise((resolve) => {
     pending.set(id, resolve);
-    worker!.postMessage({ id, runId, expr: spec.expr, search: spec.search, quadrants: [...spec.quadrants] } satisfies FilterRequest);
+    worker!.postMessage({ id, runId, expr: spec.expr, search: spec.search, quadrants: [...spec.quadrants], rule: spec.rule } satisfies FilterRequest);
   });
 }
 
@@ -208,11 +210,11 @@ export const rolloutsStore = createStore<RolloutsState>()((set, get) => ({
     const t0 = performance.now();
     let res: FilterResponse;
     try {
-      res = await filterInWorker(run.meta.runId, f);
+      res = await filterInWorker(run.meta.runId, { ...f, rule: rdb.runQuadrantRule(run.meta) });
     } catch {
       // No worker (tests, old browsers): filter on the main thread.
       try {
-        res = { id: 0, hits: applyFilter(await rdb.getRunRollouts(run.meta.runId), f), ms: performance.now() - t0 };
+        res = { id: 0, hits: applyFilter(await rdb.getRunRollouts(run.meta.runId), { ...f, rule: rdb.runQuadrantRule(run.meta) }), ms: performance.now() - t0 };
       } catch (e) {
         res = { id: 0, error: (e as Error).message };
       }
@@ -225,5 +227,19 @@ export const rolloutsStore = createStore<RolloutsState>()((set, get) => ({
 
   clearFilter() {
     set({ filter: EMPTY_FILTER });
+  },
+
+  async setQuadrantRule(rule) {
+    const run = get().run;
+    if (!run) return;
+    try {
+      const meta = await rdb.setRunQuadrantRule(run.meta.runId, rule);
+      if (get().run?.meta.runId !== meta.runId) return;
+      set({ run: { ...get().run!, meta }, runs: get().runs.map((m) => (m.runId === meta.runId ? meta : m)) });
+      const f = get().filter;
+      if (f.quadrants.length || /\bquadrant\b/.test(f.expr)) await get().runFilter();
+    } catch (e) {
+      set({ error: describe(e) });
+    }
   },
 }));

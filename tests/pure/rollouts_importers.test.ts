@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { importFiles, parseFile } from '../../src/rollouts/importers';
 import { parseLenientJson } from '../../src/rollouts/lenient_json';
-import { breakdownsFromRewards, processKey, quadrantOf, segmentsOf, type Rollout } from '../../src/rollouts/record';
+import { breakdownsFromRewards, processKey, quadrantOf, quadrantRule, segmentsOf, type Rollout } from '../../src/rollouts/record';
 import { zipEntries, readZipEntry } from '../../src/rollouts/importers/zip';
 import {
   enc,
@@ -56,7 +56,9 @@ describe('record helpers', () => {
 
   it('classifies a right answer on a failed observation as P low · R high', () => {
     expect(quadrantOf({ perception: { accuracy: 0 }, reasoning: { accuracy: 1 } })).toBe('PlRh');
-    expect(quadrantOf({ perception: { total: 2 }, reasoning: { total: 1 } })).toBe('PhRl');
+    // Totals without an accuracy part: split at the midpoint of the run's observed range (issue 11).
+    const rule = quadrantRule([{ perception: { total: 0 }, reasoning: { total: 0 } }, { perception: { total: 2.2 }, reasoning: { total: 2.2 } }]);
+    expect(quadrantOf({ perception: { total: 2 }, reasoning: { total: 1 } }, rule)).toBe('PhRl');
     expect(quadrantOf({ perception: null, reasoning: { total: 1 } })).toBeNull();
   });
 });

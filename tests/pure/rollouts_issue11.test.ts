@@ -1,7 +1,14 @@
 // Issue 11, symptoms: each test here failed before its fix.
-import { describe, expect, it } from 'vitest';
-import { parseFile } from '../../src/rollouts/importers';
+import 'fake-indexeddb/auto';
+import { afterAll, describe, expect, it } from 'vitest';
+import { closeRolloutDb, getRun, saveRun, setRunQuadrantRule } from '../../src/rollouts/rollout_db';
+import { importFiles, parseFile } from '../../src/rollouts/importers';
+import { applyFilter } from '../../src/rollouts/filter';
+import { summarizeGroup, summarizeSteps } from '../../src/rollouts/group';
+import { describeQuadrantRule, mergeQuadrantRules, quadrantOf, quadrantRule, trainerScore, type ProcessBreakdown } from '../../src/rollouts/record';
 import { enc } from '../fixtures/inspect_fixtures';
+
+afterAll(() => closeRolloutDb());
 
 describe('import errors say what is wrong', () => {
   it('names an empty file (0 bytes or blank lines)', async () => {
@@ -28,5 +35,67 @@ describe('import errors say what is wrong', () => {
 
   it('still names unrecognised records by their keys', async () => {
     await expect(parseFile({ name: 'x.jsonl', bytes: enc('{"foo": 1}') }, { runId: 'r' })).rejects.toThrow(/unrecognised records \(keys: foo\)/);
+  });
+});
+
+describe('quadrants by a rule that fits the source', () => {
+  const verlLine = (i: number, p: number, r: number, step = 1) =>
+    JSON.stringify({ input: `question ${i % 2}`, output: `<observation>o${i}</observation><think>t</think><answer>A</answer>`, gts: 'A', score: p + r, step, perception: p, reasoning: r });
+  const verlRun = async (rows: [number, number][]) => {
+    const text = rows.map(([p, r], i) => verlLine(i, p, r)).join('\n');
+    return (await importFiles([{ name: '1.jsonl', bytes: enc(text) }], { runId: 'v' })).rollouts;
+  };
+
+  it('labels verl rollouts whose perception and reasoning rewards are both 1 as P high · R high', async () => {
+    const rs = await verlRun([[1, 1], [1, 0], [0, 1], [0, 0], [1, 1], [1, 1], [0, 0], [1, 1]]);
+    const rule = quadrantRule(rs);
+    expect(rule.perception).toMatchObject({ by: 'total', threshold: 0.5, min: 0, max: 1 });
+    expect(quadrantOf(rs.find((r) => r.perception?.total === 1 && r.reasoning?.total === 1)!, rule)).toBe('PhRh');
+    const [s] = summarizeSteps(rs);
+    expect(s.quadrants).toEqual({ PhRh: 4, PhRl: 1, PlRh: 1, PlRl: 2 });
+    expect(summarizeGroup(rs.filter((r) => r.groupId === rs[0].groupId), rule).quadrants.PhRh).toBeGreaterThan(0);
+  });
+
+  it('uses the midpoint of the observed totals on any scale, and the accuracy part when known', () => {
+    const mk = (p: ProcessBreakdown, r: ProcessBreakdown) => ({ perception: p, reasoning: r });
+    const rs = [mk({ total: 1 }, { accuracy: 0, format: 1, total: 1 }), mk({ total: 2.2 }, { accuracy: 1, format: 1, total: 2 }), mk({ total: 1.8 }, { accuracy: 1, format: 0, total: 1 })];
+    const rule = quadrantRule(rs);
+    expect(rule.perception.by).toBe('total');
+    expect(rule.perception.threshold).toBeCloseTo(1.6);
+    expect(rule.reasoning).toEqual({ by: 'accuracy', threshold: 0.5 });
+    expect(rs.map((r) => quadrantOf(r, rule))).toEqual(['PlRl', 'PhRh', 'PhRh']);
+    expect(describeQuadrantRule(rule)).toMatch(/perception total ≥ 1\.6 \(midpoint of 1–2\.2\) · reasoning accuracy ≥ 0\.5/);
+  });
+
+  it('recounts with a threshold the user set, in summaries and in the filter', async () => {
+    const rs = await verlRun([[1, 1], [0.4, 1], [0.6, 1], [0, 1]]);
+    const auto = quadrantRule(rs);
+    expect(summarizeSteps(rs, auto)[0].quadrants.PhRh).toBe(2); // threshold 0.5: 1 and 0.6
+    const custom = { ...auto, perception: { ...auto.perception, threshold: 0.8, custom: true } };
+    expect(summarizeSteps(rs, custom)[0].quadrants.PhRh).toBe(1);
+    expect(applyFilter(rs, { expr: '', search: '', quadrants: ['PhRh'], rule: custom })).toHaveLength(1);
+    expect(applyFilter(rs, { expr: 'quadrant == "PlRh"', search: '', quadrants: [], rule: custom })).toHaveLength(3);
+    expect(applyFilter(rs, { expr: '', search: '', quadrants: ['PhRh'] })).toHaveLength(2); // the run's own rule by default
+    // Stored: the run keeps its rule, and a threshold the user sets recounts every step.
+    await saveRun({ runId: 'v', name: 'v', format: 'verl', files: ['1.jsonl'], warnings: [], columns: [], rollouts: rs });
+    expect((await getRun('v'))!.meta.quadrantRule).toEqual(auto);
+    expect((await getRun('v'))!.meta.stepSummaries[0].quadrants.PhRh).toBe(2);
+    await setRunQuadrantRule('v', custom);
+    expect((await getRun('v'))!.meta.quadrantRule).toEqual(custom);
+    expect((await getRun('v'))!.meta.stepSummaries[0].quadrants.PhRh).toBe(1);
+    expect(mergeQuadrantRules(custom, quadrantRule([{ perception: { total: 5 }, reasoning: { total: 5 } }])).perception).toBe(custom.perception);
+  });
+});
+
+describe('trainer score', () => {
+  it('flags a NaN trainer score at import, naming where, and keeps it out of the mean', async () => {
+    const line = (i: number, score: string) => `{"input": "q", "output": "<observation>o${i}</observation><think>t</think><answer>A</answer>", "gts": "A", "score": ${score}, "step": 1, "perception": 1, "reasoning": 1}`;
+    const res = await importFiles([{ name: '1.jsonl', bytes: enc([line(0, '1'), line(1, 'NaN'), line(2, '0')].join('\n')) }], { runId: 'n' });
+    expect(res.warnings.join('\n')).toMatch(/1 of 3 rollouts have a trainer score that is not a number \(NaN; first at 1\.jsonl:2\)/);
+    expect(summarizeSteps(res.rollouts)[0].score).toBe(0.5);
+    const nan = res.rollouts.find((r) => Number.isNaN(r.rewards.score))!;
+    expect(trainerScore(nan)).toEqual({ key: 'score', value: NaN, finite: false });
+    expect(trainerScore({ rewards: { reward: 0.25 } })).toEqual({ key: 'reward', value: 0.25, finite: true });
+    expect(trainerScore({ rewards: { perception: 1 } })).toBeNull();
   });
 });

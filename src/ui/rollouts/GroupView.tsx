@@ -11,7 +11,7 @@ import { SORT_KEYS, sortRollouts, summarizeGroup, type SortKey } from '../../rol
 import { QUADRANTS, type Quadrant, type Rollout } from '../../rollouts/record';
 import { FILTER_FIELDS } from '../../rollouts/filter';
 import { StepStrip } from './StepStrip';
-import { getRunRollouts } from '../../rollouts/rollout_db';
+import { getRunRollouts, runQuadrantRule } from '../../rollouts/rollout_db';
 import { RolloutCard } from './RolloutCard';
 import { navigate, type InspectorRoute } from './route';
 import { fmt, HighlightedText } from './Text';
@@ -245,8 +245,10 @@ export function GroupView({ route }: { route: InspectorRoute & { runId: string; 
   }, [sample, key]);
 
   const columns = run?.meta.columns;
+  const storedRule = run?.meta.quadrantRule;
+  const rule = useMemo(() => runQuadrantRule({ quadrantRule: storedRule }), [storedRule]);
   const fieldNames = useMemo(() => filterFieldNames(columns ?? []), [columns]);
-  const summary = useMemo(() => (rollouts?.length ? summarizeGroup(rollouts) : null), [rollouts]);
+  const summary = useMemo(() => (rollouts?.length ? summarizeGroup(rollouts, rule) : null), [rollouts, rule]);
   const applyExpr = () => {
     rolloutsStore.getState().setFilter({ expr: exprDraft });
     if (rolloutsStore.getState().filter.error) return;
@@ -254,14 +256,14 @@ export function GroupView({ route }: { route: InspectorRoute & { runId: string; 
     else setFilterInUrl(exprDraft, [...filter.quadrants] as Quadrant[]);
   };
   const exportAll = async (kind: 'jsonl' | 'csv') => {
-    const file = await exportRun(runId, kind, filter.hits, getRunRollouts);
+    const file = await exportRun(runId, kind, filter.hits, getRunRollouts, undefined, rule);
     if ('error' in file) return setNotice(file.error);
     download(file.name, file.text, file.type);
     setNotice(`exported ${file.count} rollouts as ${file.name}`);
   };
   const copyMarkdown = async () => {
     if (!rollouts) return;
-    const md = groupMarkdown(sortRollouts(rollouts, sort));
+    const md = groupMarkdown(sortRollouts(rollouts, sort), rule);
     try {
       await navigator.clipboard.writeText(md);
       setNotice('group copied as Markdown');
@@ -429,7 +431,7 @@ export function GroupView({ route }: { route: InspectorRoute & { runId: string; 
         <div className="group-main">
           {panels.help ? <Help /> : null}
           {route.view === 'steps' && index && groupId ? (
-            <StepStrip runId={runId} index={index} groupId={groupId} current={step} onPick={(s) => go({ step: s, groupId, sample: 0 })} onClose={() => go({ view: null })} />
+            <StepStrip runId={runId} index={index} groupId={groupId} rule={rule} current={step} onPick={(s) => go({ step: s, groupId, sample: 0 })} onClose={() => go({ view: null })} />
           ) : null}
           {rollouts && summary ? (
             <>
@@ -439,6 +441,7 @@ export function GroupView({ route }: { route: InspectorRoute & { runId: string; 
                   <RolloutCard
                     key={r.id}
                     rollout={r}
+                    rule={rule}
                     selected={r.sampleIdx === selected?.sampleIdx}
                     query={filter.search}
                     showTokens={panels.tokens}

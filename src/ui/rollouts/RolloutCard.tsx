@@ -3,7 +3,7 @@
 // only ever rendered as text nodes.
 
 import { memo, useEffect, useState, type ReactNode } from 'react';
-import { QUADRANTS, quadrantOf, rawRecord, segmentsOf, type ProcessBreakdown, type Rollout } from '../../rollouts/record';
+import { QUADRANTS, quadrantOf, rawRecord, segmentsOf, trainerScore, type ProcessBreakdown, type QuadrantRule, type Rollout } from '../../rollouts/record';
 import { diffWords } from '../../rollouts/search';
 import { fmt, HighlightedText, Signed } from './Text';
 import { TokenLane } from './TokenLane';
@@ -49,6 +49,8 @@ export function WhenIdle({ children, placeholder = null }: { children: ReactNode
 
 export interface CardProps {
   rollout: Rollout;
+  /** The run's quadrant rule (RunMeta.quadrantRule). */
+  rule?: QuadrantRule;
   selected: boolean;
   query: string;
   showTokens: boolean;
@@ -81,9 +83,10 @@ export const RolloutCard = memo(function RolloutCard({ rollout: r, selected, dim
 
 type BodyProps = Omit<CardProps, 'selected' | 'dim' | 'onSelect'>;
 
-const CardBody = memo(function CardBody({ rollout: r, query, showTokens, showRaw, diffWith, marked }: BodyProps) {
+const CardBody = memo(function CardBody({ rollout: r, rule, query, showTokens, showRaw, diffWith, marked }: BodyProps) {
   const seg = segmentsOf(r.completion);
-  const q = quadrantOf(r);
+  const q = quadrantOf(r, rule);
+  const score = trainerScore(r);
   const quad = q ? QUADRANTS.find((x) => x.id === q)! : null;
   const untagged = seg.spans.length === 0;
   return (
@@ -93,6 +96,11 @@ const CardBody = memo(function CardBody({ rollout: r, query, showTokens, showRaw
         {quad ? (
           <span className={`quad quad-${q}`} title={quad.hint}>
             {quad.label}
+          </span>
+        ) : null}
+        {score ? (
+          <span className={`trainer-score${score.finite ? '' : ' bad'}`} data-testid="trainer-score" title={`the trainer's own ${score.key}${score.finite ? '' : ': not a number (unscored, or the reward function failed)'}`}>
+            {score.key} {score.finite ? fmt(score.value) : `${String(score.value)} ⚠`}
           </span>
         ) : null}
         {marked ? <span className="badge">marked for diff</span> : null}

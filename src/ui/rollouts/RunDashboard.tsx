@@ -2,10 +2,13 @@
 // and KL, segment lengths, collapsed groups and perception × reasoning quadrant counts. Clicking a
 // point opens that step's groups.
 
+import { useEffect, useState } from 'react';
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useRollouts } from '../common/hooks';
 import type { StepSummary } from '../../rollouts/group';
-import { QUADRANTS } from '../../rollouts/record';
+import { describeQuadrantRule, QUADRANTS, quadrantRule, type ProcessThreshold, type QuadrantRule } from '../../rollouts/record';
+import { getRunRollouts, runQuadrantRule } from '../../rollouts/rollout_db';
+import { rolloutsStore } from '../../store/rollouts';
 import { navigate } from './route';
 
 const COLORS = { perception: '#2f9e44', reasoning: '#3b5bdb', score: '#e8590c', kl: '#868e96', p2: '#8ce99a', r2: '#91a7ff' };
@@ -30,6 +33,70 @@ function flatten(rows: StepSummary[]) {
     'collapsed both': r.collapsedBoth,
     ...Object.fromEntries(QUADRANTS.map((q) => [q.label, r.quadrants[q.id]])),
   }));
+}
+
+/**
+ * The quadrant rule of the run, shown, and its two thresholds editable: a new threshold recounts every
+ * step's quadrants (and reruns a quadrant filter); "automatic" goes back to the rule the import chose.
+ */
+function QuadrantRuleEditor({ rule }: { rule: QuadrantRule }) {
+  const [drafts, setDrafts] = useState({ perception: String(rule.perception.threshold), reasoning: String(rule.reasoning.threshold) });
+  const [busy, setBusy] = useState(false);
+  useEffect(() => setDrafts({ perception: String(+rule.perception.threshold.toFixed(4)), reasoning: String(+rule.reasoning.threshold.toFixed(4)) }), [rule.perception.threshold, rule.reasoning.threshold]);
+  const apply = async (next: QuadrantRule) => {
+    setBusy(true);
+    try {
+      await rolloutsStore.getState().setQuadrantRule(next);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const set = (proc: 'perception' | 'reasoning') => {
+    const v = Number(drafts[proc]);
+    if (!Number.isFinite(v) || v === rule[proc].threshold) return;
+    const t: ProcessThreshold = { ...rule[proc], threshold: v, custom: true };
+    void apply({ ...rule, [proc]: t });
+  };
+  const automatic = async () => {
+    const run = rolloutsStore.getState().run;
+    if (!run) return;
+    await apply(quadrantRule(await getRunRollouts(run.meta.runId)));
+  };
+  const custom = rule.perception.custom || rule.reasoning.custom;
+  return (
+    <form
+      className="quadrant-rule note"
+      data-testid="quadrant-rule"
+      onSubmit={(e) => {
+        e.preventDefault();
+        set('perception');
+        set('reasoning');
+      }}
+    >
+      Quadrants: <span data-testid="quadrant-rule-text">{describeQuadrantRule(rule)}</span>.{' '}
+      {(['perception', 'reasoning'] as const).map((proc) => (
+        <label key={proc}>
+          {proc} {rule[proc].by} ≥{' '}
+          <input
+            type="number"
+            step="any"
+            data-testid={`quadrant-threshold-${proc}`}
+            value={drafts[proc]}
+            onChange={(e) => setDrafts({ ...drafts, [proc]: e.target.value })}
+            onBlur={() => set(proc)}
+          />{' '}
+        </label>
+      ))}
+      <button type="submit" disabled={busy}>
+        apply
+      </button>
+      {custom ? (
+        <button type="button" disabled={busy} onClick={() => void automatic()} data-testid="quadrant-rule-auto">
+          automatic
+        </button>
+      ) : null}
+    </form>
+  );
 }
 
 export function RunDashboard({ runId }: { runId: string }) {
@@ -79,8 +146,10 @@ export function RunDashboard({ runId }: { runId: string }) {
         <a href="#/rollouts">runs</a> › {meta.name}
       </h1>
       <p className="note">
-        {meta.format} · {meta.rollouts} rollouts · {meta.groups} groups · {meta.steps.length} steps · splits {meta.splits.join(', ')} · columns: {meta.columns.join(', ')}
+        {meta.format} · {meta.rollouts} rollouts · {meta.groups} groups · {meta.steps.length} steps · splits {meta.splits.join(', ')}
+        {meta.columns.length ? <span data-testid="run-columns"> · columns: {meta.columns.join(', ')}</span> : null}
       </p>
+      <QuadrantRuleEditor rule={runQuadrantRule(meta)} />
       {meta.warnings.length ? (
         <ul className="warnings" data-testid="run-warnings">
           {meta.warnings.map((w, i) => (

@@ -4,7 +4,7 @@
 
 import { useEffect, useState } from 'react';
 import { summarizeGroup, type GroupSummary } from '../../rollouts/group';
-import { QUADRANTS, segmentsOf, type Rollout } from '../../rollouts/record';
+import { QUADRANTS, segmentsOf, type QuadrantRule, type Rollout } from '../../rollouts/record';
 import { getGroup, type RunIndex } from '../../rollouts/rollout_db';
 import { fmt } from './Text';
 
@@ -12,12 +12,14 @@ export interface StepStripProps {
   runId: string;
   index: RunIndex;
   groupId: string;
+  /** The run's quadrant rule. */
+  rule: QuadrantRule;
   current: number;
   onPick: (step: number) => void;
   onClose: () => void;
 }
 
-export function StepStrip({ runId, index, groupId, current, onPick, onClose }: StepStripProps) {
+export function StepStrip({ runId, index, groupId, rule, current, onPick, onClose }: StepStripProps) {
   const [cols, setCols] = useState<{ step: number; rollouts: Rollout[]; summary: GroupSummary | null }[] | null>(null);
   const [error, setError] = useState('');
   useEffect(() => {
@@ -25,13 +27,13 @@ export function StepStrip({ runId, index, groupId, current, onPick, onClose }: S
     setCols(null);
     const steps = index.steps.filter((s) => s.groups.some((g) => g.groupId === groupId)).map((s) => s.step);
     Promise.all(steps.map((step) => getGroup(runId, step, groupId))).then(
-      (groups) => live && setCols(groups.map((rollouts, i) => ({ step: steps[i], rollouts, summary: rollouts.length ? summarizeGroup(rollouts) : null }))),
+      (groups) => live && setCols(groups.map((rollouts, i) => ({ step: steps[i], rollouts, summary: rollouts.length ? summarizeGroup(rollouts, rule) : null }))),
       (e) => live && setError((e as Error).message),
     );
     return () => {
       live = false;
     };
-  }, [runId, index, groupId]);
+  }, [runId, index, groupId, rule]);
 
   return (
     <div className="step-strip" data-testid="step-strip" aria-label={`group ${groupId} across steps`}>

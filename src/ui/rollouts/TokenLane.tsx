@@ -1,7 +1,7 @@
 // Per-token lane (when the source logged token arrays): each token's background is the chosen
 // channel (advantage, ratio, log-prob, entropy…) on a diverging or sequential scale; hover shows values.
 
-import { useState } from 'react';
+import { useId, useState } from 'react';
 import { TOKEN_CHANNELS, type TokenChannel, type TokenLane as Lane } from '../../rollouts/record';
 import { fmt } from './Text';
 
@@ -21,6 +21,8 @@ function colour(v: number, lo: number, hi: number, diverging: boolean): string {
 export function TokenLane({ lane }: { lane: Lane }) {
   const channels = TOKEN_CHANNELS.filter((c) => lane[c]?.length === lane.tokens.length);
   const [channel, setChannel] = useState<TokenChannel>(channels[0] ?? 'advantage');
+  // One radio group per lane: a page-wide name would make every card's radios one group (issue 11).
+  const name = `lane-${useId()}`;
   const values = lane[channel] ?? [];
   let lo = Infinity;
   let hi = -Infinity;
@@ -31,7 +33,7 @@ export function TokenLane({ lane }: { lane: Lane }) {
         per-token{' '}
         {channels.map((c) => (
           <label key={c}>
-            <input type="radio" name="lane" checked={c === channel} onChange={() => setChannel(c)} /> {c}
+            <input type="radio" name={name} value={c} checked={c === channel} onChange={() => setChannel(c)} /> {c}
           </label>
         ))}
         <span className="note">
