@@ -49,3 +49,29 @@ export function hasMetric(runs: readonly CompareRun[], metric: CompareMetric): b
   const read = COMPARE_METRICS[metric];
   return runs.some((r) => r.stepSummaries.some((s) => read(s) !== null));
 }
+
+/**
+ * A y-axis domain [lo, hi] for chart rows: every finite value of `keys` lies strictly inside it, so a
+ * series that stays at its minimum (a reward at 0 every step) is drawn above the x-axis, not on it,
+ * where it looks absent (issue 11). Padding is a tenth of the range (half a unit when the range is 0),
+ * rounded outward to that padding's power of ten. Null when no key has a value.
+ */
+export function paddedDomain(rows: readonly Record<string, unknown>[], keys: readonly string[]): [number, number] | null {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const row of rows) {
+    for (const k of keys) {
+      const v = row[k];
+      if (typeof v !== 'number' || !Number.isFinite(v)) continue;
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+  }
+  if (min > max) return null;
+  const pad = max > min ? (max - min) / 10 : Math.max(0.5, Math.abs(min) / 10);
+  const unit = 10 ** Math.floor(Math.log10(pad));
+  const lo = Math.floor((min - pad) / unit) * unit;
+  const hi = Math.ceil((max + pad) / unit) * unit;
+  const clean = (x: number) => Number(x.toPrecision(12));
+  return [clean(lo), clean(hi)];
+}

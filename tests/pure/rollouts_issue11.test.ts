@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { closeRolloutDb, getRun, saveRun, setRunQuadrantRule } from '../../src/rollouts/rollout_db';
 import { importFiles, parseFile } from '../../src/rollouts/importers';
 import { applyFilter } from '../../src/rollouts/filter';
+import { compareRows, paddedDomain } from '../../src/rollouts/compare';
 import { summarizeGroup, summarizeSteps } from '../../src/rollouts/group';
 import { describeQuadrantRule, mergeQuadrantRules, quadrantOf, quadrantRule, trainerScore, type ProcessBreakdown } from '../../src/rollouts/record';
 import { enc } from '../fixtures/inspect_fixtures';
@@ -97,5 +98,26 @@ describe('trainer score', () => {
     expect(trainerScore(nan)).toEqual({ key: 'score', value: NaN, finite: false });
     expect(trainerScore({ rewards: { reward: 0.25 } })).toEqual({ key: 'reward', value: 0.25, finite: true });
     expect(trainerScore({ rewards: { perception: 1 } })).toBeNull();
+  });
+});
+
+describe('zero-valued series stay visible', () => {
+  it('pads the y domain so a series at 0 every step lies above the x-axis', () => {
+    const rows = [{ step: 1, a: 0, b: 1.5 }, { step: 2, a: 0, b: 2 }];
+    const [lo, hi] = paddedDomain(rows, ['a', 'b'])!;
+    expect(lo).toBeLessThan(0);
+    expect(hi).toBeGreaterThan(2);
+    expect(lo).toBe(-0.2);
+    expect(paddedDomain([{ step: 1, a: 0 }, { step: 2, a: 0 }], ['a'])).toEqual([-0.5, 0.5]);
+    expect(paddedDomain([{ step: 1, a: null }], ['a'])).toBeNull();
+  });
+
+  it('in the compare view, a run whose reward stays 0 keeps its points, inside the domain', () => {
+    const summary = (step: number, total: number) => ({ ...summarizeSteps([])[0], step, perception: { accuracy: null, format: null, length: null, total }, reasoning: { accuracy: null, format: null, length: null, total } }) as never;
+    const runs = [{ key: 'zero', stepSummaries: [summary(1, 0), summary(2, 0)] }, { key: 'one', stepSummaries: [summary(1, 1), summary(2, 1.2)] }];
+    const rows = compareRows(runs, 'R_P total');
+    expect(rows.map((r) => r.zero)).toEqual([0, 0]);
+    const [lo] = paddedDomain(rows, ['zero', 'one'])!;
+    expect(lo).toBeLessThan(0);
   });
 });

@@ -6,7 +6,7 @@ import { useEffect } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useRollouts } from '../common/hooks';
 import { rolloutsStore } from '../../store/rollouts';
-import { COMPARE_METRICS, compareRows, hasMetric, type CompareMetric, type CompareRun } from '../../rollouts/compare';
+import { COMPARE_METRICS, compareRows, hasMetric, paddedDomain, type CompareMetric, type CompareRun } from '../../rollouts/compare';
 import { navigate } from './route';
 
 const PALETTE = ['#2f9e44', '#3b5bdb', '#e8590c', '#ae3ec9', '#1098ad', '#f59f00', '#e03131', '#868e96'];
@@ -20,14 +20,17 @@ export function CompareView({ runIds }: { runIds: string[] }) {
   const missing = runIds.filter((id) => !runs.some((r) => r.runId === id));
   const series: CompareRun[] = chosen.map((r) => ({ key: r.runId, stepSummaries: r.stepSummaries }));
   const colour = (i: number) => PALETTE[i % PALETTE.length];
-  const chart = (metric: CompareMetric) => (
+  const chart = (metric: CompareMetric) => {
+    const rows = compareRows(series, metric);
+    const domain = paddedDomain(rows, chosen.map((r) => r.runId));
+    return (
     <figure className="chart" key={metric} data-testid="compare-chart" data-metric={metric}>
       <figcaption>{metric}</figcaption>
       <ResponsiveContainer width="100%" height={180}>
-        <LineChart data={compareRows(series, metric)} syncId="compare">
+        <LineChart data={rows} syncId="compare">
           <CartesianGrid strokeOpacity={0.2} />
           <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} />
-          <YAxis width={44} />
+          <YAxis width={44} domain={domain ?? ['auto', 'auto']} allowDataOverflow={false} />
           <Tooltip formatter={(v) => (typeof v === 'number' ? Number(v.toPrecision(4)) : v)} />
           <Legend />
           {chosen.map((r, i) => (
@@ -36,7 +39,8 @@ export function CompareView({ runIds }: { runIds: string[] }) {
         </LineChart>
       </ResponsiveContainer>
     </figure>
-  );
+    );
+  };
   return (
     <section className="dashboard" data-testid="compare-view">
       <h1>

@@ -9,6 +9,7 @@ import type { StepSummary } from '../../rollouts/group';
 import { describeQuadrantRule, QUADRANTS, quadrantRule, type ProcessThreshold, type QuadrantRule } from '../../rollouts/record';
 import { getRunRollouts, runQuadrantRule } from '../../rollouts/rollout_db';
 import { rolloutsStore } from '../../store/rollouts';
+import { paddedDomain } from '../../rollouts/compare';
 import { navigate } from './route';
 
 const COLORS = { perception: '#2f9e44', reasoning: '#3b5bdb', score: '#e8590c', kl: '#868e96', p2: '#8ce99a', r2: '#91a7ff' };
@@ -118,7 +119,7 @@ export function RunDashboard({ runId }: { runId: string }) {
           <LineChart data={data} onClick={open} syncId="run">
             <CartesianGrid strokeOpacity={0.2} />
             <XAxis dataKey="step" />
-            <YAxis width={40} />
+            <YAxis width={40} domain={paddedDomain(data, keys.map(([k]) => k)) ?? ['auto', 'auto']} />
             <Tooltip />
             <Legend />
             {keys.map(([k, c, dashed]) => (

@@ -5,6 +5,7 @@
 import { memo, useMemo, useState, type CSSProperties, type ReactNode } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { LogPoint } from '../../train/protocol';
+import { paddedDomain } from '../../rollouts/compare';
 
 /** Points drawn per chart at most: longer series are thinned (every k-th point, the last always kept). */
 export const MAX_CHART_POINTS = 400;
@@ -199,7 +200,7 @@ function MultiChart({ id, title, data, lines, format, integer }: { id: string; t
         <LineChart data={data} syncId="train">
           <CartesianGrid strokeOpacity={0.2} />
           <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} />
-          <YAxis width="auto" tickFormatter={format} allowDecimals={!integer} />
+          <YAxis width="auto" tickFormatter={format} allowDecimals={!integer} domain={paddedDomain(data as unknown as Record<string, unknown>[], lines.map((l) => l.key)) ?? ['auto', 'auto']} />
           <Tooltip formatter={(v) => (typeof v === 'number' && format ? format(v) : String(v))} labelFormatter={(l) => `step ${l}`} />
           <Legend wrapperStyle={{ fontSize: '0.75rem' }} />
           {lines.map((l) => (
