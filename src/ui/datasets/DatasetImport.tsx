@@ -97,8 +97,9 @@ export function DatasetSummary({ progress, name, onClose }: { progress: ImportPr
   return (
     <div className="dataset-summary" data-testid="import-summary" data-state={progress.state} data-name={name}>
       <strong>
-        {name}: {progress.state === 'complete' ? 'imported' : progress.state}
+        {name}: {progress.state === 'complete' ? 'done' : progress.state}
       </strong>{' '}
+      —{' '}
       <span data-testid="summary-imported">{progress.imported}</span> imported, <span data-testid="summary-skipped">{progress.skipped}</span> skipped
       {progress.keptWithoutMedia > 0 && <>, {progress.keptWithoutMedia} kept without media</>}.
       {reasons.length > 0 && <span> Reasons: {reasons.map(([code, n]) => `${code} ×${n}`).join(', ')}.</span>}
