@@ -388,6 +388,28 @@ export function trainerScore(r: Pick<Rollout, 'rewards'>): { key: string; value:
   return null;
 }
 
+// Chat-template role markers: the prompt's own words start after the last user turn's marker.
+const USER_TURN = /(?:<\|im_start\|>\s*user|<\|start_header_id\|>\s*user\s*<\|end_header_id\|>|<\|user\|>|\[INST\]|(?:^|\n)\s*(?:user|USER|Human|human)\s*:?\s*\n|(?:^|\n)\s*(?:USER|Human):)/g;
+
+/**
+ * The first words of a prompt, to name its group in lists (ids are opaque): after the last user-turn
+ * marker of a chat template, without special tokens and media placeholders, at most `words` words.
+ */
+export function promptPreview(prompt: string, words = 10): string {
+  let from = 0;
+  for (const m of prompt.matchAll(USER_TURN)) from = m.index + m[0].length;
+  let turn = prompt.slice(from);
+  const end = /<\|im_end\|>|<\|eot_id\|>|\[\/INST\]|(?:^|\n)\s*(?:assistant|ASSISTANT|Assistant)\s*:?\s*(?:\n|$)/.exec(turn);
+  if (end) turn = turn.slice(0, end.index);
+  const text = turn
+    .replace(/<\|[^|>]*\|>/g, ' ')
+    .replace(/<\/?(?:video|image|img|audio)[^>]*>/gi, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  const ws = text.split(' ').filter(Boolean);
+  return ws.length > words ? `${ws.slice(0, words).join(' ')}…` : ws.join(' ');
+}
+
 /** A value for display and CSV: ground truth and extra columns may be any JSON. */
 export function textOf(value: unknown): string {
   if (value === null || value === undefined) return '';

@@ -5,7 +5,7 @@
 
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import { summarizeSteps, type StepSummary } from './group';
-import { mergeQuadrantRules, quadrantRule, type QuadrantRule, type Rollout, type SourceFormat } from './record';
+import { mergeQuadrantRules, promptPreview, quadrantRule, type QuadrantRule, type Rollout, type SourceFormat } from './record';
 
 export const ROLLOUT_DB_NAME = 'p2r-rollouts';
 const DB_VERSION = 1;
@@ -26,6 +26,8 @@ export interface RunMeta {
   stepSummaries: StepSummary[];
   /** How rollouts are split into quadrants (issue 11); absent in runs stored before it: derive with `runQuadrantRule`. */
   quadrantRule?: QuadrantRule;
+  /** Set when the user renamed the run: a training run's later steps keep that name. */
+  renamed?: boolean;
 }
 
 /** The run's quadrant rule; runs stored before the rule was kept get the accuracy rule. */
@@ -36,7 +38,8 @@ export function runQuadrantRule(meta: Pick<RunMeta, 'quadrantRule'> | null | und
 /** Group ids per step, in display order: what [ ] and h/l navigate over. */
 export interface RunIndex {
   runId: string;
-  steps: { step: number; groups: { groupId: string; size: number }[] }[];
+  /** `preview`: the prompt's first words (promptPreview); absent in runs stored before it. */
+  steps: { step: number; groups: { groupId: string; size: number; preview?: string }[] }[];
 }
 
 export interface RolloutSchema extends DBSchema {
@@ -114,15 +117,25 @@ export async function closeRolloutDb(): Promise<void> {
 }
 
 export function buildIndex(runId: string, rollouts: readonly Rollout[]): RunIndex {
-  const steps = new Map<number, Map<string, number>>();
+  const steps = new Map<number, Map<string, { size: number; prompt: string }>>();
   for (const r of rollouts) {
     let s = steps.get(r.step);
     if (!s) steps.set(r.step, (s = new Map()));
-    s.set(r.groupId, (s.get(r.groupId) ?? 0) + 1);
+    const g = s.get(r.groupId);
+    if (g) g.size++;
+    else s.set(r.groupId, { size: 1, prompt: r.prompt });
   }
+  const previews = new Map<string, string>(); // one per prompt text: a group's prompt repeats at every step
+  const preview = (prompt: string) => {
+    let p = previews.get(prompt);
+    if (p === undefined) previews.set(prompt, (p = promptPreview(prompt)));
+    return p;
+  };
   return {
     runId,
-    steps: [...steps.entries()].sort((a, b) => a[0] - b[0]).map(([step, groups]) => ({ step, groups: [...groups.entries()].map(([groupId, size]) => ({ groupId, size })) })),
+    steps: [...steps.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([step, groups]) => ({ step, groups: [...groups.entries()].map(([groupId, g]) => ({ groupId, size: g.size, preview: preview(g.prompt) })) })),
   };
 }
 
@@ -209,7 +222,8 @@ export async function appendRunStep(runId: string, name: string, step: number, r
     const rule = prevMeta?.quadrantRule ? mergeQuadrantRules(prevMeta.quadrantRule, quadrantRule(rollouts)) : quadrantRule(rollouts);
     const meta: RunMeta = {
       runId,
-      name,
+      name: prevMeta?.renamed ? prevMeta.name : name,
+      ...(prevMeta?.renamed && { renamed: true }),
       format: 'native',
       files: prevMeta?.files ?? ['train'],
       createdAt: prevMeta?.createdAt ?? Date.now(),
@@ -245,6 +259,22 @@ export async function setRunQuadrantRule(runId: string, rule: QuadrantRule): Pro
     await db.put('runs', meta);
   } catch (e) {
     throw wrap(e, `saving the quadrant rule of run ${runId}`);
+  }
+  return meta;
+}
+
+/** Renames a run (its id, and so its links, stay). Returns the new metadata. */
+export async function renameRun(runId: string, name: string): Promise<RunMeta> {
+  const clean = name.trim();
+  if (!clean) throw new RolloutDbError('WriteFailed', 'a run needs a name', 'type at least one character');
+  const db = await openRolloutDb();
+  const prev = await db.get('runs', runId);
+  if (!prev) throw new RolloutDbError('NotFound', `run ${runId} not found`, 'it may have been deleted in another tab');
+  const meta: RunMeta = { ...prev, name: clean, renamed: true };
+  try {
+    await db.put('runs', meta);
+  } catch (e) {
+    throw wrap(e, `renaming run ${runId}`);
   }
   return meta;
 }

@@ -41,6 +41,8 @@ export interface RolloutsState {
   refreshRuns(): Promise<void>;
   importFiles(files: readonly { name: string; bytes: Uint8Array }[], name?: string): Promise<string | null>;
   deleteRun(runId: string): Promise<void>;
+  /** Renames a run; its id and links stay. */
+  renameRun(runId: string, name: string): Promise<void>;
   openRun(runId: string): Promise<void>;
   loadGroup(step: number, groupId: string): Promise<Rollout[]>;
   /** Replaces a loaded group (after re-scoring) and writes it to IndexedDB, so the change survives a reload. */
@@ -139,6 +141,17 @@ export const rolloutsStore = createStore<RolloutsState>()((set, get) => ({
     await rdb.deleteRun(runId);
     if (get().run?.meta.runId === runId) set({ run: null, groups: {} });
     await get().refreshRuns();
+  },
+
+  async renameRun(runId, name) {
+    try {
+      const meta = await rdb.renameRun(runId, name);
+      const run = get().run;
+      if (run?.meta.runId === runId) set({ run: { ...run, meta } });
+      await get().refreshRuns();
+    } catch (e) {
+      set({ error: describe(e) });
+    }
   },
 
   async openRun(runId) {

@@ -1,12 +1,12 @@
 // Issue 11, symptoms: each test here failed before its fix.
 import 'fake-indexeddb/auto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { closeRolloutDb, getRun, saveRun, setRunQuadrantRule } from '../../src/rollouts/rollout_db';
+import { appendRunStep, buildIndex, closeRolloutDb, getRun, renameRun, saveRun, setRunQuadrantRule } from '../../src/rollouts/rollout_db';
 import { importFiles, parseFile } from '../../src/rollouts/importers';
 import { applyFilter } from '../../src/rollouts/filter';
 import { compareRows, paddedDomain } from '../../src/rollouts/compare';
 import { summarizeGroup, summarizeSteps } from '../../src/rollouts/group';
-import { describeQuadrantRule, mergeQuadrantRules, quadrantOf, quadrantRule, trainerScore, type ProcessBreakdown } from '../../src/rollouts/record';
+import { describeQuadrantRule, mergeQuadrantRules, quadrantOf, promptPreview, quadrantRule, trainerScore, type ProcessBreakdown } from '../../src/rollouts/record';
 import { enc } from '../fixtures/inspect_fixtures';
 
 afterAll(() => closeRolloutDb());
@@ -119,5 +119,34 @@ describe('zero-valued series stay visible', () => {
     expect(rows.map((r) => r.zero)).toEqual([0, 0]);
     const [lo] = paddedDomain(rows, ['zero', 'one'])!;
     expect(lo).toBeLessThan(0);
+  });
+});
+
+describe('navigation: group names and run names', () => {
+  it('names groups by the first words of their prompt, after a chat template', () => {
+    expect(promptPreview('system\nYou are a video assistant.\nuser\n<video> Where does red move? A.up B.down C.left D.right\nassistant\n')).toBe(
+      'Where does red move? A.up B.down C.left D.right',
+    );
+    expect(promptPreview('<|im_start|>system\nS<|im_end|>\n<|im_start|>user\nHow many objects are there in the whole video clip shown here today?<|im_end|>\n<|im_start|>assistant\n')).toBe(
+      'How many objects are there in the whole video clip…',
+    );
+    expect(promptPreview('Count the dots.')).toBe('Count the dots.');
+  });
+
+  it('keeps each group’s prompt preview in the run index', async () => {
+    const text = [0, 1, 2, 3].map((i) => JSON.stringify({ input: `user\nquestion number ${i % 2} about the video`, output: '<answer>A</answer>', score: 1, step: 1 })).join('\n');
+    const res = await importFiles([{ name: '1.jsonl', bytes: enc(text) }], { runId: 'p' });
+    const index = buildIndex('p', res.rollouts);
+    expect(index.steps[0].groups.map((g) => g.preview).sort()).toEqual(['question number 0 about the video', 'question number 1 about the video']);
+  });
+
+  it('renames a run, keeps its id, and a training run’s next step keeps the new name', async () => {
+    const rs = (await importFiles([{ name: '1.jsonl', bytes: enc(JSON.stringify({ input: 'q', output: 'a', score: 1, step: 1 })) }], { runId: 'rn' })).rollouts;
+    await saveRun({ runId: 'rn', name: '1.jsonl', format: 'verl', files: ['1.jsonl'], warnings: [], columns: [], rollouts: rs });
+    await renameRun('rn', '  PA-GRPO seed 1 ');
+    expect((await getRun('rn'))!.meta.name).toBe('PA-GRPO seed 1');
+    await expect(renameRun('rn', '  ')).rejects.toThrow(/needs a name/);
+    await appendRunStep('rn', 'pa-grpo (trained in the app, tiny)', 2, rs.map((r) => ({ ...r, step: 2, id: `${r.id}-2` })));
+    expect((await getRun('rn'))!.meta.name).toBe('PA-GRPO seed 1');
   });
 });

@@ -75,6 +75,12 @@ export function GroupView({ route }: { route: InspectorRoute & { runId: string; 
   }, [filter.hits]);
   const stepList = useMemo(() => stepGroups.map((g) => ({ step, groupId: g.groupId, n: g.size })), [stepGroups, step]);
   const list = hitGroups ?? stepList;
+  // The prompt's first words of each group, from the index (imported groups have opaque ids).
+  const previews = useMemo(() => {
+    const m = new Map<string, string>();
+    for (const s of index?.steps ?? []) for (const g of s.groups) if (g.preview && !m.has(g.groupId)) m.set(g.groupId, g.preview);
+    return m;
+  }, [index]);
 
   const groupId = route.groupId ?? stepGroups[0]?.groupId ?? null;
   useEffect(() => {
@@ -427,13 +433,18 @@ export function GroupView({ route }: { route: InspectorRoute & { runId: string; 
       {filterBar}
       {notice ? <p className="note notice">{notice}</p> : null}
       <div className="group-body">
-        <GroupList list={list} current={listPos} onPick={pickGroup} filtered={!!hitGroups} />
+        <GroupList list={list} current={listPos} onPick={pickGroup} filtered={!!hitGroups} previews={previews} />
         <div className="group-main">
           {panels.help ? <Help /> : null}
           {route.view === 'steps' && index && groupId ? (
             <StepStrip runId={runId} index={index} groupId={groupId} rule={rule} current={step} onPick={(s) => go({ step: s, groupId, sample: 0 })} onClose={() => go({ view: null })} />
           ) : null}
-          {rollouts && summary ? (
+          {filter.hits && filter.hits.length === 0 ? (
+            <p className="note" data-testid="no-match">
+              Nothing matches {[filter.search ? `the search “${filter.search}”` : '', filter.expr.trim() ? `the filter “${filter.expr}”` : '', filter.quadrants.length ? 'the quadrants ticked' : ''].filter(Boolean).join(' and ')}. Clear it to see the
+              groups again.
+            </p>
+          ) : rollouts && summary ? (
             <>
               {groupPanels}
               <div className="rollouts">
@@ -469,7 +480,19 @@ export function GroupView({ route }: { route: InspectorRoute & { runId: string; 
   );
 }
 
-const GroupList = memo(function GroupList({ list, current, onPick, filtered }: { list: { step: number; groupId: string; n: number }[]; current: number; onPick: (g: { step: number; groupId: string }) => void; filtered: boolean }) {
+const GroupList = memo(function GroupList({
+  list,
+  current,
+  onPick,
+  filtered,
+  previews,
+}: {
+  list: { step: number; groupId: string; n: number }[];
+  current: number;
+  onPick: (g: { step: number; groupId: string }) => void;
+  filtered: boolean;
+  previews: ReadonlyMap<string, string>;
+}) {
   const parent = useRef<HTMLDivElement>(null);
   const v = useVirtualizer({ count: list.length, getScrollElement: () => parent.current, estimateSize: () => 28, overscan: 12 });
   useEffect(() => {
@@ -488,7 +511,14 @@ const GroupList = memo(function GroupList({ list, current, onPick, filtered }: {
               onClick={() => onPick(g)}
             >
               {filtered ? `s${g.step} · ` : ''}
-              {g.groupId} <span className="note">({g.n})</span>
+              {previews.get(g.groupId) ? (
+                <span className="group-preview" data-testid="group-preview" title={`group ${g.groupId}`}>
+                  {previews.get(g.groupId)}
+                </span>
+              ) : (
+                g.groupId
+              )}{' '}
+              <span className="note">({g.n})</span>
             </div>
           );
         })}

@@ -13,6 +13,12 @@ export function RunsList() {
   useEffect(() => void rolloutsStore.getState().refreshRuns(), []);
   // Runs ticked for comparison, in the order they were ticked.
   const [picked, setPicked] = useState<string[]>([]);
+  // The run being renamed, and the name typed so far.
+  const [renaming, setRenaming] = useState<{ runId: string; name: string } | null>(null);
+  const saveName = async () => {
+    if (renaming && renaming.name.trim()) await rolloutsStore.getState().renameRun(renaming.runId, renaming.name);
+    setRenaming(null);
+  };
   const toggle = (id: string, on: boolean) => setPicked((p) => (on ? [...p.filter((x) => x !== id), id] : p.filter((x) => x !== id)));
 
   const onFiles = async (list: FileList | null) => {
@@ -70,7 +76,24 @@ export function RunsList() {
                 />
               </td>
               <td>
-                <a href={`#/rollouts/${encodeURIComponent(r.runId)}`}>{r.name}</a>
+                {renaming?.runId === r.runId ? (
+                  <input
+                    autoFocus
+                    data-testid="run-name-input"
+                    aria-label={`new name of ${r.name}`}
+                    value={renaming.name}
+                    onChange={(e) => setRenaming({ runId: r.runId, name: e.target.value })}
+                    onKeyDown={(e) => {
+                      if (e.key === 'Enter') void saveName();
+                      if (e.key === 'Escape') setRenaming(null);
+                    }}
+                    onBlur={() => void saveName()}
+                  />
+                ) : (
+                  <a href={`#/rollouts/${encodeURIComponent(r.runId)}`} data-testid="run-name">
+                    {r.name}
+                  </a>
+                )}
               </td>
               <td>{r.format}</td>
               <td>{r.rollouts} rollouts</td>
@@ -80,6 +103,9 @@ export function RunsList() {
               </td>
               <td>{r.warnings.length ? <span title={r.warnings.join('\n')}>⚠ {r.warnings.length}</span> : null}</td>
               <td>
+                <button className="secondary" data-testid="run-rename" onClick={() => setRenaming({ runId: r.runId, name: r.name })}>
+                  rename
+                </button>{' '}
                 <button className="secondary" onClick={() => void rolloutsStore.getState().deleteRun(r.runId)}>
                   delete
                 </button>
