@@ -311,6 +311,8 @@ function processRule(bs: Iterable<ProcessBreakdown | null>): ProcessThreshold {
   }
   if (accuracy) return { by: 'accuracy', threshold: 0.5 };
   if (min > max) return { by: 'total', threshold: 0.5 };
+  // One value only: no midpoint splits it; a positive reward counts as high, 0 or less as low.
+  if (min === max) return { by: 'total', threshold: max > 0 ? max / 2 : Math.max(max, 0) + 0.5, min, max };
   return { by: 'total', threshold: (min + max) / 2, min, max };
 }
 
@@ -337,7 +339,7 @@ export function mergeQuadrantRules(a: QuadrantRule, b: QuadrantRule): QuadrantRu
     if (y.min === undefined || y.max === undefined) return x;
     const min = Math.min(x.min, y.min);
     const max = Math.max(x.max, y.max);
-    return { by: 'total', threshold: (min + max) / 2, min, max };
+    return processRule([{ total: min }, { total: max }]);
   };
   return { perception: one(a.perception, b.perception), reasoning: one(a.reasoning, b.reasoning) };
 }
@@ -352,7 +354,7 @@ export function processScore(b: ProcessBreakdown | null, t: ProcessThreshold = A
 /** Human-readable rule: "perception accuracy ≥ 0.5 · reasoning total ≥ 1.5 (midpoint of 1–2)". */
 export function describeQuadrantRule(rule: QuadrantRule): string {
   const one = (name: string, t: ProcessThreshold) =>
-    `${name} ${t.by} ≥ ${+t.threshold.toFixed(3)}${t.custom ? ' (set by you)' : t.min !== undefined && t.max !== undefined ? ` (midpoint of ${+t.min.toFixed(3)}–${+t.max.toFixed(3)})` : ''}`;
+    `${name} ${t.by} ≥ ${+t.threshold.toFixed(3)}${t.custom ? ' (set by you)' : t.min !== undefined && t.max !== undefined ? (t.min === t.max ? ` (every value is ${+t.min.toFixed(3)})` : ` (midpoint of ${+t.min.toFixed(3)}–${+t.max.toFixed(3)})`) : ''}`;
   return `${one('perception', rule.perception)} · ${one('reasoning', rule.reasoning)}`;
 }
 

@@ -65,6 +65,8 @@ describe('quadrants by a rule that fits the source', () => {
     expect(rule.perception.threshold).toBeCloseTo(1.6);
     expect(rule.reasoning).toEqual({ by: 'accuracy', threshold: 0.5 });
     expect(rs.map((r) => quadrantOf(r, rule))).toEqual(['PlRl', 'PhRh', 'PhRh']);
+    // A run whose process reward never varies: all 0 is low, all 1 is high.
+    expect(quadrantOf({ perception: { total: 0 }, reasoning: { total: 1 } }, quadrantRule([{ perception: { total: 0 }, reasoning: { total: 1 } }]))).toBe('PlRh');
     expect(describeQuadrantRule(rule)).toMatch(/perception total ≥ 1\.6 \(midpoint of 1–2\.2\) · reasoning accuracy ≥ 0\.5/);
   });
 

@@ -2,7 +2,7 @@
 // and KL, segment lengths, collapsed groups and perception × reasoning quadrant counts. Clicking a
 // point opens that step's groups.
 
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useRollouts } from '../common/hooks';
 import type { StepSummary } from '../../rollouts/group';
@@ -100,8 +100,57 @@ function QuadrantRuleEditor({ rule }: { rule: QuadrantRule }) {
   );
 }
 
+const DASHBOARD_KEYS: [string, string][] = [
+  ['j / ↓', 'next step'],
+  ['k / ↑', 'previous step'],
+  ['Enter / o', "open the step's groups"],
+  ['?', 'this help'],
+  ['Esc', 'close the help'],
+];
+
+const isTyping = (t: EventTarget | null) => t instanceof HTMLElement && (t.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName));
+
+/** j/k choose a step, Enter opens it, ? shows the keys: the dashboard answers the keys the group view does. */
+function useDashboardKeys(runId: string, steps: readonly number[]) {
+  const [sel, setSel] = useState(0);
+  const [help, setHelp] = useState(false);
+  const handler = useRef<(e: KeyboardEvent) => void>(() => {});
+  handler.current = (e: KeyboardEvent) => {
+    if (e.metaKey || e.ctrlKey || e.altKey) return;
+    if (e.key === 'Escape') return setHelp(false);
+    if (isTyping(e.target)) return;
+    switch (e.key) {
+      case 'j':
+      case 'ArrowDown':
+        setSel((i) => Math.min(steps.length - 1, i + 1));
+        break;
+      case 'k':
+      case 'ArrowUp':
+        setSel((i) => Math.max(0, i - 1));
+        break;
+      case 'Enter':
+      case 'o':
+        if (steps[sel] !== undefined) navigate({ runId, step: steps[sel] });
+        break;
+      case '?':
+        setHelp((h) => !h);
+        break;
+      default:
+        return;
+    }
+    e.preventDefault();
+  };
+  useEffect(() => {
+    const on = (e: KeyboardEvent) => handler.current(e);
+    addEventListener('keydown', on);
+    return () => removeEventListener('keydown', on);
+  }, []);
+  return { sel: Math.min(sel, Math.max(0, steps.length - 1)), help };
+}
+
 export function RunDashboard({ runId }: { runId: string }) {
   const run = useRollouts((s) => s.run);
+  const keys = useDashboardKeys(runId, run?.meta.steps ?? []);
   if (!run) return <p className="note">loading run…</p>;
   const { meta } = run;
   const data = flatten(meta.stepSummaries);
@@ -158,7 +207,24 @@ export function RunDashboard({ runId }: { runId: string }) {
           ))}
         </ul>
       ) : null}
-      <p className="note">Click a point to open that step's groups.</p>
+      <p className="note">Click a point to open that step's groups; j/k choose a step below, Enter opens it, ? lists the keys.</p>
+      {keys.help ? (
+        <div className="help" data-testid="help" role="dialog" aria-label="keyboard shortcuts">
+          <b>Keyboard</b> (off while typing)
+          <table>
+            <tbody>
+              {DASHBOARD_KEYS.map(([k, d]) => (
+                <tr key={k}>
+                  <td>
+                    <kbd>{k}</kbd>
+                  </td>
+                  <td>{d}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
       <div className="charts">
         {chart('Per-process reward (total)', [
           ['R_P total', COLORS.perception],
@@ -187,8 +253,14 @@ export function RunDashboard({ runId }: { runId: string }) {
       </div>
       <h2>Steps</h2>
       <div className="step-links">
-        {meta.steps.map((s) => (
-          <a key={s} href={`#/rollouts/${encodeURIComponent(runId)}/step/${s}`} data-testid="step-link">
+        {meta.steps.map((s, i) => (
+          <a
+            key={s}
+            href={`#/rollouts/${encodeURIComponent(runId)}/step/${s}`}
+            data-testid="step-link"
+            className={i === keys.sel ? 'current' : undefined}
+            aria-current={i === keys.sel ? 'step' : undefined}
+          >
             {s}
           </a>
         ))}
