@@ -167,7 +167,7 @@ export const PRESETS = {
       channels: SYNTHETIC_PALETTE.length,
       channelTokens: true,
     },
-    train: { batchSize: 16, steps: 800, lr: 3e-3, warmupSteps: 30, maxGradNorm: 1 },
+    train: { batchSize: 16, steps: 600, lr: 3e-3, warmupSteps: 30, maxGradNorm: 1 },
   },
   /**
    * Tests: ~53k parameters, byte vocabulary, 8 frame tokens (2 frames of 16×16 px, 8×8 RGB patches),

@@ -89,7 +89,7 @@ export const PRESET_SYNTHETIC: Record<PresetName, SyntheticSpec> = {
 
 /**
  * Training videos per preset when a run does not say (`--samples`): tiny sees 2000 videos (6000
- * questions; its SFT run of 800 steps × 16 sees each about twice), which held-out accuracy showed
+ * questions; its SFT run of 600 steps × 16 sees each about 1.6 times), which held-out accuracy showed
  * to be enough not to overfit (README, "Learning on a CPU").
  */
 export const PRESET_VIDEOS: Record<PresetName, number> = { tiny: 2000, test: 40, demo: 200 };
