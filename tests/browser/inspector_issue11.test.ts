@@ -69,10 +69,10 @@ describe('rollout inspector, issue 11', () => {
     await page.getByTestId('step-link').first().click();
     await page.getByTestId('token-lane').nth(1).waitFor();
     const second = page.getByTestId('token-lane').nth(1);
-    await second.locator('input[type="radio"][value="logprob"]').check();
-    expect(await second.locator('input[type="radio"][value="logprob"]').isChecked()).toBe(true);
+    await second.getByRole('radio', { name: 'logprob', exact: true }).check();
+    expect(await second.getByRole('radio', { name: 'logprob', exact: true }).isChecked()).toBe(true);
     const first = page.getByTestId('token-lane').first();
-    expect(await first.locator('input[type="radio"][value="logprob"]').isChecked()).toBe(false);
+    expect(await first.getByRole('radio', { name: 'logprob', exact: true }).isChecked()).toBe(false);
     expect(await first.locator('input[type="radio"]:checked').count()).toBe(1);
     // Rename on the runs list.
     await page.goto(page.url().replace(/#.*$/, '#/rollouts'));
