@@ -283,12 +283,14 @@ export function createTrainingStore(deps: TrainingDeps, initialForm: TrainSettin
         const prev = get().form;
         const presetChanged = patch.preset !== undefined && patch.preset !== prev.preset;
         const form = presetChanged ? { ...presetForm(patch.preset!), mode: prev.mode, ...patch } : { ...prev, ...patch };
-        // Switching between SFT and RL, or the preset, sets the learning rate and the steps to that
-        // mode's defaults (SFT: the preset's train config; RL: RL_DEFAULTS).
+        // Switching between SFT and RL, or the preset, sets the learning rate and (unless the user chose
+        // them) the steps to that mode's defaults (SFT: the preset's train config; RL: RL_DEFAULTS).
         const wasRl = isRlMode(prev.mode);
         const isRl = isRlMode(form.mode);
         if (patch.lr === undefined && (wasRl !== isRl || presetChanged)) form.lr = formLr(form.preset, form.mode);
-        if (patch.steps === undefined && (wasRl !== isRl || presetChanged)) {
+        // Steps the user typed are kept; the previous mode's default follows the mode.
+        const defaultSteps = presetChanged || prev.steps === formSteps(prev.preset, prev.mode);
+        if (patch.steps === undefined && (wasRl !== isRl || presetChanged) && defaultSteps) {
           form.steps = formSteps(form.preset, form.mode);
           form.checkpointEvery = Math.max(1, Math.round(form.steps / 10));
         }

@@ -106,7 +106,10 @@ describe('the training store in an RL mode', () => {
   });
 
   it('switches the steps between the preset\'s SFT steps and RL_DEFAULTS with the mode', () => {
-    const { store } = setup([]); // the form starts at 2 steps
+    const { store } = setup([]); // the form starts at 2 steps: the user's choice, kept
+    store.getState().setForm({ mode: 'pa-grpo' });
+    expect(store.getState().form.steps).toBe(2);
+    store.getState().setForm({ mode: 'sft', steps: makeConfig('tiny').train.steps });
     store.getState().setForm({ mode: 'pa-grpo' });
     expect(store.getState().form.steps).toBe(RL_DEFAULTS.tiny.steps);
     expect(RL_DEFAULTS.tiny.steps).not.toBe(makeConfig('tiny').train.steps);
