@@ -134,10 +134,13 @@ export async function main(args: ExperimentArgs): Promise<void> {
   const base = makeConfig(args.preset);
   const kernels = await createModelKernels(ctx.device, [base.model.width / base.model.heads]);
   const maxNewTokens = modelDims(base.model).maxT;
+  // One evaluation model for every arm: each evaluation writes that arm's parameters into it.
+  const layout = paramLayout(base.model);
+  const evalModel = await GpuModel.create(ctx.device, base.model, layout, { batchSize: EVAL_ROWS, init: new Float32Array(layout.total), train: base.train, kernels, label: 'eval' });
+  const evalDecoder = Decoder.create(evalModel);
   const evaluate = async (params: Float32Array) => {
-    const m = await GpuModel.create(ctx.device, base.model, paramLayout(base.model), { batchSize: EVAL_ROWS, init: params, train: base.train, kernels, label: 'eval' });
-    const { report, items } = await evaluateHeldOut(Decoder.create(m), evalPrompts, { maxNewTokens });
-    m.buffers.params.destroy();
+    ctx.device.queue.writeBuffer(evalModel.buffers.params, 0, params);
+    const { report, items } = await evaluateHeldOut(evalDecoder, evalPrompts, { maxNewTokens });
     return { report, answer: items.map((i) => i.answer), judge: items.map((i) => i.judge) };
   };
   const save = () => {

@@ -207,11 +207,15 @@ export async function main(args: TrainArgs): Promise<void> {
   let evalMs = 0;
   // A B=1 model sharing the trainer's kernels decodes the held-out questions from the current weights.
   const evalModel = evalPrompts.length ? await GpuModel.create(ctx.device, model, trainer.layout, { batchSize: EVAL_ROWS, init: new Float32Array(trainer.layout.total), train, kernels: trainer.model.internals.kernels, label: 'heldout' }) : undefined;
+  const evalDecoder = evalModel && Decoder.create(evalModel);
   const heldOut = async (step: number) => {
     if (!evalModel) return;
     const e0 = performance.now();
-    evalModel.device.queue.writeBuffer(evalModel.buffers.params, 0, await trainer.model.readParams());
-    const { report } = await evaluateHeldOut(Decoder.create(evalModel), evalPrompts, { maxNewTokens: model.contextLength });
+    // The trainer's parameters into the evaluation model, GPU to GPU.
+    const enc = ctx.device.createCommandEncoder({ label: 'heldout.params' });
+    enc.copyBufferToBuffer(trainer.model.buffers.params, 0, evalModel.buffers.params, 0, trainer.layout.total * 4);
+    ctx.device.queue.submit([enc.finish()]);
+    const { report } = await evaluateHeldOut(evalDecoder!, evalPrompts, { maxNewTokens: model.contextLength });
     evalMs += performance.now() - e0;
     const fam = Object.entries(report.by_family).map(([k, m]) => `${k} ${m.answer_accuracy.toFixed(2)}/${m.perception_judge_accuracy.toFixed(2)}`).join(', ');
     console.log(

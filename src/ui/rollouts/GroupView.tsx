@@ -14,6 +14,7 @@ import { StepStrip } from './StepStrip';
 import { getRunRollouts, runQuadrantRule } from '../../rollouts/rollout_db';
 import { RolloutCard } from './RolloutCard';
 import { navigate, type InspectorRoute } from './route';
+import { KeyHelp } from './KeyHelp';
 import { fmt, HighlightedText } from './Text';
 import { rescoreGroupWithRewards } from '../../rollouts/rescore_group';
 
@@ -435,7 +436,7 @@ export function GroupView({ route }: { route: InspectorRoute & { runId: string; 
       <div className="group-body">
         <GroupList list={list} current={listPos} onPick={pickGroup} filtered={!!hitGroups} previews={previews} />
         <div className="group-main">
-          {panels.help ? <Help /> : null}
+          {panels.help ? <KeyHelp keys={SHORTCUTS} /> : null}
           {route.view === 'steps' && index && groupId ? (
             <StepStrip runId={runId} index={index} groupId={groupId} rule={rule} current={step} onPick={(s) => go({ step: s, groupId, sample: 0 })} onClose={() => go({ view: null })} />
           ) : null}
@@ -553,23 +554,3 @@ const FieldList = memo(function FieldList({ names, draft }: { names: readonly st
     </datalist>
   );
 });
-
-function Help() {
-  return (
-    <div className="help" data-testid="help" role="dialog" aria-label="keyboard shortcuts">
-      <b>Keyboard</b> (off while typing)
-      <table>
-        <tbody>
-          {SHORTCUTS.map(([k, d]) => (
-            <tr key={k}>
-              <td>
-                <kbd>{k}</kbd>
-              </td>
-              <td>{d}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
-  );
-}

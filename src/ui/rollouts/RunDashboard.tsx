@@ -11,6 +11,7 @@ import { getRunRollouts, runQuadrantRule } from '../../rollouts/rollout_db';
 import { rolloutsStore } from '../../store/rollouts';
 import { paddedDomain } from '../../rollouts/compare';
 import { navigate } from './route';
+import { KeyHelp } from './KeyHelp';
 
 const COLORS = { perception: '#2f9e44', reasoning: '#3b5bdb', score: '#e8590c', kl: '#868e96', p2: '#8ce99a', r2: '#91a7ff' };
 
@@ -209,21 +210,7 @@ export function RunDashboard({ runId }: { runId: string }) {
       ) : null}
       <p className="note">Click a point to open that step's groups; j/k choose a step below, Enter opens it, ? lists the keys.</p>
       {keys.help ? (
-        <div className="help" data-testid="help" role="dialog" aria-label="keyboard shortcuts">
-          <b>Keyboard</b> (off while typing)
-          <table>
-            <tbody>
-              {DASHBOARD_KEYS.map(([k, d]) => (
-                <tr key={k}>
-                  <td>
-                    <kbd>{k}</kbd>
-                  </td>
-                  <td>{d}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <KeyHelp keys={DASHBOARD_KEYS} />
       ) : null}
       <div className="charts">
         {chart('Per-process reward (total)', [
