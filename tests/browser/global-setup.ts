@@ -15,8 +15,10 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject) {
-  await build({ logLevel: 'warn' });
-  const server = await preview({ preview: { port: 0, host: '127.0.0.1' }, logLevel: 'warn' });
+  // P2R_TEST_DIST lets several checkouts' test runs share one machine without overwriting one build.
+  const outDir = process.env.P2R_TEST_DIST ?? 'dist';
+  await build({ logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+  const server = await preview({ preview: { port: 0, host: '127.0.0.1' }, build: { outDir }, logLevel: 'warn' });
   const address = server.httpServer.address();
   if (!address || typeof address === 'string') throw new Error('vite preview did not report a port');
   const browserServer = await chromium.launchServer({ executablePath: chromiumPath(), headless: true, args: CHROMIUM_ARGS });
