@@ -118,6 +118,13 @@ export type ToWorker =
 
 // ---- worker → page ---------------------------------------------------------------------------------
 
+/**
+ * The number a step is shown under, on the Train page and in the inspector alike: the trainer counts
+ * steps from 0 (`LogPoint.step`, `RlRollout.step`); people count them from 1 (issue 11: the charts and
+ * the inspector disagreed by one).
+ */
+export const displayStep = (trainerStep: number): number => trainerStep + 1;
+
 /** One optimiser step as charted. */
 export interface LogPoint {
   /** 0-based step index (the step counter shows step + 1 done). */

@@ -6,6 +6,7 @@ import type { Rollout } from '../rollouts/record';
 import { rolloutId } from '../rollouts/record';
 import { describe, isSpecial } from '../model/tokenizer';
 import type { RlRollout } from './rl';
+import { displayStep } from './protocol';
 
 const round = (x: number) => Math.round(x * 1e5) / 1e5;
 
@@ -21,13 +22,15 @@ export function tokenStrings(r: Pick<RlRollout, 'ids' | 'offsets' | 'text'>): st
 
 export function toInspectorRollout(r: RlRollout, runId: string, file = 'train'): Rollout {
   const groupId = r.problemId;
+  // Numbered as the Train page numbers the same step (the trainer's index is 0-based).
+  const step = displayStep(r.step);
   const rewards: Record<string, number> = {};
   for (const proc of ['perception', 'reasoning'] as const) for (const part of ['accuracy', 'format', 'length', 'total'] as const) rewards[`${proc}.${part}`] = r[proc][part];
   return {
-    id: rolloutId(runId, r.step, groupId, r.sampleIdx),
+    id: rolloutId(runId, step, groupId, r.sampleIdx),
     runId,
     split: 'train',
-    step: r.step,
+    step,
     groupId,
     sampleIdx: r.sampleIdx,
     prompt: r.prompt,

@@ -33,6 +33,7 @@ import {
   decodeHeldOut,
   encodeHeldOut,
   heldOutDue,
+  displayStep,
   heldOutEvery,
   isRlMode,
   type CheckpointReason,
@@ -291,7 +292,7 @@ async function createRl(r: Run, device: GPUDevice, rl: RlSettings, own: Checkpoi
         await writeRollouts(r, rollouts, step);
         post({ type: 'rollouts', runId, step, count: rollouts.length });
       } catch (e) {
-        post({ type: 'warning', message: `rollouts of step ${step} not stored: ${(e as Error).message}`, hint: (e as { hint?: string } | null)?.hint, code: 'RolloutsNotStored', step });
+        post({ type: 'warning', message: `rollouts of step ${displayStep(step)} not stored: ${(e as Error).message}`, hint: (e as { hint?: string } | null)?.hint, code: 'RolloutsNotStored', step });
       }
     },
   });
@@ -300,7 +301,7 @@ async function createRl(r: Run, device: GPUDevice, rl: RlSettings, own: Checkpoi
 /** Appends one step's rollouts to the rollout store, so the run shows in the inspector while it trains. */
 async function writeRollouts(r: Run, rollouts: RlRollout[], step: number): Promise<void> {
   const name = `${r.settings.mode} (trained in the app, ${r.settings.preset})`;
-  await appendRunStep(r.runId, name, step, rollouts.map((x) => toInspectorRollout(x, r.runId)));
+  await appendRunStep(r.runId, name, displayStep(step), rollouts.map((x) => toInspectorRollout(x, r.runId)));
 }
 
 function detach(r: Run) {

@@ -134,6 +134,8 @@ describe('RL training in the browser', () => {
     await page.getByTestId('run-dashboard').waitFor({ timeout: 30_000 });
     expect(page.url()).toContain(`#/rollouts/${encodeURIComponent(rl.runId)}`);
     expect(await page.getByTestId('step-link').count()).toBe(STEPS); // every step once, across the pause
+    // Numbered as the Train charts number them: 1 … STEPS (issue 11).
+    expect(await page.getByTestId('step-link').allTextContents()).toEqual(Array.from({ length: STEPS }, (_, i) => String(i + 1)));
     await page.getByTestId('step-link').first().click();
     await page.getByTestId('group-view').waitFor({ timeout: 30_000 });
     await page.getByTestId('rollout').first().waitFor();

@@ -11,6 +11,8 @@ import { parseCompletion } from '../../src/rewards/template';
 import { gatherRows, microRlPrompts, rlBatch, scatterRows, syntheticRlPrompts, tokenSegments } from '../../src/train/rl_data';
 import { toInspectorRollout, tokenStrings } from '../../src/train/rl_export';
 import type { RlRollout } from '../../src/train/rl';
+import type { LogPoint } from '../../src/train/protocol';
+import { rlRows } from '../../src/ui/train/TrainCharts';
 
 const prompts = microRlPrompts(2, 4);
 
@@ -39,7 +41,7 @@ describe('RL rollouts export', () => {
     expect(res.format).toBe('native');
     expect(res.rollouts).toHaveLength(4);
     const back = res.rollouts.find((r) => r.groupId === String(prompts[0].record.problem_id) && r.sampleIdx === 0)!;
-    expect(back.step).toBe(3);
+    expect(back.step).toBe(4); // the trainer's step 3, numbered from 1 as the Train page does
     expect(back.completion).toBe(prompts[0].gold);
     expect(back.perception?.total).toBe(2);
     expect(back.reasoning?.accuracy).toBe(0);
@@ -50,6 +52,18 @@ describe('RL rollouts export', () => {
     expect(back.tokens?.advantage?.[0]).toBe(0.5);
     expect(back.tokens?.advantage?.at(-1)).toBe(-0.5);
     expect(new Set(res.rollouts.map((r) => r.groupId)).size).toBe(2);
+  });
+
+  it('numbers steps as the Train charts do (from 1), in the record, its id and its re-import (issue 11)', async () => {
+    const r = rollout(0, 0, prompts[0].gold!, 0.5, -0.5); // the trainer's 0-based step 3
+    const point = { step: r.step, loss: 1, lr: 1e-3, gradNorm: 1, entropy: 1, skipped: false, tokensPerSec: 1, msPerStep: 1, rl: { perception: { total: 1, accuracy: 1, format: 1, length: 0 }, reasoning: { total: 1, accuracy: 1, format: 1, length: 0 }, kl: 0, segmentP: 1, segmentR: 1, collapsedP: 0, collapsedR: 0, collapsedBoth: 0 } };
+    const chartStep = rlRows([point as unknown as LogPoint])[0].step;
+    const record = toInspectorRollout(r, 'run-1');
+    expect(record.step).toBe(chartStep);
+    expect(record.step).toBe(r.step + 1);
+    expect(record.id).toBe(`run-1|${chartStep}|${record.groupId}|0`);
+    const res = await importFiles([{ name: 'rollouts.jsonl', bytes: new TextEncoder().encode(toJsonl([record])) }], { runId: 'run-1' });
+    expect(res.rollouts[0].step).toBe(chartStep);
   });
 
   it('token strings: one per id, a multi-byte character on its first byte', () => {

@@ -4,7 +4,7 @@
 
 import { memo, useMemo, useState, type CSSProperties, type ReactNode } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import type { LogPoint } from '../../train/protocol';
+import { displayStep, type LogPoint } from '../../train/protocol';
 import { paddedDomain } from '../../rollouts/compare';
 
 /** Points drawn per chart at most: longer series are thinned (every k-th point, the last always kept). */
@@ -26,7 +26,7 @@ function rows(series: readonly LogPoint[]): Row[] {
     if (i % k !== 0 && i !== series.length - 1) continue;
     const p = series[i];
     out.push({
-      step: p.step + 1,
+      step: displayStep(p.step),
       // A skipped (non-finite) step is a gap, not a spike.
       loss: Number.isFinite(p.loss) ? p.loss : null,
       lr: p.lr,
@@ -166,7 +166,7 @@ export function rlRows(series: readonly LogPoint[]): RlRow[] {
     const p = rl[i];
     const r = p.rl!;
     out.push({
-      step: p.step + 1,
+      step: displayStep(p.step),
       pTotal: r.perception.total,
       pAccuracy: r.perception.accuracy,
       pFormat: r.perception.format,
