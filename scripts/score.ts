@@ -1,10 +1,12 @@
 // `npm run score`: score rollouts with PA-GRPO rewards and group advantages, JSON Lines in, JSON Lines out.
 // The Node-only shell (files, streams, env, exit codes) around src/rewards/scoring_stream.ts.
 
-import { closeSync, createReadStream, fsyncSync, openSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+
+import { IoError, OutputFile as Output } from './cli_io';
 
 import { ABLATION_NAMES, resolveConfig, type RewardConfig } from '../src/rewards/config';
 import { createJudge, HTTP_JUDGE_DEFAULTS, type CountingJudge } from '../src/rewards/judge';
@@ -81,142 +83,6 @@ Exit status: 0 when at least one record was scored; 1 when none could be (includ
 `;
 
 class UsageError extends Error {}
-
-/** A file that cannot be read or written: exit 2, the message names the file. */
-class IoError extends Error {}
-
-const ioMessage = (e: unknown) => ((e as NodeJS.ErrnoException)?.code ? `${(e as NodeJS.ErrnoException).code}: ${(e as Error).message.replace(/^[A-Z]+: /, '')}` : (e as Error)?.message ?? String(e));
-
-/**
- * The output, opened (and so checked) before scoring. Writes are buffered and synchronous, so an
- * error (ENOSPC on a full disk, EIO) surfaces at the write that hit it. A regular file goes to
- * OUT.partial-PID and is renamed over OUT by commit(); devices and pipes (/dev/stdout, /dev/full) are
- * written in place; '-' is stdout.
- */
-class Output {
-  private buffer: string[] = [];
-  private buffered = 0;
-  private fd: number | null = null;
-  private partial: string | null = null;
-  private target: string;
-  private stdoutError: Error | null = null;
-
-  constructor(readonly name: string) {
-    this.target = name;
-    if (name === '-') {
-      process.stdout.on('error', (e) => (this.stdoutError = e));
-      return;
-    }
-    let st: Stats | null = null;
-    try {
-      st = statSync(name);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new IoError(`--out ${name}: ${ioMessage(e)}`);
-    }
-    if (st?.isDirectory()) throw new IoError(`--out ${name} is a directory: give a file name, e.g. --out ${join(name, 'scored.jsonl')}`);
-    if (st && !st.isFile()) {
-      this.fd = this.open(name, 'w'); // a device or a pipe: written in place
-      return;
-    }
-    if (st) this.target = realpathSync(name);
-    else {
-      const folder = dirname(resolve(name));
-      let isFolder: boolean;
-      try {
-        isFolder = statSync(folder).isDirectory();
-      } catch {
-        throw new IoError(`--out ${name}: the folder ${folder} does not exist (create it first)`);
-      }
-      if (!isFolder) throw new IoError(`--out ${name}: ${folder} is not a folder`);
-    }
-    this.partial = `${this.target}.partial-${process.pid}`;
-    this.fd = this.open(this.partial, 'wx');
-  }
-
-  private open(path: string, flags: string): number {
-    try {
-      return openSync(path, flags);
-    } catch (e) {
-      throw new IoError(`--out ${this.name}: cannot open ${path} for writing: ${ioMessage(e)}`);
-    }
-  }
-
-  private fail(what: string, e: unknown): IoError {
-    const kept = this.partial ? `; ${this.name} is unchanged` : '; the output is incomplete';
-    this.abort();
-    return new IoError(`${what} ${this.name} failed: ${ioMessage(e)}${kept}`);
-  }
-
-  private flushSync(): void {
-    if (this.buffered === 0) return;
-    const bytes = Buffer.from(this.buffer.join(''), 'utf8');
-    this.buffer = [];
-    this.buffered = 0;
-    if (this.fd === null) return;
-    try {
-      for (let off = 0; off < bytes.length; ) off += writeSync(this.fd, bytes, off, bytes.length - off);
-    } catch (e) {
-      throw this.fail('writing', e);
-    }
-  }
-
-  async write(text: string): Promise<void> {
-    if (this.name === '-') {
-      if (this.stdoutError) throw this.fail('writing', this.stdoutError);
-      if (!process.stdout.write(text)) await new Promise<void>((r) => process.stdout.once('drain', () => r()));
-      return;
-    }
-    this.buffer.push(text);
-    this.buffered += text.length;
-    if (this.buffered >= 1 << 20) this.flushSync();
-  }
-
-  /** Flushes, syncs and closes; a regular file is then renamed over OUT. */
-  async commit(): Promise<void> {
-    if (this.name === '-') {
-      await new Promise<void>((r) => process.stdout.write('', () => r()));
-      if (this.stdoutError) throw this.fail('writing', this.stdoutError);
-      return;
-    }
-    this.flushSync();
-    const fd = this.fd!;
-    try {
-      if (this.partial) fsyncSync(fd);
-      this.fd = null;
-      closeSync(fd);
-    } catch (e) {
-      throw this.fail('closing', e);
-    }
-    if (this.partial) {
-      try {
-        renameSync(this.partial, this.target);
-        this.partial = null;
-      } catch (e) {
-        throw this.fail('renaming the finished output to', e);
-      }
-    }
-  }
-
-  /** Closes and deletes the partial file: OUT keeps what it had. Safe to call twice. */
-  abort(): void {
-    if (this.fd !== null) {
-      try {
-        closeSync(this.fd);
-      } catch {
-        // already closed
-      }
-      this.fd = null;
-    }
-    if (this.partial) {
-      try {
-        unlinkSync(this.partial);
-      } catch {
-        // already gone
-      }
-      this.partial = null;
-    }
-  }
-}
 
 function number(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
