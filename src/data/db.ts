@@ -3,14 +3,14 @@
 // persistence request. Every failure leaves here as a DataError (quota errors as 'QuotaExceeded').
 
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction } from 'idb';
-import type { DatasetManifest, ShardIndex } from './types';
+import type { DatasetManifest, ImportIssue, ShardIndex } from './types';
 import type { ShardCommit } from './manifest';
 import { applyShard, shardIndexOf } from './manifest';
 import { splitShard } from './shard';
 import { dataError, storageError } from './errors';
 
 export const DB_NAME = 'p2r-lab';
-export const DB_VERSION = 2;
+export const DB_VERSION = 3;
 
 /**
  * A shard as stored since version 2: encodeShard's output split at the end of its header (shard.ts
@@ -49,6 +49,11 @@ interface SampleRecord {
   payload: Uint8Array;
 }
 
+/** One import issue as stored (version 3): every issue of every import, keyed by source position. */
+export interface StoredIssue extends ImportIssue {
+  datasetId: string;
+}
+
 export interface DataSchema extends DBSchema {
   /** One manifest per dataset: counts, shard list with checksums, source and import progress. */
   datasets: { key: string; value: DatasetManifest };
@@ -58,6 +63,11 @@ export interface DataSchema extends DBSchema {
   shardIndex: { key: [string, number]; value: ShardIndex };
   /** Key [datasetId, ordinal]: one record per sample, written only by the storage benchmark. */
   samples: { key: [string, number]; value: SampleRecord };
+  /**
+   * Key [datasetId, record]: every issue of an import (a record has at most one), committed with
+   * the shard whose source records raised it. Index byCode [datasetId, code, record] pages one kind.
+   */
+  issues: { key: [string, number]; value: StoredIssue; indexes: { byCode: [string, string, number] } };
 }
 
 export type DataDb = IDBPDatabase<DataSchema>;
@@ -86,7 +96,12 @@ export function openDataDb(name = DB_NAME): Promise<DataDb> {
             cursor = await cursor.continue();
           }
         }
-        // Later versions: `if (oldVersion < 3) { … }`, never editing a step above.
+        if (oldVersion < 3) {
+          // v3: every import issue in its own store (the manifest keeps a sample per code).
+          const issues = db.createObjectStore('issues', { keyPath: ['datasetId', 'record'] });
+          issues.createIndex('byCode', ['datasetId', 'code', 'record']);
+        }
+        // Later versions: `if (oldVersion < 4) { … }`, never editing a step above.
       },
       blocking() {
         // Another tab wants a newer schema: let it upgrade, reopen on next use.
@@ -145,9 +160,9 @@ export async function putManifest(db: DataDb, m: DatasetManifest): Promise<void>
 export async function commitShard(db: DataDb, m: DatasetManifest, payload: Uint8Array, commit: ShardCommit): Promise<DatasetManifest> {
   const next = applyShard(m, commit);
   const index = m.shards.length;
-  let tx: IDBPTransaction<DataSchema, ('datasets' | 'shards' | 'shardIndex')[], 'readwrite'> | undefined;
+  let tx: IDBPTransaction<DataSchema, ('datasets' | 'shards' | 'shardIndex' | 'issues')[], 'readwrite'> | undefined;
   try {
-    tx = db.transaction(['datasets', 'shards', 'shardIndex'], 'readwrite');
+    tx = db.transaction(['datasets', 'shards', 'shardIndex', 'issues'], 'readwrite');
     // Whatever fails below, the transaction's own rejection is reported through the catch, once.
     tx.done.catch(() => undefined);
     const stored = await tx.objectStore('datasets').get(m.id);
@@ -158,6 +173,8 @@ export async function commitShard(db: DataDb, m: DatasetManifest, payload: Uint8
       await tx.objectStore('shards').put(shardRecord(m.id, index, payload, commit.sha256));
       await tx.objectStore('shardIndex').put(shardIndexOf(m.id, index, commit.samples));
     }
+    const issues = tx.objectStore('issues');
+    await Promise.all(commit.issues.map((issue) => issues.put({ ...issue, datasetId: m.id })));
     await tx.objectStore('datasets').put(next);
     await tx.done;
   } catch (e) {
@@ -206,10 +223,11 @@ export async function loadShardIndexes(db: DataDb, datasetId: string): Promise<S
   return db.getAll('shardIndex', range(datasetId));
 }
 
-/** Deletes a dataset's manifest, shards, indexes and benchmark records in one transaction. */
+/** Deletes a dataset's manifest, shards, indexes, issues and benchmark records in one transaction. */
 export async function deleteDataset(db: DataDb, datasetId: string): Promise<void> {
-  const tx = db.transaction(['datasets', 'shards', 'shardIndex', 'samples'], 'readwrite');
+  const tx = db.transaction(['datasets', 'shards', 'shardIndex', 'samples', 'issues'], 'readwrite');
   await Promise.all([
+    tx.objectStore('issues').delete(range(datasetId)),
     tx.objectStore('datasets').delete(datasetId),
     tx.objectStore('shards').delete(range(datasetId)),
     tx.objectStore('shardIndex').delete(range(datasetId)),
@@ -223,6 +241,34 @@ export async function overwriteShardPayload(db: DataDb, datasetId: string, index
   const rec = await db.get('shards', [datasetId, index]);
   if (!rec) throw dataError('DatasetNotFound', `Shard ${index} of '${datasetId}' is not stored.`);
   await db.put('shards', shardRecord(datasetId, index, payload, rec.sha256));
+}
+
+// ---- import issues ----
+
+/**
+ * Up to `limit` stored issues of a dataset in source order, after skipping `offset`; only those of
+ * `code` when given. Cursor-paged, so the 100 000th MediaMissing costs no more than the first.
+ */
+export async function getIssues(db: DataDb, datasetId: string, opts: { code?: string; offset?: number; limit?: number; fromRecord?: number } = {}): Promise<ImportIssue[]> {
+  const limit = opts.limit ?? Infinity;
+  const from = opts.fromRecord ?? 0;
+  const tx = db.transaction('issues');
+  const source = opts.code === undefined ? tx.store : tx.store.index('byCode');
+  const keys = opts.code === undefined ? IDBKeyRange.bound([datasetId, from], [datasetId, Number.MAX_SAFE_INTEGER]) : IDBKeyRange.bound([datasetId, opts.code, from], [datasetId, opts.code, Number.MAX_SAFE_INTEGER]);
+  const out: ImportIssue[] = [];
+  let cursor = await source.openCursor(keys);
+  if (cursor && opts.offset) cursor = await cursor.advance(opts.offset);
+  while (cursor && out.length < limit) {
+    const { datasetId: _, ...issue } = cursor.value;
+    out.push(issue);
+    cursor = await cursor.continue();
+  }
+  return out;
+}
+
+/** How many issues are stored for a dataset (0 for datasets imported before version 3). */
+export async function countIssues(db: DataDb, datasetId: string): Promise<number> {
+  return db.count('issues', range(datasetId));
 }
 
 // ---- one record per sample (benchmark baseline only) ----

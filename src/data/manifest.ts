@@ -3,8 +3,12 @@
 
 import { PROBLEM_TYPES, type DatasetKind, type DatasetManifest, type ImportIssue, type Sample, type ShardIndex, type ShardInfo, type SourceFile } from './types';
 
-/** Issues kept verbatim in the manifest; beyond this only the per-reason counts grow. */
-export const MAX_ISSUES = 200;
+/**
+ * Issues kept verbatim in the manifest, per issue code: a sample for the summary, bounded so that
+ * 250k MediaMissing issues cannot crowd out the one MissingField. Every issue is kept in the issue
+ * store (db.ts, issues.ts); the manifest's counts per code are exact.
+ */
+export const MAX_ISSUES_PER_CODE = 50;
 
 export function newManifest(init: {
   id: string;
@@ -65,11 +69,16 @@ export function applyShard(m: DatasetManifest, c: ShardCommit, now = Date.now())
   const p = next.progress;
   p.cursor = c.cursor;
   p.imported += c.samples.length;
+  const sampled: Record<string, number> = {};
+  for (const issue of p.issues) bump(sampled, issue.code);
   for (const issue of c.issues) {
     bump(p.byReason, issue.code);
     if (issue.action === 'skipped') p.skipped++;
     else p.keptWithoutMedia++;
-    if (p.issues.length < MAX_ISSUES) p.issues.push(issue);
+    if ((sampled[issue.code] ?? 0) < MAX_ISSUES_PER_CODE) {
+      p.issues.push(issue);
+      bump(sampled, issue.code);
+    }
   }
   next.updatedAt = now;
   return next;
@@ -112,8 +121,12 @@ export function locate(m: DatasetManifest, ordinal: number): { shard: number; of
   return { shard: lo, offset: ordinal - m.shards[lo].first };
 }
 
-/** A URL-safe id for a new dataset. */
+let lastStamp = 0;
+
+/** A URL-safe id for a new dataset (unique in this page even for two imports of one name in one millisecond). */
 export function datasetId(name: string, now = Date.now()): string {
   const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'dataset';
-  return `${slug}-${now.toString(36)}`;
+  const stamp = Math.max(now, lastStamp + 1);
+  lastStamp = stamp;
+  return `${slug}-${stamp.toString(36)}`;
 }

@@ -204,11 +204,28 @@ export async function decodeImage(file: Blob, name: string, opts: MediaOptions =
   return [{ width: w, height: h, time: 0, ...(await encodeCanvas(canvas, opts.encoding, opts.quality)) }];
 }
 
+/** The folder's file for a record's path, or MediaMissing (the page and the CLI say the same). */
+export function resolveMedia(folder: MediaFolder, record: DataRecord): File {
+  const file = folder.resolve(record.path);
+  if (!file) throw dataError('MediaMissing', `${record.path} is not in the picked media folder`);
+  return file;
+}
+
 /** The MediaLoader importers call: resolve against the folder, then decode as video or image. */
 export function folderMediaLoader(folder: MediaFolder, opts: MediaOptions = DEFAULT_MEDIA): MediaLoader {
   return async (record: DataRecord) => {
-    const file = folder.resolve(record.path);
-    if (!file) throw dataError('MediaMissing', `${record.path} is not in the picked media folder`);
+    const file = resolveMedia(folder, record);
     return record.data_type === 'video' ? decodeVideo(file, record.path, opts) : decodeImage(file, record.path, opts);
+  };
+}
+
+/**
+ * A MediaLoader that only checks the media file is there (no frames): the command-line import, which
+ * has no video decoder. Missing media are reported as on the page; undecodable ones are not found.
+ */
+export function mediaPresenceLoader(folder: MediaFolder): MediaLoader {
+  return async (record: DataRecord) => {
+    resolveMedia(folder, record);
+    return [];
   };
 }

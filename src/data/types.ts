@@ -144,7 +144,7 @@ export interface ImportProgress {
   keptWithoutMedia: number;
   /** Counts per issue code. */
   byReason: Record<string, number>;
-  /** The first MAX_ISSUES issues, in source order. */
+  /** A sample of the issues: the first MAX_ISSUES_PER_CODE of each code, in source order (every issue is in the issue store). */
   issues: ImportIssue[];
   /** Set when state is 'failed'. */
   error?: { code: string; message: string };
@@ -158,6 +158,8 @@ export interface DatasetManifest {
   kind: DatasetKind;
   source: {
     files: SourceFile[];
+    /** Content hash of the source files (hash.ts contentHash), to recognise a second import of the same data. */
+    contentHash?: string;
     /** Importer or generator options, JSON-able, so a resume uses the same ones. */
     options: Record<string, unknown>;
   };

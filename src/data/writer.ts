@@ -25,6 +25,12 @@ export interface WriteOptions {
 
 export const DEFAULT_WRITE: WriteOptions = { shardSamples: 256, shardBytes: 4 << 20 };
 
+/**
+ * Commit after this many issues even without a full shard: a run of skipped records (a file whose
+ * media are all missing) still advances the cursor and the progress, in transactions of bounded size.
+ */
+export const MAX_PENDING_ISSUES = 2048;
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -76,7 +82,7 @@ export async function writeShards(db: DataDb, m: DatasetManifest, entries: Async
         pending.push(s);
         pendingBytes += sampleBytes(s, counted);
       }
-      if (pending.length >= opts.shardSamples || pendingBytes >= opts.shardBytes) {
+      if (pending.length >= opts.shardSamples || pendingBytes >= opts.shardBytes || pendingIssues.length >= MAX_PENDING_ISSUES) {
         if (opts.signal?.aborted) return await finish('cancelled');
         await flush();
       }

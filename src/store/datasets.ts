@@ -3,7 +3,7 @@
 // pure data layer (src/data), and write the result. No React here (src/ui/common/hooks.ts binds it).
 
 import { createStore } from 'zustand/vanilla';
-import { PROBLEM_TYPES, type DatasetManifest, type ImportProgress } from '../data/types';
+import { PROBLEM_TYPES, type DatasetManifest, type ImportIssue, type ImportProgress } from '../data/types';
 import { deleteDataset, listManifests, openDataDb, putManifest, requestPersistence, storageStatus, type DataDb, type StorageStatus } from '../data/db';
 import { datasetId, newManifest } from '../data/manifest';
 import { DEFAULT_WRITE, writeShards, type SourceEntry } from '../data/writer';
@@ -12,6 +12,8 @@ import { DEFAULT_SYNTHETIC, syntheticEntries, type SyntheticOptions } from '../d
 import { describeFiles, fileEntries, kindOfFiles, type SourceFileLike } from '../data/importers';
 import { DEFAULT_MEDIA, MediaFolder, encodeRgbaFrames, folderMediaLoader } from '../data/media';
 import { dataError, describeError } from '../data/errors';
+import { contentHash } from '../data/hash';
+import { issueReportLines, readIssues } from '../data/issues';
 
 export const DEFAULT_DATASET_ID = 'synthetic-default';
 
@@ -40,6 +42,15 @@ export interface ImportRequest {
   shardSamples?: number;
 }
 
+/** A picked source whose content is already stored as a complete dataset: the page asks what to do. */
+export interface DuplicateImport {
+  existing: { id: string; name: string; samples: number };
+  request: ImportRequest;
+  contentHash: string;
+}
+
+export type DuplicateChoice = 'open' | 'replace' | 'copy' | 'cancel';
+
 export interface Job {
   datasetId: string;
   kind: 'synthetic' | 'import';
@@ -55,13 +66,24 @@ export interface DatasetsState {
   /** null: not asked yet; true/false: the browser's answer to navigator.storage.persist(). */
   persistGranted: boolean | null;
   job: Job | null;
-  /** The progress of the last finished import, for its summary. */
+  /** The progress of the last finished import, for its summary (cleared when the next one starts). */
   lastSummary: { datasetId: string; name: string; progress: ImportProgress } | null;
+  /** True while the picked files are hashed to look for an earlier import of the same content. */
+  checking: boolean;
+  /** Set when the picked files are already stored: resolveDuplicate() says what to do. */
+  duplicate: DuplicateImport | null;
   error: { code: string; message: string; hint: string } | null;
 
   init(): Promise<void>;
   select(id: string): Promise<void>;
+  /** Imports files; the same content already stored as a complete dataset sets `duplicate` instead, an interrupted one resumes. */
   importFiles(request: ImportRequest): Promise<void>;
+  /** Open the existing dataset, replace it (once the new import completes), import a copy under `name`, or do nothing. */
+  resolveDuplicate(choice: DuplicateChoice, name?: string): Promise<void>;
+  /** A page of a dataset's stored import issues, optionally of one code. */
+  issues(id: string, opts?: { code?: string; offset?: number; limit?: number }): Promise<ImportIssue[]>;
+  /** Every import issue of a dataset as a JSON Lines blob (file, line, id, field, code, message, action). */
+  issueReport(id: string): Promise<Blob>;
   resumeImport(id: string, request: ImportRequest): Promise<void>;
   resumeSynthetic(id: string): Promise<void>;
   cancel(): void;
@@ -123,10 +145,11 @@ export const datasetsStore = createStore<DatasetsState>()((set, get) => {
   const fail = (e: unknown) => set({ error: describeError(e) });
 
   /** Runs one write job (generation or import) to its end, keeping the UI's view of it current. */
-  const run = async (kind: Job['kind'], manifest: DatasetManifest, entries: AsyncIterable<SourceEntry>, shardSamples?: number) => {
+  const run = async (kind: Job['kind'], manifest: DatasetManifest, entries: AsyncIterable<SourceEntry>, shardSamples?: number, onComplete?: (m: DatasetManifest) => Promise<void>) => {
     if (get().job) throw dataError('StorageFailed', 'Another import is running: wait for it or cancel it first.');
     controller = new AbortController();
-    set({ job: { datasetId: manifest.id, kind, progress: manifest.progress }, error: null });
+    // The previous job's summary goes now: the page must not show its figures during this job.
+    set({ job: { datasetId: manifest.id, kind, progress: manifest.progress }, error: null, lastSummary: null });
     let lastIndex = 0;
     try {
       const final = await writeShards(await db(), manifest, entries, {
@@ -145,6 +168,7 @@ export const datasetsStore = createStore<DatasetsState>()((set, get) => {
         },
       });
       set({ lastSummary: { datasetId: final.id, name: final.name, progress: final.progress } });
+      if (final.progress.state === 'complete' && onComplete) await onComplete(final);
       if (get().selectedId === final.id || !get().selectedId) await get().select(final.id);
     } catch (e) {
       fail(e);
@@ -173,6 +197,43 @@ export const datasetsStore = createStore<DatasetsState>()((set, get) => {
     };
   };
 
+  /** A new dataset for `request`, its content hash recorded, imported from the first record. */
+  const startImport = async (request: ImportRequest, hash: string, onComplete?: (m: DatasetManifest) => Promise<void>) => {
+    const files = describeFiles(request.files);
+    const name = request.name?.trim() || files.map((f) => f.name).join(' + ');
+    const m = newManifest({
+      id: datasetId(name),
+      name,
+      kind: kindOfFiles(files),
+      files,
+      options: { onMediaError: request.onMediaError ?? 'skip', maxFrames: request.maxFrames ?? DEFAULT_MEDIA.sampling.maxFrames, shardSamples: request.shardSamples ?? DEFAULT_WRITE.shardSamples, media: (request.mediaFiles?.length ?? 0) > 0 },
+    });
+    m.source.contentHash = hash;
+    upsert(m);
+    set({ selectedId: m.id, index: null });
+    await run('import', m, fileEntries(request.files, { ...mediaOf(m, request) }), request.shardSamples, onComplete);
+  };
+
+  /**
+   * Continues `m` from its cursor with the picked files: the same files by name and size, or (for
+   * datasets whose content hash is known) the same content under any name.
+   */
+  const resume = async (m: DatasetManifest, request: ImportRequest, knownHash?: string) => {
+    const picked = describeFiles(request.files);
+    const sameNames = picked.length === m.source.files.length && picked.every((f, i) => f.name === m.source.files[i].name && f.size === m.source.files[i].size);
+    let same = sameNames;
+    if (m.source.contentHash) {
+      try {
+        same = (knownHash ?? (await contentHash(request.files))) === m.source.contentHash;
+      } catch (e) {
+        return fail(e);
+      }
+    }
+    if (!same) return fail(dataError('SourceMismatch', `Resume '${m.name}' with ${m.source.files.map((f) => `${f.name} (${f.size} bytes)`).join(', ')}; got ${picked.map((f) => `${f.name} (${f.size} bytes)`).join(', ') || 'no files'}${sameNames ? ' (same names and sizes, different content)' : ''}.`));
+    set({ selectedId: m.id });
+    await run('import', m, fileEntries(request.files, { from: m.progress.cursor, ...mediaOf(m, request) }), m.source.options.shardSamples as number | undefined);
+  };
+
   return {
     status: 'idle',
     datasets: [],
@@ -182,6 +243,8 @@ export const datasetsStore = createStore<DatasetsState>()((set, get) => {
     persistGranted: null,
     job: null,
     lastSummary: null,
+    checking: false,
+    duplicate: null,
     error: null,
 
     async init() {
@@ -227,28 +290,62 @@ export const datasetsStore = createStore<DatasetsState>()((set, get) => {
 
     async importFiles(request) {
       if (request.files.length === 0) return;
-      const files = describeFiles(request.files);
-      const name = request.name?.trim() || files.map((f) => f.name).join(' + ');
-      const m = newManifest({
-        id: datasetId(name),
-        name,
-        kind: kindOfFiles(files),
-        files,
-        options: { onMediaError: request.onMediaError ?? 'skip', maxFrames: request.maxFrames ?? DEFAULT_MEDIA.sampling.maxFrames, shardSamples: request.shardSamples ?? DEFAULT_WRITE.shardSamples, media: (request.mediaFiles?.length ?? 0) > 0 },
+      if (get().job || get().checking) return fail(dataError('StorageFailed', 'Another import is running: wait for it or cancel it first.'));
+      set({ checking: true, lastSummary: null, duplicate: null, error: null });
+      let hash: string;
+      try {
+        hash = await contentHash(request.files);
+      } catch (e) {
+        return fail(e);
+      } finally {
+        set({ checking: false });
+      }
+      const same = get().datasets.filter((d) => d.kind !== 'synthetic' && d.source.contentHash === hash);
+      // An interrupted import of this content picks up where it stopped, whatever the files are called now.
+      const interrupted = same.find((d) => d.progress.state !== 'complete');
+      if (interrupted) return resume(interrupted, request, hash);
+      const existing = same[0];
+      if (existing) {
+        set({ duplicate: { existing: { id: existing.id, name: existing.name, samples: existing.counts.samples }, request, contentHash: hash } });
+        return;
+      }
+      await startImport(request, hash);
+    },
+
+    async resolveDuplicate(choice, name) {
+      const d = get().duplicate;
+      if (!d) return;
+      set({ duplicate: null });
+      if (choice === 'cancel') return;
+      if (choice === 'open') return get().select(d.existing.id);
+      if (choice === 'copy') {
+        const base = d.request.name?.trim() || describeFiles(d.request.files).map((f) => f.name).join(' + ');
+        return startImport({ ...d.request, name: name?.trim() || `${base} (copy)` }, d.contentHash);
+      }
+      // Replace: the old dataset goes only once the new import is complete, so a failed or
+      // cancelled replacement loses nothing.
+      await startImport(d.request, d.contentHash, async () => {
+        if (get().datasets.some((m) => m.id === d.existing.id)) await get().remove(d.existing.id);
       });
-      upsert(m);
-      set({ selectedId: m.id, index: null });
-      await run('import', m, fileEntries(request.files, { ...mediaOf(m, request) }), request.shardSamples);
     },
 
     async resumeImport(id, request) {
       const m = get().datasets.find((d) => d.id === id);
       if (!m) return fail(dataError('DatasetNotFound', `Dataset '${id}' is not stored.`));
-      const picked = describeFiles(request.files);
-      const same = picked.length === m.source.files.length && picked.every((f, i) => f.name === m.source.files[i].name && f.size === m.source.files[i].size);
-      if (!same) return fail(dataError('SourceMismatch', `Resume '${m.name}' with ${m.source.files.map((f) => `${f.name} (${f.size} bytes)`).join(', ')}; got ${picked.map((f) => `${f.name} (${f.size} bytes)`).join(', ') || 'no files'}.`));
-      set({ selectedId: id });
-      await run('import', m, fileEntries(request.files, { from: m.progress.cursor, ...mediaOf(m, request) }), m.source.options.shardSamples as number | undefined);
+      return resume(m, request);
+    },
+
+    async issues(id, opts = {}) {
+      return readIssues(await db(), id, opts);
+    },
+
+    async issueReport(id) {
+      const database = await db();
+      const m = get().datasets.find((d) => d.id === id);
+      if (!m) throw dataError('DatasetNotFound', `Dataset '${id}' is not stored.`);
+      const lines: string[] = [];
+      for await (const line of issueReportLines(database, m)) lines.push(line + '\n');
+      return new Blob(lines, { type: 'application/x-ndjson' });
     },
 
     async resumeSynthetic(id) {

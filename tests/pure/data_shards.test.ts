@@ -3,7 +3,7 @@ import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeShard, encodeShard, sha256Hex } from '../../src/data/shard';
 import { applyShard, locate, newManifest } from '../../src/data/manifest';
-import { closeDataDb, getManifest, loadShardIndexes, openDataDb, overwriteShardPayload, putManifest, deleteDataset, type DataDb } from '../../src/data/db';
+import { DB_VERSION, closeDataDb, getManifest, loadShardIndexes, openDataDb, overwriteShardPayload, putManifest, deleteDataset, type DataDb } from '../../src/data/db';
 import { writeShards, type SourceEntry } from '../../src/data/writer';
 import { DatasetReader, loadFrameBytes, loadSampleFrames, readOrder } from '../../src/data/reader';
 import { DataError } from '../../src/data/errors';
@@ -256,7 +256,8 @@ describe('writing shards', () => {
       req.onerror = () => reject(req.error);
     });
     const db = await openDataDb(name);
-    expect(db.version).toBe(2);
+    expect(db.version).toBe(DB_VERSION);
+    expect([...db.objectStoreNames]).toContain('issues'); // version 3: the issue store, created on the way up
     const stored = (await db.get('shards', ['old', 0])) as unknown as Record<string, unknown>;
     expect(stored.payload).toBeUndefined();
     expect(stored.frames).toBeInstanceOf(Blob);
