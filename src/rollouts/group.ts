@@ -40,13 +40,17 @@ export function finalizeRollouts(drafts: readonly DraftRollout[], opts: Finalize
     g.push(d);
   }
   const out: Rollout[] = [];
-  for (const members of groups.values()) {
-    // The source's own index when every member has one, else import order (line order).
-    const ordered = members.every((m) => m.sampleIdx !== undefined) ? [...members].sort((a, b) => a.sampleIdx! - b.sampleIdx!) : members;
-    const groupId = opts.keepGroupKey ? members[0].groupKey : hash53(members[0].groupKey);
+  const ids = groupIds(groups, opts);
+  for (const [key, members] of groups) {
+    // The source's own index when every member has one, else import order (line order). Indices that
+    // repeat (a verl v1 rollout with several outputs) are renumbered in that order: ids must stay unique.
+    const indexed = members.every((m) => m.sampleIdx !== undefined);
+    const ordered = indexed ? [...members].sort((a, b) => a.sampleIdx! - b.sampleIdx!) : members;
+    const unique = indexed && new Set(ordered.map((m) => m.sampleIdx)).size === ordered.length;
+    const groupId = ids.get(key)!;
     const rollouts = ordered.map((d, i): Rollout => {
       const fromRewards = breakdownsFromRewards(d.rewards);
-      const sampleIdx = d.sampleIdx ?? i;
+      const sampleIdx = unique ? d.sampleIdx! : i;
       const r: Rollout = {
         id: rolloutId(opts.runId, d.step, groupId, sampleIdx),
         runId: opts.runId,
@@ -74,6 +78,34 @@ export function finalizeRollouts(drafts: readonly DraftRollout[], opts: Finalize
   }
   out.sort((a, b) => a.step - b.step || (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0) || a.sampleIdx - b.sampleIdx);
   return out;
+}
+
+/**
+ * The id of each (step, key) group: the key itself (`keepGroupKey`), else a hash of the group's name
+ * (`groupName`, falling back to the key). Groups of one step that share a name are told apart by -2, -3…
+ * in order of their keys, the first keeping the bare hash (the id the same prompt has at other steps).
+ */
+function groupIds(groups: Map<string, DraftRollout[]>, opts: FinalizeOptions): Map<string, string> {
+  const ids = new Map<string, string>();
+  const byName = new Map<string, string[]>(); // `${step}\0${name}` → group keys
+  for (const [key, members] of groups) {
+    const d = members[0];
+    if (opts.keepGroupKey) {
+      ids.set(key, d.groupKey);
+      continue;
+    }
+    const nameKey = `${d.step}\u0000${d.groupName ?? d.groupKey}`;
+    let keys = byName.get(nameKey);
+    if (!keys) byName.set(nameKey, (keys = []));
+    keys.push(key);
+  }
+  for (const keys of byName.values()) {
+    keys.sort();
+    const first = groups.get(keys[0])![0];
+    const base = hash53(first.groupName ?? first.groupKey);
+    keys.forEach((key, i) => ids.set(key, i === 0 ? base : `${base}-${i + 1}`));
+  }
+  return ids;
 }
 
 function merge(a: ProcessBreakdown | null, b: ProcessBreakdown | null | undefined): ProcessBreakdown | null {

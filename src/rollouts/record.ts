@@ -102,6 +102,12 @@ export interface DraftRollout {
   step: number;
   /** Text or id the group is rebuilt by (within one step). */
   groupKey: string;
+  /**
+   * What the group id is made from when it is not the group key (verl v1: grouped by uid, named by the
+   * prompt, so the same prompt keeps its group id from step to step); several groups of one step with
+   * the same name get the suffixes -2, -3… in order of their keys.
+   */
+  groupName?: string;
   /** The source's own index within the group, when it has one. */
   sampleIdx?: number;
   prompt: string;

@@ -8,7 +8,7 @@ import { resolveConfig, type AblationName } from '../rewards/config';
 import { FieldJudge, RuleJudge } from '../rewards/judge';
 import { evaluateGroup } from '../rewards/score';
 import { WhitespaceTokenizer } from '../rewards/tokenizers';
-import type { RolloutRecord } from '../rewards/types';
+import type { PerceptionJudge, RolloutRecord } from '../rewards/types';
 import type { Rollout } from './record';
 
 const VERDICT = '__inspector_perception_verdict';
@@ -25,6 +25,9 @@ function problemType(r: Rollout): string {
 export function toRewardRecord(r: Rollout): RolloutRecord {
   const gt = r.groundTruth ?? '';
   const record: RolloutRecord = {
+    // Every column of the source, so a field judge (field:NAME) reads a verdict the dump logged.
+    ...r.rewards,
+    ...r.extra,
     problem_id: r.groupId,
     problem: typeof r.extra.problem === 'string' ? r.extra.problem : r.prompt,
     problem_type: problemType(r),
@@ -39,9 +42,14 @@ export function toRewardRecord(r: Rollout): RolloutRecord {
   return record;
 }
 
-export async function rescoreGroupWithRewards(group: readonly Rollout[], mode: AblationName = 'pa-grpo'): Promise<Rollout[]> {
+/**
+ * Re-scores one group (all of one step and one group id). `judge`: the perception judge (rules, field:NAME
+ * or http, from createJudge); by default the verdict the source logged when every rollout has one, else
+ * the rule judge.
+ */
+export async function rescoreGroupWithRewards(group: readonly Rollout[], mode: AblationName = 'pa-grpo', judge?: PerceptionJudge): Promise<Rollout[]> {
   const records = group.map(toRewardRecord);
-  const judge = records.every((r) => r[VERDICT] !== undefined) ? new FieldJudge(VERDICT) : new RuleJudge();
+  judge ??= records.every((r) => r[VERDICT] !== undefined) ? new FieldJudge(VERDICT) : new RuleJudge();
   const res = await evaluateGroup(records, { config: resolveConfig(mode), tokenizer: new WhitespaceTokenizer(), judge });
   return group.map((r, i): Rollout => {
     const s = res.scores[i];
@@ -53,4 +61,44 @@ export async function rescoreGroupWithRewards(group: readonly Rollout[], mode: A
       extra: { ...r.extra, 'trainer.perception': r.perception, 'trainer.reasoning': r.reasoning, 'trainer.advantages': r.advantages },
     };
   });
+}
+
+export interface RescoreRunOptions {
+  /** The perception judge; see rescoreGroupWithRewards. */
+  judge?: PerceptionJudge;
+  mode?: AblationName;
+  /** Groups in flight at once (an HTTP judge is limited by its own concurrency as well). */
+  concurrency?: number;
+  onProgress?: (groupsDone: number, groups: number) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * Re-scores every group of a run (rollouts in any order) with the rewards module: per-process rewards
+ * and advantages for dumps that lack them (verl v1). Returns the rollouts re-scored, in the order given.
+ * The dashboard's "recompute" and `npm run rollouts -- summary --rescore` both call this.
+ */
+export async function rescoreRun(rollouts: readonly Rollout[], opts: RescoreRunOptions = {}): Promise<Rollout[]> {
+  const groups = new Map<string, number[]>();
+  rollouts.forEach((r, i) => {
+    const key = `${r.step}\u0000${r.groupId}`;
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = []));
+    g.push(i);
+  });
+  const out: Rollout[] = [...rollouts];
+  const todo = [...groups.values()];
+  let next = 0;
+  let done = 0;
+  const worker = async () => {
+    while (next < todo.length) {
+      opts.signal?.throwIfAborted();
+      const idx = todo[next++].sort((a, b) => rollouts[a].sampleIdx - rollouts[b].sampleIdx);
+      const scored = await rescoreGroupWithRewards(idx.map((i) => rollouts[i]), opts.mode, opts.judge);
+      idx.forEach((i, k) => (out[i] = scored[k]));
+      opts.onProgress?.(++done, todo.length);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency ?? 8, todo.length)) }, worker));
+  return out;
 }

@@ -325,6 +325,42 @@ export async function deleteRun(runId: string): Promise<void> {
   }
 }
 
+/**
+ * Replaces every rollout of a run by its re-scored copy (same ids) and recomputes the run's chart rows
+ * and quadrant rule (the reward scale changed); `warnings` replace the run's. One transaction: on a
+ * failure the run stays as it was.
+ */
+export async function replaceRunRollouts(runId: string, rollouts: readonly Rollout[], warnings: string[]): Promise<RunMeta> {
+  const db = await openRolloutDb();
+  try {
+    const tx = db.transaction(['rollouts', 'runs'], 'readwrite');
+    tx.done.catch(() => undefined); // reported once, through the catch below
+    const prev = await tx.objectStore('runs').get(runId);
+    if (!prev) {
+      abortQuietly(tx);
+      throw new RolloutDbError('NotFound', `run ${runId} not found`, 'it may have been deleted in another tab');
+    }
+    if (rollouts.some((r) => r.runId !== runId)) {
+      abortQuietly(tx);
+      throw new RolloutDbError('WriteFailed', `rollouts of another run given for run ${runId}`, 'a bug: report it');
+    }
+    try {
+      for (const r of rollouts) quiet(tx.objectStore('rollouts').put(r));
+    } catch (e) {
+      abortQuietly(tx);
+      throw e;
+    }
+    const rule = quadrantRule(rollouts);
+    const meta: RunMeta = { ...prev, warnings, quadrantRule: rule, stepSummaries: summarizeSteps(rollouts, rule) };
+    void tx.objectStore('runs').put(meta);
+    await tx.done;
+    return meta;
+  } catch (e) {
+    if (e instanceof RolloutDbError) throw e;
+    throw wrap(e, `saving the re-scored rollouts of run ${runId}`);
+  }
+}
+
 /** Replaces some rollouts (after re-scoring a group) and refreshes the run's chart rows. */
 export async function putRollouts(rollouts: readonly Rollout[]): Promise<void> {
   const db = await openRolloutDb();

@@ -10,7 +10,7 @@ import { importInspectEval, importInspectJson, isEvalLog } from './inspect_log';
 import { looksNative, nativeDrafts } from './native';
 import { looksLikeRllb, rllbDrafts } from './rllb';
 import { importTrlParquet, importWandbTable, isWandbTable, trlDrafts } from './trl';
-import { verlDrafts } from './verl';
+import { verlDrafts, verlWarnings } from './verl';
 import { isVideoR1Results, videoR1Drafts } from './videor1';
 
 export { ImportError, type ImportOptions, type ImportResult } from './common';
@@ -94,7 +94,9 @@ function parseRows(values: { value: unknown; line: number }[], name: string, opt
   else if (isRecord(first) && 'prompt' in first && 'completion' in first) (format = 'trl'), (drafts = trlDrafts(values.map((v) => v.value).filter(isRecord), name));
   else if (isRecord(first) && 'output' in first && 'problem' in first) (format = 'videor1-eval'), (drafts = videoR1Drafts(values.map((v) => v.value).filter(isRecord)));
   else throw new ImportError(`${name}: unrecognised records (keys: ${columns.slice(0, 8).join(', ')})`, 'supported: verl {step}.jsonl, TRL rows, RL Logging Board, our own export');
-  return { format, drafts, warnings: errors.map((e) => `${name}: ${e}`), columns, keepGroupKey: format === 'native' };
+  const warnings = errors.map((e) => `${name}: ${e}`);
+  if (format === 'verl') warnings.push(...verlWarnings(drafts));
+  return { format, drafts, warnings, columns, keepGroupKey: format === 'native' };
 }
 
 /** Imports the files of one run: parse each, then rebuild groups over all drafts of a format at once. */
@@ -110,7 +112,8 @@ export async function importFiles(files: readonly InputFile[], opts: ImportOptio
     );
   });
   const columns = [...new Set(parsed.flatMap((p) => p.columns))];
-  const warnings = [...parsed.flatMap((p) => p.warnings), ...importWarnings(rollouts)];
+  // A run of many files gets a warning that is the same for each (verl v1 dumps) once.
+  const warnings = [...new Set([...parsed.flatMap((p) => p.warnings), ...importWarnings(rollouts)])];
   if (formats.length > 1) warnings.push(`mixed formats in one run: ${formats.join(', ')}`);
   return { format: formats[0] ?? 'native', rollouts, warnings, columns };
 }

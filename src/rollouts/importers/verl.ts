@@ -1,10 +1,13 @@
 // verl rollout / validation dumps: one `{step}.jsonl` per step (inspector.md §3.1, method.md §5.1).
-// Keys `input, output, gts, score, step` + every key the reward function returned (e.g. `perception`,
-// `reasoning`), `uid` only in the v1 trainer. Rows are reordered by balance_batch: groups are rebuilt
-// by (step, input). Python writes NaN / Infinity: parsed leniently.
+// The classic trainer writes `input, output, gts, score, step` + every key the reward function returned
+// (e.g. `perception`, `reasoning`), rows reordered by balance_batch: groups are rebuilt by (step, input).
+// The v1 trainer (`trainer.use_v1`, now the default) writes only `input, output, gts, score, step, uid`
+// with uid `{sample}_{rollout}_{output}`, sorted by uid, and no reward extras (engines.md): groups are
+// the uid's sample part, since one prompt text can be two groups of a step. Python writes NaN / Infinity:
+// parsed leniently.
 
 import { parseJsonLines } from '../lenient_json';
-import { textOf, type DraftRollout } from '../record';
+import { processKey, textOf, type DraftRollout } from '../record';
 import { columnsOf, isRecord, splitColumns, stepFromFileName, toStep, type ImportOptions, type ParsedFile } from './common';
 
 const KNOWN = new Set(['input', 'output', 'gts', 'step', 'uid', 'request_id']);
@@ -22,9 +25,10 @@ export function verlDrafts(rows: readonly { value: unknown; line: number }[], fi
     const prompt = textOf(value.input);
     drafts.push({
       step: toStep(value.step, fileStep),
-      // The uid's sample part is per batch, so it is combined with the prompt to stay a group key.
-      groupKey: uid ? `${uid[1]}\u0000${prompt}` : prompt,
-      ...(uid ? { sampleIdx: Number(uid[2]) } : {}),
+      // The uid's sample part (a uuid per prompt per batch) is the group; its id is made from the prompt,
+      // so the same prompt keeps its group id from step to step (finalizeRollouts tells repeats apart).
+      groupKey: uid ? `uid\u0000${uid[1]}` : prompt,
+      ...(uid ? { groupName: prompt, sampleIdx: Number(uid[2]) } : {}),
       prompt,
       completion: textOf(value.output),
       groundTruth: value.gts === undefined || value.gts === null ? null : textOf(value.gts),
@@ -39,8 +43,22 @@ export function verlDrafts(rows: readonly { value: unknown; line: number }[], fi
   return drafts;
 }
 
+/**
+ * What a verl dump lacks: a v1 training dump (uid on every line) carries no per-process reward columns,
+ * so the run's perception and reasoning rewards are unknown until they are recomputed.
+ */
+export function verlWarnings(drafts: readonly DraftRollout[]): string[] {
+  if (drafts.length === 0 || !drafts.every((d) => isRecord(d.raw) && typeof d.raw.uid === 'string')) return [];
+  if (drafts.some((d) => Object.keys(d.rewards).some((k) => processKey(k)))) return [];
+  return [
+    `verl v1 training dump (uid on every line, no reward extra keys): per-process rewards are missing. ` +
+      'Recompute them with the rewards module: "recompute" on the run dashboard, or npm run rollouts -- summary FILES --rescore --judge rules|field:NAME|http.',
+  ];
+}
+
 export function importVerl(text: string, fileName: string, opts: ImportOptions): ParsedFile {
   const split = opts.split ?? (/(^|[\\/])val[^\\/]*[\\/]/i.test(fileName) ? 'val' : 'train');
   const { values, errors } = parseJsonLines(text);
-  return { format: 'verl', drafts: verlDrafts(values, fileName, split), warnings: errors, columns: columnsOf(values.map((v) => v.value).filter(isRecord)) };
+  const drafts = verlDrafts(values, fileName, split);
+  return { format: 'verl', drafts, warnings: [...errors, ...verlWarnings(drafts)], columns: columnsOf(values.map((v) => v.value).filter(isRecord)) };
 }
