@@ -2,7 +2,11 @@
 // with the paper's prompt, a rule judge over known scene facts (synthetic tasks), and a verdict read from
 // a record field. Pure: fetch, AbortController and timers only (runs in Node, a worker or the page).
 
+import { ChecklistJudge } from './checklist';
+import { normalizeOptions } from './options';
 import type { JudgeRequest, JudgeVerdict, PerceptionJudge, RolloutRecord, SceneFact } from './types';
+
+export { normalizeOptions };
 
 export interface JudgeStats {
   /** judge() calls. */
@@ -47,64 +51,6 @@ export function judgePrompt(request: Pick<JudgeRequest, 'dataType' | 'question' 
     Observations: request.observation,
   };
   return JUDGE_PROMPT_TEMPLATE.replace(/\{(data_type|Question|CorrectAnswer|Observations)\}/g, (_, k: string) => values[k]);
-}
-
-/**
- * Options as a list of "A. ..." strings. The RL release stores them as a string [C: S3] whose serialisation
- * is unknown [U]: try JSON, then a Python list literal, then one option per line (method.md §1.4.1).
- */
-export function normalizeOptions(options: unknown): string[] {
-  if (Array.isArray(options)) return options.map((o) => String(o));
-  if (typeof options !== 'string') return [];
-  const s = options.trim();
-  if (s === '' || s === '[]') return [];
-  if (s.startsWith('[')) {
-    try {
-      const parsed: unknown = JSON.parse(s);
-      if (Array.isArray(parsed)) return parsed.map((o) => String(o));
-    } catch {
-      const py = parsePythonStringList(s);
-      if (py !== null) return py;
-    }
-  }
-  return s.split(/\r?\n/).map((o) => o.trim()).filter((o) => o.length > 0);
-}
-
-/** ['A. x', "B. it's"] → strings; null when it is not a flat list of quoted strings. */
-function parsePythonStringList(s: string): string[] | null {
-  const out: string[] = [];
-  let i = 1;
-  const skipSpace = () => {
-    while (i < s.length && /\s/.test(s[i])) i++;
-  };
-  skipSpace();
-  if (s[i] === ']') return out;
-  while (i < s.length) {
-    skipSpace();
-    const quote = s[i];
-    if (quote !== "'" && quote !== '"') return null;
-    i++;
-    let item = '';
-    while (i < s.length && s[i] !== quote) {
-      if (s[i] === '\\' && i + 1 < s.length) {
-        const c = s[i + 1];
-        item += c === 'n' ? '\n' : c === 't' ? '\t' : c;
-        i += 2;
-      } else item += s[i++];
-    }
-    if (i >= s.length) return null;
-    i++;
-    out.push(item);
-    skipSpace();
-    if (s[i] === ',') {
-      i++;
-      skipSpace();
-      if (s[i] === ']') return out;
-      continue;
-    }
-    return s[i] === ']' ? out : null;
-  }
-  return null;
 }
 
 /** Video-R1's extract_answer on the solution: the first <answer>…</answer>, stripped; else the text stripped. */
@@ -465,7 +411,10 @@ export function verdictOfValue(value: unknown): 0 | 1 | null {
 
 // ---- factory ----------------------------------------------------------------------------------------
 
-export type JudgeSpec = 'rules' | 'http' | `field:${string}`;
+export type JudgeSpec = 'rules' | 'http' | 'checklist' | `checklist:${string}` | `field:${string}`;
+
+/** Judges that need a model (the policy itself): only the RL trainer can build them (src/train/self_answer.ts). */
+export const MODEL_JUDGES = ['self-answer'] as const;
 
 export interface CreateJudgeOptions {
   http?: HttpJudgeOptions;
@@ -477,6 +426,11 @@ export function createJudge(spec: JudgeSpec | string, options: CreateJudgeOption
     if (!options.http) throw new Error("createJudge('http'): HTTP options (baseUrl, model) are required");
     return new HttpJudge(options.http);
   }
+  if (spec === 'checklist') return new ChecklistJudge();
+  if (spec.startsWith('checklist:')) return new ChecklistJudge(spec.slice('checklist:'.length));
   if (spec.startsWith('field:')) return new FieldJudge(spec.slice('field:'.length));
-  throw new Error(`unknown judge '${spec}'; expected rules, http or field:NAME`);
+  if ((MODEL_JUDGES as readonly string[]).includes(spec)) {
+    throw new Error(`judge '${spec}' answers with the policy model: it is available in RL training only (the Train page, npm run train / experiment -- --judge ${spec})`);
+  }
+  throw new Error(`unknown judge '${spec}'; expected rules, http, checklist, checklist:FIELD or field:NAME`);
 }

@@ -60,7 +60,7 @@ export async function scoreRollout(record: RolloutRecord, parsed: ParsedCompleti
     if (format.perception === 1 && parsed.observation !== null) {
       if (ctx.judge === null) throw new Error('scoreRollout: the perception reward is on but no judge is configured');
       verdict = await ctx.judge.judge(buildJudgeRequest(record, parsed.observation.text));
-      accuracy = verdict.verdict;
+      accuracy = verdict.score ?? verdict.verdict;
     }
     const length = config.useLengthReward ? lengthReward(tokens.perception, config.perceptionLength, accuracy, format.perception, lengthOptions) : 0;
     perception = processReward(accuracy, format.perception, length);
@@ -76,6 +76,22 @@ export async function scoreRollout(record: RolloutRecord, parsed: ParsedCompleti
   const score: RolloutScore = { perception, reasoning, tokens };
   if (verdict !== undefined) score.verdict = verdict;
   return score;
+}
+
+/**
+ * Hands a judge that batches (PerceptionJudge.prepare, e.g. self-answer) every request that scoring
+ * `records` will make: those with the perception reward on and a well-formed observation (scoreRollout
+ * asks the judge only then). A judge without prepare is left alone.
+ */
+export async function prepareJudge(records: readonly RolloutRecord[], ctx: ScoreContext): Promise<void> {
+  const judge = ctx.judge;
+  if (judge?.prepare === undefined || !ctx.config.usePerceptionReward) return;
+  const requests = records.flatMap((record) => {
+    const parsed = parseCompletion(record.output);
+    const ok = formatRewards(parsed, ctx.config.formatMode).perception === 1 && parsed.observation !== null;
+    return ok ? [buildJudgeRequest(record, parsed.observation!.text)] : [];
+  });
+  if (requests.length > 0) await judge.prepare(requests);
 }
 
 /**

@@ -81,6 +81,11 @@ export interface ProcessReward {
 export interface JudgeVerdict {
   /** 1 when the observation is judged sufficient, else 0. */
   verdict: 0 | 1;
+  /**
+   * A graded perception accuracy in [0, 1], from judges that grade rather than decide (the checklist's
+   * fraction of key facts stated, the self-answer's accuracy); the reward uses it instead of `verdict`.
+   */
+  score?: number;
   explanation?: string;
   /** Set when the judge failed (timeout, HTTP error, unparsable reply); verdict is then 0. */
   error?: string;
@@ -97,4 +102,9 @@ export interface JudgeRequest {
 export interface PerceptionJudge {
   readonly name: string;
   judge(request: JudgeRequest): Promise<JudgeVerdict>;
+  /**
+   * Optional: every request a batch of rollouts will make (a trainer step), before any judge() call, so
+   * a judge that runs a model (self-answer) can answer them in batches; judge() then reads the answers.
+   */
+  prepare?(requests: readonly JudgeRequest[]): Promise<void>;
 }
