@@ -319,8 +319,7 @@ export const datasetsStore = createStore<DatasetsState>()((set, get) => {
       if (choice === 'cancel') return;
       if (choice === 'open') return get().select(d.existing.id);
       if (choice === 'copy') {
-        const base = d.request.name?.trim() || describeFiles(d.request.files).map((f) => f.name).join(' + ');
-        return startImport({ ...d.request, name: name?.trim() || `${base} (copy)` }, d.contentHash);
+        return startImport({ ...d.request, name: name?.trim() || `${d.existing.name} (copy)` }, d.contentHash);
       }
       // Replace: the old dataset goes only once the new import is complete, so a failed or
       // cancelled replacement loses nothing.

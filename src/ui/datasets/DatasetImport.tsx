@@ -6,6 +6,7 @@ import { useState } from 'react';
 import { useDatasets } from '../common/hooks';
 import { datasetsStore } from '../../store/datasets';
 import type { ImportProgress } from '../../data/types';
+import { ImportIssues } from './ImportIssues';
 
 export function DatasetImport({ onClose }: { onClose: () => void }) {
   const [files, setFiles] = useState<File[]>([]);
@@ -91,8 +92,8 @@ export function DatasetProgress() {
   );
 }
 
-/** What an import did: counts, reasons, and the first issues with file, line, id and field. */
-export function DatasetSummary({ progress, name, onClose }: { progress: ImportProgress; name: string; onClose?: () => void }) {
+/** What an import did: counts, reasons, and its issues (file, line, id, field) by kind, with the report export. */
+export function DatasetSummary({ progress, name, datasetId, onClose }: { progress: ImportProgress; name: string; datasetId?: string; onClose?: () => void }) {
   const reasons = Object.entries(progress.byReason);
   return (
     <div className="dataset-summary" data-testid="import-summary" data-state={progress.state} data-name={name}>
@@ -108,23 +109,7 @@ export function DatasetSummary({ progress, name, onClose }: { progress: ImportPr
           {progress.error.code}: {progress.error.message}
         </p>
       )}
-      {progress.issues.length > 0 && (
-        <details>
-          <summary>First {progress.issues.length} issues</summary>
-          <ul className="issues">
-            {progress.issues.map((i) => (
-              <li key={i.record}>
-                <code>
-                  {i.file}
-                  {i.line !== undefined ? `:${i.line}` : ''}
-                </code>{' '}
-                {i.problemId !== undefined && <>id {i.problemId} </>}
-                {i.field && <>field <code>{i.field}</code> </>}[{i.code}, {i.action}] {i.message}
-              </li>
-            ))}
-          </ul>
-        </details>
-      )}
+      <ImportIssues progress={progress} datasetId={datasetId} name={name} />
       {onClose && (
         <button className="secondary" onClick={onClose}>
           Dismiss

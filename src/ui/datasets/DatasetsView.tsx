@@ -7,6 +7,7 @@ import { useDatasets } from '../common/hooks';
 import { datasetsStore, exposeForTests } from '../../store/datasets';
 import type { DatasetManifest } from '../../data/types';
 import { DatasetImport, DatasetProgress, DatasetSummary } from './DatasetImport';
+import { DuplicateImportPrompt } from './ImportIssues';
 import { DatasetSamples } from './DatasetSamples';
 import './DatasetsView.css';
 
@@ -57,8 +58,9 @@ export function DatasetsView() {
             </button>
           </div>
         )}
+        <DuplicateImportPrompt />
         <DatasetProgress />
-        {summary && <DatasetSummary progress={summary.progress} name={summary.name} onClose={() => datasetsStore.setState({ lastSummary: null })} />}
+        {summary && <DatasetSummary progress={summary.progress} name={summary.name} datasetId={summary.datasetId} onClose={() => datasetsStore.setState({ lastSummary: null })} />}
         {importing && <DatasetImport onClose={() => setImporting(false)} />}
         {status === 'loading' && <p className="note">Opening the dataset store…</p>}
         {selected && selected.counts.samples > 0 && <DatasetSamples manifest={selected} />}
@@ -98,6 +100,11 @@ function DatasetCard({ manifest: m, selected }: { manifest: DatasetManifest; sel
             </label>
           )}
         </div>
+      )}
+      {m.kind !== 'synthetic' && p.skipped + p.keptWithoutMedia > 0 && !running && (
+        <button className="secondary small" data-testid={`dataset-issues-${m.id}`} onClick={() => datasetsStore.setState({ lastSummary: { datasetId: m.id, name: m.name, progress: p } })}>
+          Issues ({p.skipped + p.keptWithoutMedia})
+        </button>
       )}
       <button className="secondary small" onClick={() => confirm(`Delete ${m.name}?`) && void store.remove(m.id)} disabled={running}>
         Delete
