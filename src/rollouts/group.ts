@@ -263,6 +263,12 @@ export function summarizeSteps(rollouts: readonly Rollout[], rule: QuadrantRule 
   return rows;
 }
 
+/** The processes whose reward is unknown at every step of a run (verl v1 dumps carry none): what to recompute. */
+export function missingProcesses(rows: readonly Pick<StepSummary, 'perception' | 'reasoning'>[]): ('perception' | 'reasoning')[] {
+  if (rows.length === 0) return [];
+  return (['perception', 'reasoning'] as const).filter((p) => rows.every((r) => r[p].total === null));
+}
+
 /** Sort keys of the group view. */
 export type SortKey = 'sample' | 'perception' | 'reasoning' | 'advPerception' | 'advReasoning' | 'advGrpo' | 'score';
 export const SORT_KEYS: { id: SortKey; label: string }[] = [

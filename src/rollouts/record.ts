@@ -384,6 +384,23 @@ export function scalarReward(r: Pick<Rollout, 'rewards' | 'perception' | 'reason
   return null;
 }
 
+/**
+ * How the card names the trainer's own advantage (`Rollout.advantage`): one value the engine combined
+ * over all its reward functions, never per process, so it is labelled apart from A_P and A_R (which the
+ * inspector recomputes from the process rewards when the source has no process advantages).
+ */
+export function trainerAdvantageLabel(format: SourceFormat): { label: string; hint: string } {
+  if (format === 'trl') {
+    return {
+      label: 'TRL advantage (combined)',
+      hint:
+        "TRL's logged `advantage`: the engine's one combined value over all reward functions (the group-normalised weighted sum of rewards; " +
+        'with multi_objective_aggregation="normalize_then_sum", the batch-normalised sum of per-reward group-normalised values). Not per process: A_P and A_R beside it are recomputed here.',
+    };
+  }
+  return { label: 'trainer advantage (combined)', hint: "the trainer's own logged advantage: one combined value, not per process; A_P and A_R beside it come from the process rewards" };
+}
+
 /** Reward keys a trainer writes its own scalar score under (verl `score`, RLLB / OpenRLHF `reward`). */
 export const TRAINER_SCORE_KEYS = ['score', 'reward'] as const;
 

@@ -8,6 +8,8 @@ import { importFiles, ImportError, type InputFile } from '../rollouts/importers'
 import { applyFilter, compileFilter, FilterSyntaxError, type FilterHit, type FilterSpec } from '../rollouts/filter';
 import { hash53, slug, type QuadrantRule, type Rollout } from '../rollouts/record';
 import * as rdb from '../rollouts/rollout_db';
+import { rescoreRun as rescoreRunRollouts } from '../rollouts/rescore_group';
+import { createJudge, type HttpJudgeOptions, type JudgeSpec } from '../rewards/judge';
 import type { RunIndex, RunMeta } from '../rollouts/rollout_db';
 import type { FilterRequest, FilterResponse } from '../rollouts/filter_worker';
 
@@ -37,6 +39,8 @@ export interface RolloutsState {
   /** Loaded groups, keyed `${step}|${groupId}` (of the open run). */
   groups: Record<string, Rollout[]>;
   filter: FilterState;
+  /** Re-scoring the open run with the rewards module (its per-process rewards were missing). */
+  rescore: RescoreStatus | null;
 
   refreshRuns(): Promise<void>;
   importFiles(files: readonly { name: string; bytes: Uint8Array }[], name?: string): Promise<string | null>;
@@ -52,7 +56,23 @@ export interface RolloutsState {
   clearFilter(): void;
   /** Sets the open run's quadrant rule (a threshold changed on the dashboard), recounts its quadrants, reruns the filter. */
   setQuadrantRule(rule: QuadrantRule): Promise<void>;
+  /**
+   * Recomputes the open run's per-process rewards and advantages with the rewards module (PA-GRPO) and
+   * the judge given (rules, field:NAME or http), and stores them; the trainer's values stay in `extra`.
+   */
+  rescoreRun(judge: JudgeSpec, http?: HttpJudgeOptions): Promise<void>;
 }
+
+export interface RescoreStatus {
+  runId: string;
+  state: 'running' | 'done' | 'error';
+  done: number;
+  total: number;
+  message: string;
+}
+
+/** Warnings a recompute answers: they go from the run's list once its process rewards are known. */
+const MISSING_REWARDS = /per-process rewards are missing|no perception\/reasoning reward columns/;
 
 const EMPTY_FILTER: FilterState = { expr: '', search: '', quadrants: [], hits: null, running: false, error: null, ms: null };
 
@@ -106,6 +126,7 @@ export const rolloutsStore = createStore<RolloutsState>()((set, get) => ({
   runMissing: null,
   groups: {},
   filter: EMPTY_FILTER,
+  rescore: null,
 
   async refreshRuns() {
     try {
@@ -253,6 +274,35 @@ export const rolloutsStore = createStore<RolloutsState>()((set, get) => ({
       if (f.quadrants.length || /\bquadrant\b/.test(f.expr)) await get().runFilter();
     } catch (e) {
       set({ error: describe(e) });
+    }
+  },
+
+  async rescoreRun(spec, http) {
+    const run = get().run;
+    if (!run || get().rescore?.state === 'running') return;
+    const runId = run.meta.runId;
+    const status = (s: Omit<RescoreStatus, 'runId'>) => set({ rescore: { runId, ...s } });
+    status({ state: 'running', done: 0, total: run.meta.groups, message: 'reading the run…' });
+    try {
+      const judge = createJudge(spec, http ? { http } : {});
+      const rollouts = await rdb.getRunRollouts(runId);
+      const scored = await rescoreRunRollouts(rollouts, {
+        judge,
+        concurrency: spec === 'http' ? 4 : 8,
+        onProgress: (done, total) => status({ state: 'running', done, total, message: `re-scoring: ${done} / ${total} groups` }),
+      });
+      const s = judge.stats;
+      const note =
+        `per-process rewards recomputed with the rewards module (PA-GRPO, judge ${judge.name}, whitespace token counts) on ${new Date().toLocaleString()}: ` +
+        `${s.calls} judge calls, ${s.failures} failed (a failed verdict counts as insufficient); the trainer's values are kept in each rollout's extra columns`;
+      const meta = await rdb.replaceRunRollouts(runId, scored, [...run.meta.warnings.filter((w) => !MISSING_REWARDS.test(w)), note]);
+      if (workerRun === runId) resetWorker();
+      if (get().run?.meta.runId === runId) set({ run: { ...get().run!, meta }, groups: {} });
+      set({ runs: get().runs.map((m) => (m.runId === runId ? meta : m)) });
+      status({ state: 'done', done: scored.length, total: scored.length, message: note });
+    } catch (e) {
+      const err = describe(e);
+      status({ state: 'error', done: 0, total: 0, message: `re-scoring failed, the run is unchanged: ${err!.message} — ${err!.hint}` });
     }
   },
 }));

@@ -3,7 +3,7 @@
 // only ever rendered as text nodes.
 
 import { memo, useEffect, useState, type ReactNode } from 'react';
-import { QUADRANTS, quadrantOf, rawRecord, segmentsOf, trainerScore, type ProcessBreakdown, type QuadrantRule, type Rollout } from '../../rollouts/record';
+import { QUADRANTS, quadrantOf, rawRecord, segmentsOf, trainerAdvantageLabel, trainerScore, type ProcessBreakdown, type QuadrantRule, type Rollout } from '../../rollouts/record';
 import { diffWords } from '../../rollouts/search';
 import { fmt, HighlightedText, Signed } from './Text';
 import { TokenLane } from './TokenLane';
@@ -105,15 +105,15 @@ const CardBody = memo(function CardBody({ rollout: r, rule, query, showTokens, s
         ) : null}
         {marked ? <span className="badge">marked for diff</span> : null}
         <span className="advs">
-          A<sub>P</sub> <Signed value={r.advantages?.perception} testId="adv-perception" /> · A<sub>R</sub>{' '}
-          <Signed value={r.advantages?.reasoning} testId="adv-reasoning" /> · A<sub>GRPO</sub> <Signed value={r.advantages?.grpo} testId="adv-grpo" />
           {r.advantage !== null ? (
-            <>
-              {' '}
-              · trainer A <Signed value={r.advantage} />
-            </>
+            <span className="trainer-adv" data-testid="trainer-advantage" title={trainerAdvantageLabel(r.source.format).hint}>
+              {trainerAdvantageLabel(r.source.format).label} <Signed value={r.advantage} /> ·{' '}
+            </span>
           ) : null}
-          {r.advantages?.source === 'rescored' ? <span className="note"> (recomputed)</span> : null}
+          A<sub>P</sub> <Signed value={r.advantages?.perception} testId="adv-perception" /> · A<sub>R</sub>{' '}
+          <Signed value={r.advantages?.reasoning} testId="adv-reasoning" />
+          {r.advantages?.source === 'rescored' ? <span className="note" data-testid="adv-recomputed"> (recomputed)</span> : null} · A<sub>GRPO</sub>{' '}
+          <Signed value={r.advantages?.grpo} testId="adv-grpo" />
         </span>
       </header>
       {diffWith ? (

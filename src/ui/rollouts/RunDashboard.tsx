@@ -12,6 +12,7 @@ import { rolloutsStore } from '../../store/rollouts';
 import { paddedDomain } from '../../rollouts/compare';
 import { navigate } from './route';
 import { KeyHelp } from './KeyHelp';
+import { RescorePanel } from './RescorePanel';
 
 const COLORS = { perception: '#2f9e44', reasoning: '#3b5bdb', score: '#e8590c', kl: '#868e96', p2: '#8ce99a', r2: '#91a7ff' };
 
@@ -208,6 +209,7 @@ export function RunDashboard({ runId }: { runId: string }) {
           ))}
         </ul>
       ) : null}
+      <RescorePanel meta={meta} />
       <p className="note">Click a point to open that step's groups; j/k choose a step below, Enter opens it, ? lists the keys.</p>
       {keys.help ? (
         <KeyHelp keys={DASHBOARD_KEYS} />
