@@ -44,15 +44,22 @@ const LIMIT_NAMES = [
   'maxUniformBufferBindingSize',
 ] as const;
 
+/** True when the adapter is a CPU implementation of WebGPU (SwiftShader, lavapipe, WARP). */
+export function isCpuAdapter(info: GPUAdapterInfo | undefined): boolean {
+  if (!info) return false;
+  return (
+    Boolean((info as unknown as { isFallbackAdapter?: boolean }).isFallbackAdapter) ||
+    /swiftshader|lavapipe|llvmpipe|warp/i.test(`${info.vendor} ${info.architecture} ${info.device} ${info.description}`)
+  );
+}
+
 export function summarizeAdapter(adapter: GPUAdapter): AdapterSummary {
   const info = adapter.info ?? ({} as GPUAdapterInfo);
   const limits: Record<string, number> = {};
   for (const name of LIMIT_NAMES) limits[name] = Number((adapter.limits as unknown as Record<string, number>)[name]);
   // Browsers often leave description empty for privacy; vendor + architecture still name it.
   const description = info.description || [info.vendor, info.architecture, info.device].filter(Boolean).join(' ') || 'unknown adapter';
-  const isFallback =
-    Boolean((info as unknown as { isFallbackAdapter?: boolean }).isFallbackAdapter) ||
-    /swiftshader|lavapipe|llvmpipe|warp/i.test(`${info.vendor} ${info.architecture} ${info.device} ${info.description}`);
+  const isFallback = isCpuAdapter(info);
   return {
     vendor: info.vendor ?? '',
     architecture: info.architecture ?? '',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Matmul, MATMUL_VARIANTS, type MatmulVariant } from '../../src/gpu/kernels/matmul';
+import { DEFAULT_TILES, Matmul, MATMUL_VARIANTS, matmulStrategyFor, type MatmulStrategy, type MatmulVariant } from '../../src/gpu/kernels/matmul';
 import { matmul } from '../../src/gpu/reference/matmul';
 import { Rng } from '../../src/util/rng';
 import { device, empty, expectClose, gpu, read, run, upload } from './harness';
@@ -15,7 +15,18 @@ function transposes(variant: MatmulVariant) {
   return { transA: variant[0] === 'T', transB: variant[1] === 'T' };
 }
 
-describe('matmul', () => {
+const STRATEGIES: MatmulStrategy[] = ['workgroup', 'registers'];
+
+describe('matmul kernel choice', () => {
+  it('gives a CPU adapter the register kernel and a GPU the workgroup kernel', async () => {
+    const d = await device();
+    const { summary } = await gpu();
+    expect(matmulStrategyFor(d)).toBe(summary.isFallback ? 'registers' : 'workgroup');
+    expect((await Matmul.create(d)).strategy).toBe(matmulStrategyFor(d));
+  });
+});
+
+describe.each(STRATEGIES)('matmul (%s kernel)', (strategy) => {
   it('finds a WebGPU adapter (a missing adapter is a failure, never a skip)', async () => {
     const { summary } = await gpu();
     expect(summary.description.length).toBeGreaterThan(0);
@@ -24,7 +35,7 @@ describe('matmul', () => {
   for (const variant of MATMUL_VARIANTS) {
     it(`computes ${variant} like the CPU reference for every M, N, K in {1, 7, 65, 129}`, async () => {
       const d = await device();
-      const kernel = await Matmul.create(d);
+      const kernel = await Matmul.create(d, DEFAULT_TILES, strategy);
       const rng = new Rng(variant.charCodeAt(0) * 31 + variant.charCodeAt(1));
       const cases = [];
       for (const m of EDGES) for (const n of EDGES) for (const k of EDGES) {
@@ -47,7 +58,7 @@ describe('matmul', () => {
   ]) {
     it(`computes ${m}×${n}×${k} in NN, NT and TN like the CPU reference`, async () => {
       const d = await device();
-      const kernel = await Matmul.create(d);
+      const kernel = await Matmul.create(d, DEFAULT_TILES, strategy);
       const rng = new Rng(m * n + k);
       const a = rng.f32(m * k);
       const b = rng.f32(k * n);
@@ -65,7 +76,7 @@ describe('matmul', () => {
   for (const variant of MATMUL_VARIANTS) {
     it(`accumulates ${variant} into C, twice in one pass, like C + 2·op(A)·op(B)`, async () => {
       const d = await device();
-      const kernel = await Matmul.create(d);
+      const kernel = await Matmul.create(d, DEFAULT_TILES, strategy);
       const [m, n, k] = [65, 7, 129];
       const rng = new Rng(7 + variant.charCodeAt(1));
       const a = rng.f32(m * k);
@@ -82,7 +93,7 @@ describe('matmul', () => {
 
   it('runs a batch of independent matmuls with packed strides in one dispatch', async () => {
     const d = await device();
-    const kernel = await Matmul.create(d);
+    const kernel = await Matmul.create(d, DEFAULT_TILES, strategy);
     const [batch, m, n, k] = [3, 65, 33, 7];
     const rng = new Rng(11);
     const a = rng.f32(batch * m * k);
@@ -102,7 +113,7 @@ describe('matmul', () => {
 
   it('honours offsets, padded batch strides and a shared B (stride 0), and leaves the padding of C untouched', async () => {
     const d = await device();
-    const kernel = await Matmul.create(d);
+    const kernel = await Matmul.create(d, DEFAULT_TILES, strategy);
     const [batch, m, n, k] = [2, 9, 70, 65];
     const [offsetA, offsetC, strideA, strideC] = [5, 3, m * k + 13, m * n + 17];
     const rng = new Rng(12);
@@ -121,7 +132,7 @@ describe('matmul', () => {
     expectClose(await read(d, c, c0.length), expected, tolerance(k), 'NT with offsets and strides');
   });
 
-  for (const tiles of [
+  for (const tiles of strategy === 'registers' ? [] : [
     { wgX: 16, wgY: 16, tileK: 8 },
     { wgX: 16, wgY: 4, tileK: 13 },
   ]) {
@@ -144,7 +155,7 @@ describe('matmul', () => {
 
   it('refuses buffers too small for the shape, naming the operand', async () => {
     const d = await device();
-    const kernel = await Matmul.create(d);
+    const kernel = await Matmul.create(d, DEFAULT_TILES, strategy);
     const a = empty(d, 'A.small', 10);
     const b = empty(d, 'B', 100);
     const c = empty(d, 'C', 100);
