@@ -118,6 +118,11 @@ export class OutputFile {
     if (this.buffered >= 1 << 20) this.flushSync();
   }
 
+  /** Writes what is buffered now (a file, not '-'): a later kill -9 keeps it in NAME.partial-PID. */
+  flush(): void {
+    this.flushSync();
+  }
+
   async write(text: string): Promise<void> {
     if (this.name === '-') {
       if (this.stdoutError) throw this.fail('writing', this.stdoutError);
@@ -282,5 +287,52 @@ export function rescueCopy(tool: string, files: readonly (readonly [name: string
     return null;
   } finally {
     rescuing = false;
+  }
+}
+
+/**
+ * SIGINT/SIGTERM as a request to stop at the next safe point (after the step in progress), so a long
+ * run can save what it has; a second signal ends the process at once (Node's default). `requested` is
+ * the signal received, `exitCode` its conventional status (130, 143).
+ */
+export function stopRequests(): { readonly requested: NodeJS.Signals | null; readonly exitCode: number; dispose: () => void } {
+  let requested: NodeJS.Signals | null = null;
+  const on = (signal: NodeJS.Signals) => () => {
+    requested = signal;
+    process.stderr.write(`${signal}: stopping after the step in progress (send it again to end at once)\n`);
+  };
+  const int = on('SIGINT');
+  const term = on('SIGTERM');
+  process.once('SIGINT', int);
+  process.once('SIGTERM', term);
+  return {
+    get requested() {
+      return requested;
+    },
+    get exitCode() {
+      return requested === 'SIGINT' ? 130 : 143;
+    },
+    dispose: () => {
+      process.off('SIGINT', int);
+      process.off('SIGTERM', term);
+    },
+  };
+}
+
+/** A checkpoint folder to read (--resume, --reference): both files present and readable as files. */
+export function checkCheckpointFolder(dir: string, flag: string): void {
+  const st = statOrNull(dir, flag, dir);
+  if (!st) throw new IoError(`${flag} ${dir}: the folder does not exist`);
+  if (!st.isDirectory()) throw new IoError(`${flag} ${dir} is a file: give the folder holding model.safetensors and model.json`);
+  for (const name of ['model.safetensors', 'model.json']) {
+    const path = join(dir, name);
+    const f = statOrNull(path, flag, dir);
+    if (!f) throw new IoError(`${flag} ${dir}: no checkpoint: ${path} does not exist`);
+    if (!f.isFile()) throw new IoError(`${flag} ${dir}: ${path} is not a file`);
+    try {
+      closeSync(openSync(path, 'r'));
+    } catch (e) {
+      throw new IoError(`${flag} ${dir}: cannot read ${path}: ${ioMessage(e)}`);
+    }
   }
 }

@@ -41,7 +41,16 @@
 //   --rollouts-out FILE.jsonl   every rollout, one canonical Rollout record per line (the inspector's
 //                        "our own export" format: import the file on the Rollouts page)
 //   --run-id ID          run id of those records (default cli-<mode>-seed<seed>)
+//
+// Faults (README "Faults"): --out, --resume, --reference and --rollouts-out are checked before any
+// training (exit 2, the message names the file). The checkpoint's two files are written to temporary
+// names and renamed only when both are complete, so a failed write or a kill leaves DIR's previous
+// checkpoint whole; a failed write also saves the new checkpoint under the system's temporary folder
+// and says where. SIGINT/SIGTERM stop after the step in progress, write --out and exit 130/143 (resume
+// with --resume DIR); a second signal ends at once. A log that could not be written (stdout on a full
+// disk) exits 2.
 
+import { checkCheckpointFolder, checkOutputFolder, IoError, OutputFile, readInputFile, rescueCopy, stopRequests, watchStdout, writeFilesAtomic } from './cli_io';
 import { runSelfUnderVite } from './vite-node';
 
 /** Kept in step with src/train/rl.ts RL_MODES (that module imports WGSL, so tsx cannot load it here). */
@@ -149,11 +158,22 @@ function parseArgs(argv: string[]): TrainArgs {
     i++;
   }
   if (args.mode !== 'sft' && !(RL_MODES as readonly string[]).includes(args.mode)) throw new Error(`--mode ${args.mode}: expected sft or one of ${RL_MODES.join(', ')}`);
+  checkPaths(args);
   return args;
+}
+
+/** Every path, before Vite, the data and the GPU start: a bad one costs no training. */
+function checkPaths(args: TrainArgs): void {
+  if (args.resume) checkCheckpointFolder(args.resume, '--resume');
+  if (args.reference) checkCheckpointFolder(args.reference, '--reference');
+  if (args.frameEncoder === 'onnx') readInputFile(args.encoder ?? 'public/models/tiny-frame-encoder.onnx', '--encoder');
+  if (args.out) checkOutputFolder(args.out, '--out');
+  if (args.rolloutsOut) new OutputFile(args.rolloutsOut, '--rollouts-out', 'rollouts.jsonl').abort(); // opened, so checked, then let go
 }
 
 export async function main(args: TrainArgs): Promise<void> {
   if (args.mode !== 'sft') return mainRl(args);
+  const stdout = watchStdout('stdout (the training log)');
   const { makeConfig } = await import('../src/model/config');
   const { nodeGpu } = await import('../src/gpu/node-gpu');
   const { acquireDevice } = await import('../src/gpu/device');
@@ -225,7 +245,8 @@ export async function main(args: TrainArgs): Promise<void> {
     return report;
   };
   const t0 = performance.now();
-  for (let s = trainer.step; s < train.steps; s++) {
+  const stop = stopRequests();
+  for (let s = trainer.step; s < train.steps && !stop.requested; s++) {
     if (evalEvery > 0 && s > 0 && s % evalEvery === 0) await heldOut(s);
     const e = await trainer.trainStep();
     tokens += e.tokens;
@@ -241,12 +262,30 @@ export async function main(args: TrainArgs): Promise<void> {
   const seconds = (performance.now() - t0 - evalMs) / 1000;
   const ran = trainer.log.length;
   console.log(`${ran} steps in ${seconds.toFixed(1)} s (${((seconds / Math.max(1, ran)) * 1000).toFixed(0)} ms/step, ${(tokens / seconds).toFixed(0)} target tokens/s), ${skipped} skipped`);
+  if (stop.requested) return interrupted(args, stop, trainer.step, () => trainer.checkpoint({ preset: args.preset, seed: String(train.seed) }), ctx.device);
+  stop.dispose();
   const final = await heldOut(trainer.step);
   if (final) console.log(formatReport(final));
   console.log(`wall time ${((performance.now() - started) / 60000).toFixed(1)} min (held-out evaluations ${(evalMs / 1000).toFixed(0)} s)`);
   if (args.out) await writeCheckpoint(args.out, await trainer.checkpoint({ preset: args.preset, seed: String(train.seed) }));
+  await stdout.check();
 
   ctx.device.destroy();
+}
+
+/** After SIGINT/SIGTERM: the checkpoint at the last finished step to --out, then exit 130/143. */
+async function interrupted(
+  args: TrainArgs,
+  stop: ReturnType<typeof stopRequests>,
+  step: number,
+  checkpoint: () => Promise<import('../src/train/checkpoint').Checkpoint>,
+  device: GPUDevice,
+): Promise<void> {
+  if (args.out) await writeCheckpoint(args.out, await checkpoint());
+  const resume = `--resume ${args.out} --out ${args.out}`;
+  process.stderr.write(`train: interrupted (${stop.requested}) at step ${step}; ${args.out ? `checkpoint written to ${args.out}: continue with the same options and ${resume}` : 'no --out, so nothing was saved'}\n`);
+  process.exitCode = stop.exitCode;
+  device.destroy();
 }
 
 /**
@@ -289,32 +328,43 @@ async function syntheticSource(args: TrainArgs) {
   return { seed: args.dataSeed ?? DEFAULT_SYNTHETIC.seed, spec };
 }
 
-async function loadCheckpoint(dir: string) {
+async function loadCheckpoint(dir: string, flag = '--resume') {
   const { parseCheckpoint } = await import('../src/train/checkpoint');
-  const { readFileSync } = await import('node:fs');
   const { join } = await import('node:path');
-  return parseCheckpoint(new Uint8Array(readFileSync(join(dir, 'model.safetensors'))), readFileSync(join(dir, 'model.json'), 'utf8'));
+  const safetensors = readInputFile(join(dir, 'model.safetensors'), flag);
+  const config = readInputFile(join(dir, 'model.json'), flag).toString('utf8');
+  try {
+    return await parseCheckpoint(new Uint8Array(safetensors), config);
+  } catch (e) {
+    throw new IoError(`${flag} ${dir}: not a usable checkpoint: ${(e as Error).message}`);
+  }
 }
 
 async function writeCheckpoint(dir: string, ckpt: import('../src/train/checkpoint').Checkpoint): Promise<void> {
   const { serializeCheckpoint } = await import('../src/train/checkpoint');
-  const { mkdirSync, writeFileSync, renameSync } = await import('node:fs');
+  const { mkdirSync } = await import('node:fs');
   const { join } = await import('node:path');
   const ser = await serializeCheckpoint(ckpt);
   mkdirSync(dir, { recursive: true });
-  // Each file written to a temporary name, then renamed: a reader never sees half a file (and the
-  // JSON's SHA-256 catches a safetensors file from another write).
-  const write = (name: string, data: Uint8Array | string) => {
-    writeFileSync(join(dir, `${name}.tmp`), data);
-    renameSync(join(dir, `${name}.tmp`), join(dir, name));
-  };
-  write('model.safetensors', ser.safetensors);
-  write('model.json', ser.config);
+  // Both files to temporary names, then renamed: a failed write or a kill leaves the previous pair
+  // whole (the JSON's SHA-256 also catches a safetensors file from another write).
+  const files = [['model.safetensors', ser.safetensors], ['model.json', ser.config]] as const;
+  try {
+    writeFilesAtomic(files.map(([name, data]) => [join(dir, name), data] as const));
+  } catch (e) {
+    if (!(e instanceof IoError)) throw e;
+    const rescued = rescueCopy('train', files);
+    throw new IoError(
+      `${e.message}; ${dir} keeps its previous checkpoint, if any; ` +
+        (rescued ? `the new checkpoint (step ${ser.step}) was saved to ${rescued} instead` : `the new checkpoint (step ${ser.step}) could not be saved elsewhere either`),
+    );
+  }
   console.log(`checkpoint at step ${ser.step}: ${join(dir, 'model.safetensors')} (${ser.safetensors.length} bytes), ${join(dir, 'model.json')}`);
 }
 
 /** RL (PA-GRPO, GRPO or an ablation) from an SFT checkpoint or from scratch. */
 async function mainRl(args: TrainArgs): Promise<void> {
+  const stdout = watchStdout('stdout (the training log)');
   const { makeConfig, modelDims } = await import('../src/model/config');
   const { nodeGpu } = await import('../src/gpu/node-gpu');
   const { acquireDevice } = await import('../src/gpu/device');
@@ -324,7 +374,6 @@ async function mainRl(args: TrainArgs): Promise<void> {
   const { paramLayout } = await import('../src/model/params');
   const { toInspectorRollout } = await import('../src/train/rl_export');
   const { toJsonl } = await import('../src/rollouts/export');
-  const { appendFileSync, writeFileSync } = await import('node:fs');
 
   const base = makeConfig(args.preset);
   const { RL_DEFAULTS } = await import('../src/train/rl_defaults');
@@ -349,12 +398,15 @@ async function mainRl(args: TrainArgs): Promise<void> {
   const resume = args.resume ? await loadCheckpoint(args.resume) : undefined;
   if (resume) console.log(`starting from ${args.resume} (${resume.metadata.mode ?? 'sft'} checkpoint, step ${resume.step})`);
   else console.log('no --resume: RL from freshly initialised weights (the RL-only ablation)');
-  const reference = args.reference ? flatFromTensors(paramLayout(model), (await loadCheckpoint(args.reference)).tensors) : undefined;
+  const reference = args.reference ? flatFromTensors(paramLayout(model), (await loadCheckpoint(args.reference, '--reference')).tensors) : undefined;
   const defaults = RL_DEFAULTS[args.preset];
   const group = args.group ?? defaults.group;
   const promptsPerStep = args.prompts ?? defaults.promptsPerStep;
   const runId = args.runId ?? `cli-${args.mode}-seed${train.seed}`;
-  if (args.rolloutsOut) writeFileSync(args.rolloutsOut, '');
+  // Written to ROLLOUTS.partial-PID, each step's rollouts flushed when the step ends, renamed over
+  // ROLLOUTS at the end (or on SIGINT/SIGTERM): a write error names the file and stops the run.
+  const rolloutsOut = args.rolloutsOut ? new OutputFile(args.rolloutsOut, '--rollouts-out', 'rollouts.jsonl') : undefined;
+  process.once('exit', () => rolloutsOut?.abort()); // a run that failed leaves no partial file (a no-op after commit)
   let written = 0;
   const started = performance.now();
   const trainer = await RlTrainer.create(ctx.device, config, {
@@ -372,9 +424,10 @@ async function mainRl(args: TrainArgs): Promise<void> {
     rewardOverrides: { ...(args.lenP && { perceptionLength: args.lenP }), ...(args.lenR && { reasoningLength: args.lenR }) },
     resume,
     reference,
-    onRollouts: args.rolloutsOut
+    onRollouts: rolloutsOut
       ? (rs) => {
-          appendFileSync(args.rolloutsOut!, toJsonl(rs.map((r) => toInspectorRollout(r, runId, args.rolloutsOut))));
+          rolloutsOut.append(toJsonl(rs.map((r) => toInspectorRollout(r, runId, args.rolloutsOut))));
+          rolloutsOut.flush();
           written += rs.length;
         }
       : undefined,
@@ -388,7 +441,8 @@ async function mainRl(args: TrainArgs): Promise<void> {
   const f = (x: number, d = 2) => x.toFixed(d);
   let skipped = 0;
   const t0 = performance.now();
-  for (let s = trainer.step; s < train.steps; s++) {
+  const stop = stopRequests();
+  for (let s = trainer.step; s < train.steps && !stop.requested; s++) {
     const e = await trainer.trainStep();
     if (e.skipped) skipped++;
     if (s % every === 0 || s === train.steps - 1) {
@@ -404,8 +458,12 @@ async function mainRl(args: TrainArgs): Promise<void> {
     if (errors.length) throw new Error(`GPU error: ${errors.join('; ')}`);
   }
   const seconds = (performance.now() - t0) / 1000;
+  await rolloutsOut?.commit();
   console.log(`${trainer.log.length} RL steps in ${seconds.toFixed(1)} s, ${skipped} skipped${args.rolloutsOut ? `; ${written} rollouts → ${args.rolloutsOut} (run ${runId})` : ''}`);
+  if (stop.requested) return interrupted(args, stop, trainer.step, () => trainer.checkpoint({ preset: args.preset, seed: String(train.seed) }), ctx.device);
+  stop.dispose();
   if (args.out) await writeCheckpoint(args.out, await trainer.checkpoint({ preset: args.preset, seed: String(train.seed) }));
+  await stdout.check();
   ctx.device.destroy();
 }
 

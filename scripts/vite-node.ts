@@ -3,7 +3,9 @@
 // understand, so the script, started by tsx, parses its arguments, calls runSelfUnderVite, which starts
 // a Vite dev server in middleware mode and loads the script again through ssrLoadModule (where `?raw`
 // works) and calls main() there. A process-wide flag per script stops the second evaluation from
-// starting Vite again. Exits the process: 2 on an argument error, 1 if main() throws, else 0.
+// starting Vite again. Exits the process: 2 on an argument error or an IoError (scripts/cli_io.ts: a file
+// that cannot be read or written; printed as `name: message`, no stack), 1 if main() throws anything
+// else, else process.exitCode (main sets 130/143 after stopping on a signal) or 0.
 
 import { createServer } from 'vite';
 
@@ -40,10 +42,16 @@ export async function runSelfUnderVite<A>(name: string, self: string, parse: () 
     const mod = (await vite.ssrLoadModule(self)) as { main: (args: A) => Promise<void> };
     await mod.main(args);
   } catch (e) {
-    console.error(e);
-    code = 1;
+    // Matched by name: main() runs in Vite's module graph, with its own copy of scripts/cli_io.ts.
+    if ((e as Error)?.name === 'IoError') {
+      console.error(`${name}: ${(e as Error).message}`);
+      code = 2;
+    } else {
+      console.error(e);
+      code = 1;
+    }
   } finally {
     await vite.close();
   }
-  process.exit(code);
+  process.exit(code || Number(process.exitCode ?? 0));
 }
