@@ -21,7 +21,7 @@ Input (--in): JSON Lines, one record per line; or a JSON document {"results": [.
   eval_bench.py / generate_cot_vllm.py write it; or a top-level JSON list. A record has Video-R1's fields
   problem_id, problem, problem_type (multiple choice | numerical | OCR | free-form | regression),
   solution ("<answer>X</answer>"), output (the completion), and optionally options (a list or a
-  stringified list), data_type (image | video; default video), step, facts (for --judge rules).
+  stringified list), data_type (image | video; default video), step, facts (for --judge rules or checklist).
   Records with the same problem_id (and the same step, when present) form one group; the records of a
   group need not be adjacent.
 Output (--out): JSON Lines, one line per input record in input order: the input fields, plus
@@ -40,6 +40,13 @@ Options:
   --out FILE              output file, or - for stdout (required; must differ from --in)
   --judge SPEC            perception judge (default rules):
                             rules        every scene fact in the record's "facts" is stated in <observation>
+                            checklist    the fraction of the scene facts ("facts") stated in <observation>
+                                         (Perception-R1 style; a listing of every direction or count
+                                         earns nothing); checklist:NAME reads the key facts from field
+                                         NAME instead (a list of strings, or a JSON list as a string)
+                            self-answer  is not available here: the policy answers from its own
+                                         observation, so it needs the model (RL only: the Train page,
+                                         npm run experiment -- --judge self-answer)
                             field:NAME   a verdict already in the record: 1/0, true/false, yes/no, or
                                          text with <judgement>Yes</judgement>
                             http         an OpenAI-compatible /chat/completions endpoint with the paper's
@@ -173,8 +180,9 @@ function buildJudge(v: ReturnType<typeof parseCli>): CountingJudge {
       },
     });
   }
-  if (spec !== 'rules' && !spec.startsWith('field:')) throw new UsageError(`--judge expects rules, http or field:NAME, got '${spec}'`);
-  if (spec === 'field:') throw new UsageError('--judge field:NAME needs a field name');
+  if (spec === 'self-answer') throw new UsageError("--judge self-answer needs the policy model to answer from the observation: it is RL-only (the Train page's perception judge, or npm run experiment -- --judge self-answer)");
+  if (spec !== 'rules' && spec !== 'checklist' && !spec.startsWith('field:') && !spec.startsWith('checklist:')) throw new UsageError(`--judge expects rules, checklist, checklist:NAME, http or field:NAME, got '${spec}'`);
+  if (spec === 'field:' || spec === 'checklist:') throw new UsageError(`--judge ${spec}NAME needs a field name`);
   return createJudge(spec);
 }
 
