@@ -92,7 +92,10 @@ export async function* fileEntries(files: SourceFileLike[], opts: ImportSourceOp
         try {
           value = JSON.parse(text);
         } catch (e) {
-          yield { position: at, issues: [issue('InvalidJson', file.name, at, `Invalid JSON: ${(e as Error).message}`, { line })] };
+          // Newer V8 (Chromium) appends " (line 1 column N)" to what Node 20's says: dropped, so the
+          // page's report and the CLI's are the same text.
+          const reason = (e as Error).message.replace(/ \(line \d+ column \d+\)$/, '');
+          yield { position: at, issues: [issue('InvalidJson', file.name, at, `Invalid JSON: ${reason}`, { line })] };
           continue;
         }
         const id = (value as { problem_id?: unknown } | null)?.problem_id;
