@@ -88,7 +88,7 @@ export function ImportIssues({ progress, datasetId, name }: { progress: ImportPr
   return (
     <details className="import-issues" data-testid="import-issues">
       <summary>
-        Issues: {progress.skipped + progress.keptWithoutMedia} ({kinds.map(([c, n]) => `${c} ×${n}`).join(', ')})
+        Issues: {progress.skipped + progress.keptWithoutMedia} — list by kind, export the report
       </summary>
       <div className="issue-tools">
         <label>
