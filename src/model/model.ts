@@ -15,7 +15,7 @@ import { AdamW } from '../gpu/kernels/adamw';
 import { Attention } from '../gpu/kernels/attention';
 import { BiasAdd } from '../gpu/kernels/bias_add';
 import { CrossEntropy } from '../gpu/kernels/cross_entropy';
-import { Embedding } from '../gpu/kernels/embedding';
+import { bucketLength, bucketTokens, Embedding } from '../gpu/kernels/embedding';
 import { Gelu } from '../gpu/kernels/gelu';
 import { CLIP_LENGTH, GradNorm } from '../gpu/kernels/grad_norm';
 import { LayerNorm } from '../gpu/kernels/layernorm';
@@ -98,7 +98,7 @@ export interface ModelInternals {
   logits: GPUBuffer;
   /** (N) log p[target] of the last forward pass (0 on rows without a target). */
   logp: GPUBuffer;
-  inputs: { tokens: GPUBuffer; labels: GPUBuffer; lengths: GPUBuffer; patches: GPUBuffer; weights: GPUBuffer; dlogp: GPUBuffer };
+  inputs: { tokens: GPUBuffer; tokenBuckets: GPUBuffer; labels: GPUBuffer; lengths: GPUBuffer; patches: GPUBuffer; weights: GPUBuffer; dlogp: GPUBuffer };
 }
 
 export interface GpuModelOptions {
@@ -133,7 +133,7 @@ export class GpuModel {
     readonly config: ModelConfig,
     readonly layout: ParamLayout,
     readonly buffers: ParamBuffers,
-    private readonly inputs: { tokens: GPUBuffer; labels: GPUBuffer; lengths: GPUBuffer; patches: GPUBuffer; weights: GPUBuffer; dlogp: GPUBuffer },
+    private readonly inputs: { tokens: GPUBuffer; tokenBuckets: GPUBuffer; labels: GPUBuffer; lengths: GPUBuffer; patches: GPUBuffer; weights: GPUBuffer; dlogp: GPUBuffer },
     private readonly metrics: GPUBuffer,
     private readonly clip: GPUBuffer,
     private readonly adamw: AdamW,
@@ -180,6 +180,7 @@ export class GpuModel {
     // Per-batch inputs, written by setBatch().
     const inputs = {
       tokens: buf('tokens', N), // (B, T) i32
+      tokenBuckets: buf('tokenBuckets', bucketLength(N, V)), // the tokens bucketed by id (bucketTokens), for dwte
       labels: buf('labels', N), // (B, T) i32 next-token targets, −1 ignored
       lengths: buf('lengths', B), // (B) u32
       // (N, frameDim) the frame projection's input rows: patches, or the frozen ONNX encoder's features
@@ -320,7 +321,7 @@ export class GpuModel {
         ...layerNorm.backward({ dy: dln, x: a.x, weight: pv(q('ln_1.weight')), mean: a.mean1, rstd: a.rstd1, dx: dres, dweight: gv(q('ln_1.weight')), dbias: gv(q('ln_1.bias')), N, C, accumulateDx: true, label: `${label}.${q('ln_1')}.backward` }),
       );
     }
-    backward.push(...embedding.backward({ ...sizes, tokens: inputs.tokens, dx: dres, dwte: gv('wte'), dwpe: gv('wpe'), label: `${label}.embed.backward` }));
+    backward.push(...embedding.backward({ ...sizes, tokens: inputs.tokens, buckets: inputs.tokenBuckets, dx: dres, dwte: gv('wte'), dwpe: gv('wpe'), label: `${label}.embed.backward` }));
     // d frame_proj (C, patchDim) = Σ_b dres_bᵀ · patches_b over each sequence's frame rows (or
     // d encoder_proj with the features): one batched matmul into a (B, C·frameDim) scratch, then the
     // sum over b as (1, B)·(B, C·frameDim) with a row of ones (a fixed order, no atomics). One sequence
@@ -365,6 +366,7 @@ export class GpuModel {
     const q = this.device.queue;
     const w = lossWeights(batch.targets, batch.targetCount);
     q.writeBuffer(this.inputs.tokens, 0, batch.tokens);
+    q.writeBuffer(this.inputs.tokenBuckets, 0, bucketTokens(batch.tokens, this.config.vocabSize));
     q.writeBuffer(this.inputs.labels, 0, batch.targets);
     q.writeBuffer(this.inputs.lengths, 0, batch.lengths);
     q.writeBuffer(this.inputs.patches, 0, frameRows(batch, this.config, 'GpuModel.setBatch'));

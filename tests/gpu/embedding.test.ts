@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Embedding, type EmbeddingSizes } from '../../src/gpu/kernels/embedding';
+import { bucketTokens, Embedding, type EmbeddingSizes } from '../../src/gpu/kernels/embedding';
 import { embeddingBackward, embeddingForward } from '../../src/gpu/reference/embedding';
 import { Rng } from '../../src/util/rng';
 import { device, empty, expectClose, read, run, upload } from './harness';
@@ -16,7 +16,10 @@ function tokenIds(n: number, V: number, rng: Rng): Int32Array {
   return ids;
 }
 
-async function gpuEmbedding(s: EmbeddingSizes, tokens: Int32Array | Uint32Array, seed: number, priors?: { dwte: Float32Array; dwpe: Float32Array }) {
+/** 'scan': wte_grad scans every position; 'buckets': wte_grad_bucketed walks bucketTokens' lists. */
+type WteGrad = 'scan' | 'buckets';
+
+async function gpuEmbedding(s: EmbeddingSizes, tokens: Int32Array | Uint32Array, seed: number, priors?: { dwte: Float32Array; dwpe: Float32Array }, wteGrad: WteGrad = 'scan') {
   const d = await device();
   const rng = new Rng(seed);
   const { B, T, C, V, maxT } = s;
@@ -33,7 +36,8 @@ async function gpuEmbedding(s: EmbeddingSizes, tokens: Int32Array | Uint32Array,
     dwte: priors ? upload(d, 'dwte', priors.dwte) : upload(d, 'dwte', new Float32Array(V * C).fill(NaN)),
     dwpe: priors ? upload(d, 'dwpe', priors.dwpe) : upload(d, 'dwpe', new Float32Array(maxT * C).fill(NaN)),
   };
-  await run(d, [kernel.forward({ ...s, ...b }), ...kernel.backward({ ...s, ...b, accumulate: !!priors })]);
+  const buckets = wteGrad === 'buckets' ? upload(d, 'buckets', bucketTokens(Int32Array.from(tokens, (t) => t | 0), V)) : undefined;
+  await run(d, [kernel.forward({ ...s, ...b }), ...kernel.backward({ ...s, ...b, accumulate: !!priors, buckets })]);
   return {
     inputs: { wte, wpe, dx },
     x: await read(d, b.x, B * T * C),
@@ -42,7 +46,7 @@ async function gpuEmbedding(s: EmbeddingSizes, tokens: Int32Array | Uint32Array,
   };
 }
 
-describe('token + position embedding', () => {
+describe.each(['scan', 'buckets'] as WteGrad[])('token + position embedding (dwte by %s)', (wteGrad) => {
   const cases: EmbeddingSizes[] = [
     { B: 1, T: 1, C: 16, V: 7, maxT: 1 },
     { B: 1, T: 7, C: 32, V: 11, maxT: 8 },
@@ -52,7 +56,7 @@ describe('token + position embedding', () => {
   for (const s of cases) {
     it(`embeds ${s.B}×${s.T} repeated tokens into ${s.C} channels and scatters the gradient back like the CPU reference`, async () => {
       const tokens = tokenIds(s.B * s.T, s.V, new Rng(s.T));
-      const got = await gpuEmbedding(s, new Uint32Array(tokens), s.B * 100 + s.T);
+      const got = await gpuEmbedding(s, new Uint32Array(tokens), s.B * 100 + s.T, undefined, wteGrad);
       const { wte, wpe, dx } = got.inputs;
       expectClose(got.x, embeddingForward(tokens, wte, wpe, s), TOL, 'x');
       const ref = embeddingBackward(tokens, dx, s);
@@ -66,7 +70,7 @@ describe('token + position embedding', () => {
     const rng = new Rng(4);
     const priors = { dwte: rng.f32(s.V * s.C), dwpe: rng.f32(s.maxT * s.C) };
     const tokens = tokenIds(s.B * s.T, s.V, rng);
-    const got = await gpuEmbedding(s, tokens, 8, priors);
+    const got = await gpuEmbedding(s, tokens, 8, priors, wteGrad);
     const ref = embeddingBackward(tokens, got.inputs.dx, s);
     expectClose(got.dwte, ref.dwte.map((v, i) => v + priors.dwte[i]), TOL, 'dwte');
     expectClose(got.dwpe, ref.dwpe.map((v, i) => v + priors.dwpe[i]), TOL, 'dwpe');
@@ -75,7 +79,7 @@ describe('token + position embedding', () => {
   it('embeds i32 ids of −1 (padding) as the position embedding alone and gives them no gradient', async () => {
     const s = { B: 2, T: 4, C: 16, V: 6, maxT: 4 };
     const tokens = new Int32Array([3, 3, -1, -1, 0, 5, 3, -1]);
-    const got = await gpuEmbedding(s, tokens, 12);
+    const got = await gpuEmbedding(s, tokens, 12, undefined, wteGrad);
     const { wte, wpe, dx } = got.inputs;
     expectClose(got.x.subarray(2 * 16, 3 * 16), wpe.subarray(2 * 16, 3 * 16), { atol: 0, rtol: 0 }, 'padding row');
     expectClose(got.x, embeddingForward(tokens, wte, wpe, s), TOL, 'x');
@@ -85,7 +89,7 @@ describe('token + position embedding', () => {
   it('sums a repeated token in position order (bit-identical to a sequential f32 sum)', async () => {
     const s = { B: 4, T: 16, C: 16, V: 3, maxT: 16 };
     const tokens = new Int32Array(s.B * s.T).fill(1);
-    const got = await gpuEmbedding(s, tokens, 21);
+    const got = await gpuEmbedding(s, tokens, 21, undefined, wteGrad);
     const expected = new Float32Array(s.C);
     for (let p = 0; p < s.B * s.T; p++) for (let c = 0; c < s.C; c++) expected[c] = Math.fround(expected[c] + got.inputs.dx[p * s.C + c]);
     expect(Array.from(got.dwte.subarray(s.C, 2 * s.C))).toEqual(Array.from(expected));
@@ -103,6 +107,14 @@ describe('token + position embedding', () => {
     const tol = { atol: 1e-8, rtol: 1e-6 };
     expectClose(ref.dwte, numericGradient((v) => dot(w, embeddingForward(tokens, v, wpe, s)), wte), tol, 'dwte');
     expectClose(ref.dwpe, numericGradient((v) => dot(w, embeddingForward(tokens, wte, v, s)), wpe), tol, 'dwpe');
+  });
+});
+
+describe('bucketTokens', () => {
+  it('lists each token\'s positions in ascending order and leaves out ids outside [0, V)', () => {
+    const b = bucketTokens(new Int32Array([2, 0, 2, -1, 5, 0, 2]), 4);
+    expect(Array.from(b.subarray(0, 5))).toEqual([0, 2, 2, 5, 5]); // starts: v0 2 positions, v1 none, v2 3, v3 none
+    expect(Array.from(b.subarray(5, 10))).toEqual([1, 5, 0, 2, 6]);
   });
 });
 

@@ -48,7 +48,38 @@ export interface EmbeddingBackwardArgs extends EmbeddingSizes {
   dwpe: BufferSlice;
   /** Add to dwte and dwpe: wte tied to the LM head already holds its gradient, or micro-batches. */
   accumulate?: boolean;
+  /**
+   * The same token ids bucketed by bucketTokens (V + 1 + B·T u32). Given, dwte walks each token's own
+   * positions instead of scanning all of them for every (v, c): same sums, bit for bit, far cheaper.
+   */
+  buckets?: GPUBuffer;
   label?: string;
+}
+
+/** u32s of a bucketTokens result for B·T positions and a vocabulary of V. */
+export function bucketLength(positions: number, V: number): number {
+  return V + 1 + positions;
+}
+
+/**
+ * A stable counting sort of positions by token id, laid out as wte_grad_bucketed reads it:
+ * [starts (V + 1) | positions], where token v's positions, ascending, are
+ * positions[starts[v] .. starts[v + 1]). Ids outside [0, V) (padding −1) get no bucket.
+ */
+export function bucketTokens(tokens: ArrayLike<number>, V: number, out = new Uint32Array(bucketLength(tokens.length, V))): Uint32Array {
+  if (out.length < bucketLength(tokens.length, V)) throw new RangeError(`bucketTokens: out has ${out.length} u32s, needs ${bucketLength(tokens.length, V)}`);
+  out.fill(0, 0, V + 1);
+  for (let p = 0; p < tokens.length; p++) {
+    const v = tokens[p];
+    if (v >= 0 && v < V) out[v + 1]++;
+  }
+  for (let v = 0; v < V; v++) out[v + 1] += out[v];
+  const next = out.slice(0, V);
+  for (let p = 0; p < tokens.length; p++) {
+    const v = tokens[p];
+    if (v >= 0 && v < V) out[V + 1 + next[v]++] = p;
+  }
+  return out;
 }
 
 export class Embedding {
@@ -56,21 +87,23 @@ export class Embedding {
     private readonly device: GPUDevice,
     private readonly forwardPipeline: GPUComputePipeline,
     private readonly wtePipeline: GPUComputePipeline,
+    private readonly wteBucketedPipeline: GPUComputePipeline,
     private readonly wpePipeline: GPUComputePipeline,
   ) {}
 
   static async create(device: GPUDevice): Promise<Embedding> {
     const backward = [{ file: BACKWARD_FILE, code: backwardSource }];
-    const [forward, wte, wpe] = await Promise.all([
+    const [forward, wte, wteBucketed, wpe] = await Promise.all([
       computePipeline(device, {
         label: 'Embedding.forward',
         sources: [{ file: 'shaders/embedding_forward.wgsl', code: forwardSource }],
         constants: { WG },
       }),
       computePipeline(device, { label: 'Embedding.wteGrad', sources: backward, entryPoint: 'wte_grad', constants: { WG } }),
+      computePipeline(device, { label: 'Embedding.wteGradBucketed', sources: backward, entryPoint: 'wte_grad_bucketed', constants: { WG } }),
       computePipeline(device, { label: 'Embedding.wpeGrad', sources: backward, entryPoint: 'wpe_grad', constants: { WG } }),
     ]);
-    return new Embedding(device, forward, wte, wpe);
+    return new Embedding(device, forward, wte, wteBucketed, wpe);
   }
 
   /** x = wte[tokens] + wpe[t]. */
@@ -104,13 +137,24 @@ export class Embedding {
     // wte_grad reads tokens and dx and writes dwte; wpe_grad reads dx and writes dwpe.
     const bind = (name: string, pipeline: GPUComputePipeline, slots: [number, BufferSlice][]) =>
       bindSlots(this.device, `${label}.${name}`, pipeline, [[0, params], ...slots]);
+    const { buckets } = args;
+    if (buckets && buckets.size < bucketLength(B * T, V) * 4) {
+      throw new RangeError(`${label}: buckets (${buckets.label}) has ${buckets.size} bytes, needs ${bucketLength(B * T, V) * 4}`);
+    }
     return [
-      {
-        label: `${label}.wte`,
-        pipeline: this.wtePipeline,
-        workgroups: grid1d(groups(V * C, WG)),
-        bindGroup: bind('wte', this.wtePipeline, [[1, args.tokens], [2, args.dx], [3, args.dwte]]),
-      },
+      buckets
+        ? {
+            label: `${label}.wte`,
+            pipeline: this.wteBucketedPipeline,
+            workgroups: grid1d(groups(V * C, WG)),
+            bindGroup: bind('wte', this.wteBucketedPipeline, [[2, args.dx], [3, args.dwte], [5, buckets]]),
+          }
+        : {
+            label: `${label}.wte`,
+            pipeline: this.wtePipeline,
+            workgroups: grid1d(groups(V * C, WG)),
+            bindGroup: bind('wte', this.wtePipeline, [[1, args.tokens], [2, args.dx], [3, args.dwte]]),
+          },
       {
         label: `${label}.wpe`,
         pipeline: this.wpePipeline,
