@@ -15,6 +15,7 @@
 //   --json             print the report as one JSON object on the last line of stdout
 // Exit status: 0, 1 on a failure while evaluating, 2 on bad arguments or an unreadable checkpoint.
 
+import { checkCheckpointFolder } from './cli_io';
 import { runSelfUnderVite } from './vite-node';
 
 export interface EvalArgs {
@@ -58,6 +59,7 @@ function parseArgs(argv: string[]): EvalArgs {
     }
   }
   if (!a.resume) throw new Error('--resume DIR is required (a checkpoint written by npm run train -- --out DIR)');
+  checkCheckpointFolder(a.resume, '--resume'); // before Vite and the GPU: exit 2 naming the file
   return a as EvalArgs;
 }
 

@@ -5,7 +5,9 @@
 // works) and calls main() there. A process-wide flag per script stops the second evaluation from
 // starting Vite again. Exits the process: 2 on an argument error or an IoError (scripts/cli_io.ts: a file
 // that cannot be read or written; printed as `name: message`, no stack), 1 if main() throws anything
-// else, else process.exitCode (main sets 130/143 after stopping on a signal) or 0.
+// else, else process.exitCode (main sets 130/143 after stopping on a signal) or 0. Stdout is watched:
+// console.log drops write errors, so a report sent to a full disk (`> /dev/full`) would exit 0 with
+// nothing written; here it exits 2 and says so.
 
 import { createServer } from 'vite';
 
@@ -29,6 +31,8 @@ export async function runSelfUnderVite<A>(name: string, self: string, parse: () 
     console.error(`${name}: ${(e as Error).message}`);
     process.exit(2);
   }
+  let stdoutError: NodeJS.ErrnoException | null = null;
+  process.stdout.on('error', (e) => (stdoutError ??= e));
   const vite = await createServer({
     configFile: false, // no React plugin or test projects needed; ?raw is core Vite
     root: new URL('..', import.meta.url).pathname,
@@ -52,6 +56,12 @@ export async function runSelfUnderVite<A>(name: string, self: string, parse: () 
     }
   } finally {
     await vite.close();
+  }
+  await new Promise<void>((r) => process.stdout.write('', () => r()));
+  if (stdoutError && code === 0) {
+    const e = stdoutError as NodeJS.ErrnoException;
+    console.error(`${name}: writing stdout failed: ${e.code ?? ''}${e.code ? ': ' : ''}${e.message.replace(/^[A-Z]+: /, '')}; the output is incomplete`);
+    code = 2;
   }
   process.exit(code || Number(process.exitCode ?? 0));
 }
