@@ -14,9 +14,17 @@
 //                      piece-vocabulary model and demo otherwise)
 //   --json             print the report as one JSON object on the last line of stdout
 // Exit status: 0, 1 on a failure while evaluating, 2 on bad arguments or an unreadable checkpoint.
+//
+// Benchmark-format evaluation (scripts/eval_outputs.ts, which lists its options):
+//   npm run eval -- --outputs FILE|DIR [--model NAME] [--benchmark NAME] [--paper] [--skip-bad] [--json]
+// scores another model's outputs (Video-R1 evaluation JSON) per benchmark and task, in the layout of
+// the paper's Table 1, without a GPU. With --resume DIR as well, the checkpoint's held-out answers are
+// a row of that table too (benchmark "P2R held-out"); --write-outputs FILE saves them as Video-R1
+// evaluation JSON.
 
 import { checkCheckpointFolder } from './cli_io';
 import { runSelfUnderVite } from './vite-node';
+import { CliError, runOutputsCli, splitOutputsArgs, type OutputsArgs } from './eval_outputs';
 
 export interface EvalArgs {
   resume: string;
@@ -24,6 +32,8 @@ export interface EvalArgs {
   questions: number;
   preset?: 'tiny' | 'demo';
   json: boolean;
+  /** Benchmark-evaluation options (scripts/eval_outputs.ts), when any was given. */
+  outputs?: OutputsArgs | null;
 }
 
 function parseArgs(argv: string[]): EvalArgs {
@@ -53,6 +63,8 @@ function parseArgs(argv: string[]): EvalArgs {
       case '--json': a.json = true; break;
       case '--help':
         console.log('npm run eval -- --resume DIR [--data-seed S] [--questions N] [--preset tiny|demo] [--json]');
+        console.log('npm run eval -- --outputs FILE|DIR [--model NAME] [--benchmark NAME] [--task-field F] [--numerical auto|mra|exact] [--skip-bad] [--paper] [--json]');
+        console.log('  (with --resume too, the checkpoint is a row of the benchmark table; --write-outputs FILE saves its answers; see scripts/eval_outputs.ts)');
         process.exit(0);
         break;
       default: throw new Error(`unknown option ${flag} (see the header of scripts/eval.ts)`);
@@ -97,6 +109,15 @@ export async function main(args: EvalArgs): Promise<void> {
     console.error(`eval: ${args.resume}: ${(e as Error).message}`);
     process.exit(2);
   }
+  // The benchmark options' files, before minutes of decoding: a bad path fails now, not after.
+  try {
+    const { checkWritable, expandOutputsPath } = await import('./eval_outputs');
+    if (args.outputs?.writeOutputs) checkWritable(args.outputs.writeOutputs);
+    for (const spec of args.outputs?.files ?? []) expandOutputsPath(spec);
+  } catch (e) {
+    console.error(`eval: ${(e as Error).message}`);
+    process.exit(2);
+  }
   const metaPreset = ckpt.metadata.preset;
   const preset = args.preset ?? (metaPreset === 'tiny' || metaPreset === 'demo' ? metaPreset : model.vocabulary === 'pieces-v1' ? 'tiny' : 'demo');
   const seed = args.dataSeed ?? HELD_OUT_SEED;
@@ -110,7 +131,7 @@ export async function main(args: EvalArgs): Promise<void> {
   const gpu = await GpuModel.create(ctx.device, model, layout, { batchSize: EVAL_ROWS, init: flatFromTensors(layout, ckpt.tensors), train, label: 'eval' });
   const t0 = performance.now();
   let lastPrint = 0;
-  const { report } = await evaluateHeldOut(Decoder.create(gpu), prompts, {
+  const { report, items } = await evaluateHeldOut(Decoder.create(gpu), prompts, {
     maxNewTokens: modelDims(model).maxT,
     onProgress: (done, total) => {
       if (performance.now() - lastPrint > 10_000 || done === total) {
@@ -121,8 +142,63 @@ export async function main(args: EvalArgs): Promise<void> {
   });
   log(formatReport(report));
   log(`${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  if (args.json) console.log(JSON.stringify({ checkpoint: args.resume, data_seed: seed, preset, ...report }));
+  const benchmark = await checkpointBenchmark(args, `${args.resume} (step ${ckpt.step})`, prompts, items.map((i) => i.text), log);
+  if (args.json) console.log(JSON.stringify({ checkpoint: args.resume, data_seed: seed, preset, ...report, benchmark }));
   ctx.device.destroy();
 }
 
-await runSelfUnderVite('eval', '/scripts/eval.ts', () => parseArgs(process.argv.slice(2)));
+/**
+ * The checkpoint's held-out answers as a row of the benchmark table (with the --outputs files' rows
+ * after it), printed; written as Video-R1 evaluation JSON with --write-outputs. Returns the report for --json.
+ */
+async function checkpointBenchmark(
+  args: EvalArgs,
+  name: string,
+  prompts: import('../src/train/rl_data').RlPrompt[],
+  outputs: string[],
+  log: (s: string) => void,
+): Promise<unknown> {
+  const { heldOutEvaluationJson } = await import('../src/train/heldout_benchmark');
+  const { evaluateOutputFiles } = await import('../src/rewards/benchmark_files');
+  const { benchmarkReport, evaluateOutputs, formatBenchmarkReport } = await import('./eval_outputs');
+  const doc = JSON.stringify(heldOutEvaluationJson(prompts, outputs), null, 1);
+  const own = evaluateOutputFiles([{ name: 'held-out answers', text: doc, model: name }]).models;
+  if (args.outputs?.writeOutputs) {
+    const { writeFileSync, renameSync, rmSync } = await import('node:fs');
+    const path = args.outputs.writeOutputs;
+    const partial = `${path}.partial-${process.pid}`;
+    try {
+      writeFileSync(partial, doc + '\n');
+      renameSync(partial, path);
+    } catch (e) {
+      rmSync(partial, { force: true });
+      console.error(`eval: writing ${path} failed: ${(e as Error).message}`);
+      process.exit(2);
+    }
+    log(`held-out answers written to ${path} (Video-R1 evaluation JSON, ${outputs.length} records)`);
+  }
+  let report;
+  try {
+    report = args.outputs?.files.length ? evaluateOutputs(args.outputs, own).report : benchmarkReport(own, args.outputs?.paper ?? false);
+  } catch (e) {
+    if (!(e instanceof CliError)) throw e;
+    console.error(`eval: ${e.message}`);
+    process.exit(2);
+  }
+  log('');
+  log(formatBenchmarkReport(report));
+  return report;
+}
+
+// Benchmark outputs alone need no GPU and no Vite: scored here, under tsx.
+let split: ReturnType<typeof splitOutputsArgs> = { outputs: null, rest: process.argv.slice(2) };
+try {
+  split = splitOutputsArgs(process.argv.slice(2));
+} catch (e) {
+  console.error(`eval: ${(e as Error).message}`);
+  process.exit(2);
+}
+if (split.outputs && !split.rest.includes('--resume') && !split.rest.includes('--help') && !globalThis.__p2rUnderVite?.has('/scripts/eval.ts')) {
+  process.exit(runOutputsCli(split.outputs));
+}
+await runSelfUnderVite('eval', '/scripts/eval.ts', () => ({ ...parseArgs(split.rest), outputs: split.outputs }));
