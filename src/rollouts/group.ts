@@ -227,7 +227,8 @@ export function summarizeSteps(rollouts: readonly Rollout[], rule: QuadrantRule 
       const xs = all.map((r) => r[proc]?.[key]).filter((x): x is number => x !== undefined && Number.isFinite(x));
       return xs.length ? mean(xs) : null;
     };
-    const scores = all.map((r) => r.rewards.score).filter((x): x is number => x !== undefined && Number.isFinite(x));
+    // The trainer's own score (verl `score`, RLLB / OpenRLHF `reward`), over finite values.
+    const scores = all.map((r) => trainerScore(r)).filter((s) => s?.finite).map((s) => s!.value);
     const kls = all.map((r) => r.rewards.kl ?? (r.extra.kl as number | undefined)).filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
     let pc = 0;
     let rc = 0;

@@ -49,10 +49,20 @@ export function rewritePythonLiterals(text: string): string {
   return last === 0 ? text : out + text.slice(last);
 }
 
-/** JSON Lines: one value per non-blank line, with its 1-based line number. Bad lines are reported, not fatal. */
-export function parseJsonLines(text: string): { values: { value: unknown; line: number }[]; errors: string[] } {
+/** A line that is not JSON: its 1-based number and the parser's reason. */
+export interface BadLine {
+  line: number;
+  reason: string;
+}
+
+/**
+ * JSON Lines: one value per non-blank line, with its 1-based line number. Bad lines are reported, not
+ * fatal: the first 20 as `errors` messages (import warnings), every one in `bad` (the summary CLI).
+ */
+export function parseJsonLines(text: string): { values: { value: unknown; line: number }[]; errors: string[]; bad: BadLine[] } {
   const values: { value: unknown; line: number }[] = [];
   const errors: string[] = [];
+  const bad: BadLine[] = [];
   let line = 0;
   let start = 0;
   while (start <= text.length) {
@@ -64,10 +74,12 @@ export function parseJsonLines(text: string): { values: { value: unknown; line: 
       try {
         values.push({ value: parseLenientJson(s), line });
       } catch (e) {
-        if (errors.length < 20) errors.push(`line ${line}: ${(e as Error).message}`);
+        const reason = (e as Error).message;
+        bad.push({ line, reason: reason.length > 200 ? `${reason.slice(0, 200)}…` : reason });
+        if (errors.length < 20) errors.push(`line ${line}: ${reason}`);
       }
     }
     start = end + 1;
   }
-  return { values, errors };
+  return { values, errors, bad };
 }

@@ -9,6 +9,8 @@ import { applyFilter, compileFilter, FilterSyntaxError, type FilterHit, type Fil
 import { hash53, slug, type QuadrantRule, type Rollout } from '../rollouts/record';
 import * as rdb from '../rollouts/rollout_db';
 import { rescoreRun as rescoreRunRollouts } from '../rollouts/rescore_group';
+// Warnings a recompute answers: they go from the run's list once its process rewards are known.
+import { MISSING_REWARDS } from '../rollouts/summary';
 import { createJudge, type HttpJudgeOptions, type JudgeSpec } from '../rewards/judge';
 import type { RunIndex, RunMeta } from '../rollouts/rollout_db';
 import type { FilterRequest, FilterResponse } from '../rollouts/filter_worker';
@@ -71,8 +73,7 @@ export interface RescoreStatus {
   message: string;
 }
 
-/** Warnings a recompute answers: they go from the run's list once its process rewards are known. */
-const MISSING_REWARDS = /per-process rewards are missing|no perception\/reasoning reward columns/;
+
 
 const EMPTY_FILTER: FilterState = { expr: '', search: '', quadrants: [], hits: null, running: false, error: null, ms: null };
 

@@ -9,6 +9,8 @@ export interface ImportResult {
   warnings: string[];
   /** Every column / key seen in the source, known and unknown. */
   columns: string[];
+  /** Every line of a JSON Lines file that was left out: not JSON, or not a JSON object. */
+  badLines: { file: string; line: number; reason: string }[];
 }
 
 /** One file parsed into draft rows; drafts of all files of a run are grouped together. */
@@ -19,6 +21,8 @@ export interface ParsedFile {
   columns: string[];
   /** The group key is already an id (inspect sample id): use it as is. */
   keepGroupKey?: boolean;
+  /** Lines left out (JSON Lines only): not JSON, or not a JSON object. */
+  badLines?: { line: number; reason: string }[];
 }
 
 export interface ImportOptions {

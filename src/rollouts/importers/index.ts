@@ -51,8 +51,11 @@ export async function parseFile(file: InputFile, opts: ImportOptions): Promise<P
       throw new ImportError(`${name}: unrecognised JSON document`, 'supported: inspect EvalLog (.json/.eval), Video-R1 {"results": [...]}, W&B {"columns","data"} tables');
     }
   }
-  const { values, errors } = parseJsonLines(text);
-  return parseRows(values, name, opts, errors);
+  const { values, errors, bad } = parseJsonLines(text);
+  const parsed = parseRows(values, name, opts, errors);
+  // Lines the importer leaves out: not JSON, or JSON that is not an object (one record per line).
+  const notRecords = values.filter((v) => !isRecord(v.value)).map((v) => ({ line: v.line, reason: `not a JSON object (a JSON ${v.value === null ? 'null' : Array.isArray(v.value) ? 'array' : typeof v.value})` }));
+  return { ...parsed, badLines: [...bad, ...notRecords].sort((a, b) => a.line - b.line) };
 }
 
 const MAGIC: [string, number[]][] = [
@@ -112,8 +115,9 @@ export async function importFiles(files: readonly InputFile[], opts: ImportOptio
     );
   });
   const columns = [...new Set(parsed.flatMap((p) => p.columns))];
+  const badLines = parsed.flatMap((p, i) => (p.badLines ?? []).map((b) => ({ file: files[i].name, ...b })));
   // A run of many files gets a warning that is the same for each (verl v1 dumps) once.
   const warnings = [...new Set([...parsed.flatMap((p) => p.warnings), ...importWarnings(rollouts)])];
   if (formats.length > 1) warnings.push(`mixed formats in one run: ${formats.join(', ')}`);
-  return { format: formats[0] ?? 'native', rollouts, warnings, columns };
+  return { format: formats[0] ?? 'native', rollouts, warnings, columns, badLines };
 }
