@@ -73,8 +73,6 @@ export interface RescoreStatus {
   message: string;
 }
 
-
-
 const EMPTY_FILTER: FilterState = { expr: '', search: '', quadrants: [], hits: null, running: false, error: null, ms: null };
 
 function describe(e: unknown): RolloutsState['error'] {
