@@ -236,12 +236,11 @@ export interface RunOptions {
  * in input order (awaited, so a failed write stops the run). Rejects on a journal or emit failure
  * after the records in flight have settled. Returns false when stopped by the signal before the end.
  */
-export async function runCot(items: AsyncIterable<CotItem> | Iterable<CotItem>, pipeline: CotPipeline, emit: (item: CotItem, outcome: CotOutcome) => Promise<void> | void, options: RunOptions = {}): Promise<boolean> {
+export async function runCot<T extends CotItem>(items: AsyncIterable<T> | Iterable<T>, pipeline: CotPipeline, emit: (item: T, outcome: CotOutcome) => Promise<void> | void, options: RunOptions = {}): Promise<boolean> {
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? 4));
   const maxAhead = Math.max(concurrency, options.maxAhead ?? concurrency * 8);
-  const iterator: AsyncIterator<CotItem> | Iterator<CotItem> =
-    Symbol.asyncIterator in items ? (items as AsyncIterable<CotItem>)[Symbol.asyncIterator]() : (items as Iterable<CotItem>)[Symbol.iterator]();
-  const done = new Map<number, { item: CotItem; outcome: CotOutcome }>();
+  const iterator: AsyncIterator<T> | Iterator<T> = Symbol.asyncIterator in items ? (items as AsyncIterable<T>)[Symbol.asyncIterator]() : (items as Iterable<T>)[Symbol.iterator]();
+  const done = new Map<number, { item: T; outcome: CotOutcome }>();
   let nextToEmit = 0;
   let started = 0;
   let exhausted = false;
@@ -265,7 +264,7 @@ export async function runCot(items: AsyncIterable<CotItem> | Iterable<CotItem>, 
     }
   };
 
-  const processItem = async (seq: number, item: CotItem): Promise<void> => {
+  const processItem = async (seq: number, item: T): Promise<void> => {
     let o: CotOutcome;
     if (item.record === null) o = outcome('error', item.problem ?? 'unreadable record', null);
     else {
@@ -286,7 +285,7 @@ export async function runCot(items: AsyncIterable<CotItem> | Iterable<CotItem>, 
 
   // Pulls are chained, so each item's sequence number is given in input order.
   let pullChain: Promise<unknown> = Promise.resolve();
-  const pull = (): Promise<{ seq: number; item: CotItem } | null> => {
+  const pull = (): Promise<{ seq: number; item: T } | null> => {
     const p = pullChain.then(async () => {
       if (exhausted) return null;
       const next = await iterator.next();

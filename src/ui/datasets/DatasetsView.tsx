@@ -9,6 +9,7 @@ import type { DatasetManifest } from '../../data/types';
 import { DatasetImport, DatasetProgress, DatasetSummary } from './DatasetImport';
 import { DuplicateImportPrompt } from './ImportIssues';
 import { DatasetSamples } from './DatasetSamples';
+import { CotPanel } from './CotPanel';
 import './DatasetsView.css';
 
 exposeForTests();
@@ -62,6 +63,7 @@ export function DatasetsView() {
         <DatasetProgress />
         {summary && <DatasetSummary progress={summary.progress} name={summary.name} datasetId={summary.datasetId} onClose={() => datasetsStore.setState({ lastSummary: null })} />}
         {importing && <DatasetImport onClose={() => setImporting(false)} />}
+        <CotPanel />
         {status === 'loading' && <p className="note">Opening the dataset store…</p>}
         {selected && selected.counts.samples > 0 && <DatasetSamples manifest={selected} />}
         {selected && selected.counts.samples === 0 && <p className="note">{selected.name}: no samples yet.</p>}
@@ -89,7 +91,9 @@ function DatasetCard({ manifest: m, selected }: { manifest: DatasetManifest; sel
             {p.state} at record {p.cursor}
             {p.error ? ` (${p.error.code})` : ''}.
           </span>
-          {m.kind === 'synthetic' ? (
+          {m.source.options.cot ? (
+            <span className="note">Resume it in the CoT panel.</span>
+          ) : m.kind === 'synthetic' ? (
             <button className="secondary" onClick={() => void store.resumeSynthetic(m.id)}>
               Resume
             </button>
