@@ -32,6 +32,21 @@ export const MODE_INFO: Record<TrainMode, { label: string; description: string }
   'without-separation-sum-rewards': { label: 'w/o separation (R_P + R_R)', description: 'Ablation: GRPO on the summed reward R_P + R_R.' },
 };
 
+/** Perception judges an RL run in the app can use (built by rlJudge, src/train/self_answer.ts). */
+export const RL_JUDGE_NAMES = ['rules', 'checklist', 'self-answer'] as const;
+export type RlJudgeName = (typeof RL_JUDGE_NAMES)[number];
+export const isRlJudgeName = (s: string): s is RlJudgeName => (RL_JUDGE_NAMES as readonly string[]).includes(s);
+
+/** The judge selector's labels and one-line descriptions. */
+export const JUDGE_INFO: Record<RlJudgeName, { label: string; description: string }> = {
+  rules: { label: 'Rules (all scene facts)', description: 'Perception accuracy 1 when the observation states every scene fact, else 0.' },
+  checklist: { label: 'Checklist (fraction of facts)', description: 'Perception accuracy = the fraction of scene facts the observation states (Perception-R1 style); listing every alternative earns nothing.' },
+  'self-answer': {
+    label: 'Self-answer (policy, no frames)',
+    description: 'The policy answers from its own observation with no frames; perception accuracy = that answer\'s accuracy (Vision-SR1 style). One extra generation per distinct observation.',
+  },
+};
+
 /** RL options of the form (ignored by SFT). */
 export interface RlSettings {
   /** G: completions per prompt (>= 2). */
@@ -46,6 +61,8 @@ export interface RlSettings {
   temperature?: number;
   /** Nucleus mass of the rollouts (absent: RL_DEFAULTS). */
   topP?: number;
+  /** The perception judge (absent in runs stored before it was an option: 'rules'). */
+  judge?: RlJudgeName;
   /** Start from the latest checkpoint of this SFT run, or from scratch (null: the RL-only ablation). */
   fromRunId: string | null;
   /**
@@ -237,6 +254,8 @@ export interface RunMetadata {
   temperature?: string;
   topP?: string;
   fromRunId?: string;
+  /** RL runs: the perception judge (absent: rules). */
+  judge?: string;
   /** RL runs: the step of the SFT checkpoint they started from (their frozen reference). */
   fromStep?: string;
   /** The run's held-out evaluations up to the checkpoint (encodeHeldOut), so a resumed run keeps its curve. */

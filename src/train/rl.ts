@@ -23,13 +23,14 @@ import { PA_GRPO_LOSS_DEFAULTS, PaGrpoLoss, type PaGrpoLossConfig } from '../gpu
 import { resolveConfig, type RewardConfig } from '../rewards/config';
 import { RuleJudge } from '../rewards/judge';
 import type { Dispatch } from '../gpu/dispatch';
-import { evaluateGroup, type RolloutScore } from '../rewards/score';
+import { evaluateGroup, prepareJudge, type RolloutScore } from '../rewards/score';
 import { parseCompletion } from '../rewards/template';
 import type { PerceptionJudge, ProcessReward, RolloutRecord } from '../rewards/types';
 import { flatFromTensors, tensorsFromFlat, type Checkpoint } from './checkpoint';
 import { BatchOrder } from './data';
 import { gatherRows, rlBatch, scatterRows, tokenSegments, type PromptRecord, type RlPrompt } from './rl_data';
 import { PolicyLoss, type PolicyLossResult } from './rl_model';
+import type { JudgeFactory } from './self_answer';
 import { learningRate } from './schedule';
 
 export const RL_MODES = ['pa-grpo', 'grpo', 'without-rr', 'without-rp', 'without-rl', 'without-separation', 'without-separation-sum-rewards'] as const;
@@ -70,7 +71,11 @@ export interface RlOptions {
   resume?: Checkpoint;
   /** Frozen reference weights; default: the starting parameters (the SFT weights). */
   reference?: Float32Array;
-  judge?: PerceptionJudge;
+  /**
+   * The perception judge (default: the rule judge), or a factory for one that answers with the policy
+   * itself, called once with the trainer's decoder (src/train/self_answer.ts: the self-answer judge).
+   */
+  judge?: PerceptionJudge | JudgeFactory;
   kernels?: ModelKernels;
   lossKernel?: PaGrpoLoss;
   onLog?: (entry: RlLogEntry) => void;
@@ -100,7 +105,8 @@ export interface RlRollout {
   segment: Uint8Array;
   perception: ProcessReward;
   reasoning: ProcessReward;
-  judge?: { verdict: number; explanation?: string };
+  /** The perception judge's name (rules, checklist, self-answer, …), verdict, graded score and words. */
+  judge?: { name?: string; verdict: number; score?: number; explanation?: string };
   advantages: { perception: number; reasoning: number; grpo: number };
   /** Per token: the sampler's log-prob (at the sampling temperature), the policy's teacher-forced log-prob
    *  before the update (π_old), the reference's, and the advantage the token carried. */
@@ -181,7 +187,8 @@ export class RlTrainer {
     private readonly decoder: Decoder,
     private readonly policyLoss: PolicyLoss,
     private readonly order: BatchOrder,
-    private readonly judge: PerceptionJudge,
+    /** The perception judge the rewards ask (its name is on every rollout). */
+    readonly judge: PerceptionJudge,
     readonly options: RlOptions,
   ) {
     this.rewardConfig = resolveConfig(options.mode, options.rewardOverrides);
@@ -208,7 +215,10 @@ export class RlTrainer {
     const reference = await GpuModel.create(device, config.model, layout, { batchSize: B, init: options.reference ?? init, train, kernels, label: 'RL.reference' });
     const policyLoss = await PolicyLoss.create(policy, { ...PA_GRPO_LOSS_DEFAULTS, ...options.loss }, options.lossKernel);
     const order = new BatchOrder(options.prompts.length, options.promptsPerStep, train.seed ^ 0x71);
-    const trainer = new RlTrainer(config, layout, policy, sampler, reference, Decoder.create(sampler), policyLoss, order, options.judge ?? new RuleJudge(), options);
+    const decoder = Decoder.create(sampler);
+    const sampling = { ...RL_SAMPLING_DEFAULTS, ...options.sampling };
+    const judge = typeof options.judge === 'function' ? options.judge({ decoder, prompts: options.prompts, maxNewTokens: sampling.maxNewTokens }) : (options.judge ?? new RuleJudge());
+    const trainer = new RlTrainer(config, layout, policy, sampler, reference, decoder, policyLoss, order, judge, options);
     if (rlResume) {
       for (let s = 0; s < r.step; s++) order.next();
       trainer.stepIndex = r.step;
@@ -267,10 +277,10 @@ export class RlTrainer {
     const ctx = { config: rewardConfig, tokenizer: modelTokenizer(this.config.model.vocabulary), judge: this.judge };
     const scored: { score: RolloutScore; aP: number; aR: number; grpo: number; perceptionEnd: number | null; segment: Uint8Array }[][] = [];
     const collapsed = { perception: 0, reasoning: 0, both: 0, groups: groups.length };
+    const stepRecords: RolloutRecord[][] = groups.map((rs, p) => rs.map((r) => ({ ...options.prompts[indices[p]].record, output: r.text, step: this.stepIndex })));
+    await prepareJudge(stepRecords.flat(), ctx); // a judge that runs the policy (self-answer) answers the whole step in batches
     for (let p = 0; p < groups.length; p++) {
-      const pr = options.prompts[indices[p]];
-      const records: RolloutRecord[] = groups[p].map((r) => ({ ...pr.record, output: r.text, step: this.stepIndex }));
-      const res = await evaluateGroup(records, ctx);
+      const res = await evaluateGroup(stepRecords[p], ctx);
       if (res.diagnostics.collapsedPerception) collapsed.perception++;
       if (res.diagnostics.collapsedReasoning) collapsed.reasoning++;
       if (res.diagnostics.collapsedBoth) collapsed.both++;
@@ -364,7 +374,8 @@ export class RlTrainer {
         refLogp: gatherRows(batch, refLogp, b, n),
         tokenAdvantage,
       };
-      if (s.score.verdict) out.judge = { verdict: s.score.verdict.verdict, ...(s.score.verdict.explanation !== undefined && { explanation: s.score.verdict.explanation }) };
+      const v = s.score.verdict;
+      if (v) out.judge = { name: this.judge.name, verdict: v.verdict, ...(v.score !== undefined && { score: v.score }), ...((v.explanation ?? v.error) !== undefined && { explanation: v.explanation ?? v.error }) };
       return out;
     });
 

@@ -27,6 +27,7 @@ import { PRESET_SYNTHETIC, PRESET_VIDEOS, syntheticRlPrompts, syntheticSftSample
 import { RL_DEFAULTS } from './rl_defaults';
 import { EVAL_ROWS, evaluateHeldOut, heldOutPrompts } from './heldout';
 import { toInspectorRollout } from './rl_export';
+import { rlJudge } from './self_answer';
 import { appendRunStep } from '../rollouts/rollout_db';
 import {
   DEFAULT_EVAL_QUESTIONS,
@@ -36,6 +37,7 @@ import {
   displayStep,
   heldOutEvery,
   isRlMode,
+  isRlJudgeName,
   type CheckpointReason,
   type FromWorker,
   type HeldOutPoint,
@@ -169,6 +171,7 @@ function metadata(r: Run, state: StoredRunState): Record<string, string> {
     if (s.rl.topP !== undefined) m.topP = String(s.rl.topP);
     m.fromRunId = s.rl.fromRunId ?? '';
     if (s.rl.fromStep !== undefined) m.fromStep = String(s.rl.fromStep);
+    if (s.rl.judge !== undefined) m.judge = s.rl.judge;
   }
   return { ...m };
 }
@@ -187,6 +190,7 @@ function settingsFromMetadata(m: Record<string, string>): { settings: TrainSetti
     if (m.fromStep) settings.rl.fromStep = num('fromStep');
     if (m.temperature) settings.rl.temperature = num('temperature');
     if (m.topP) settings.rl.topP = num('topP');
+    if (m.judge && isRlJudgeName(m.judge)) settings.rl.judge = m.judge;
   }
   return { settings, samples: num('samples') };
 }
@@ -284,6 +288,7 @@ async function createRl(r: Run, device: GPUDevice, rl: RlSettings, own: Checkpoi
       maxNewTokens: Math.min(rl.maxNewTokens, modelDims(r.config.model).maxT),
     },
     loss: { beta: rl.beta },
+    judge: rlJudge(rl.judge ?? 'rules'),
     resume: own ?? sft,
     reference,
     onWarning: (message) => post({ type: 'warning', message }),
@@ -300,7 +305,8 @@ async function createRl(r: Run, device: GPUDevice, rl: RlSettings, own: Checkpoi
 
 /** Appends one step's rollouts to the rollout store, so the run shows in the inspector while it trains. */
 async function writeRollouts(r: Run, rollouts: RlRollout[], step: number): Promise<void> {
-  const name = `${r.settings.mode} (trained in the app, ${r.settings.preset})`;
+  const judge = r.settings.rl?.judge;
+  const name = `${r.settings.mode} (trained in the app, ${r.settings.preset}${judge && judge !== 'rules' ? `, ${judge} judge` : ''})`;
   await appendRunStep(r.runId, name, displayStep(step), rollouts.map((x) => toInspectorRollout(x, r.runId)));
 }
 

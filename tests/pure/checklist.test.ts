@@ -88,7 +88,7 @@ describe('checklist items of a record', () => {
     ];
     for (const r of records) {
       const parsed = parseCompletion(r.output!);
-      const v = await judge.judge({ record: r as RolloutRecord, observation: parsed.observation!.text } as never);
+      const v = await judge.judge({ record: r as unknown as RolloutRecord, observation: parsed.observation!.text } as never);
       expect(v.score, `${r.problem_id}: ${v.explanation}`).toBe(1);
     }
   });

@@ -9,7 +9,7 @@ import { rlSignal } from '../../store/training_signal';
 import { makeConfig, type PresetName } from '../../model/config';
 import { PRESET_SYNTHETIC, PRESET_VIDEOS } from '../../train/rl_data';
 import { TINY_FAMILIES } from '../../data/synthetic_tiny';
-import { MODE_INFO, isRlMode, type RlSettings, type TrainMode } from '../../train/protocol';
+import { JUDGE_INFO, MODE_INFO, RL_JUDGE_NAMES, isRlJudgeName, isRlMode, type RlSettings, type TrainMode } from '../../train/protocol';
 
 const MODES = Object.keys(MODE_INFO) as TrainMode[];
 
@@ -101,7 +101,7 @@ function DataNote({ preset }: { preset: PresetName }) {
   );
 }
 
-/** RL options: G, P, max new tokens, β, temperature, top-p, and the starting point. */
+/** RL options: G, P, max new tokens, β, temperature, top-p, the perception judge and the starting point. */
 function RlForm({ locked }: { locked: boolean }) {
   const form = useTraining((s) => s.form);
   const sftRuns = useTraining((s) => s.sftRuns);
@@ -136,6 +136,21 @@ function RlForm({ locked }: { locked: boolean }) {
       {num('beta', 'KL β', 'any', 0)}
       {num('temperature', 'Temperature', 'any', 0)}
       {num('topP', 'Top-p', 'any', 0)}
+      <label style={field} title={JUDGE_INFO[rl.judge ?? 'rules'].description}>
+        Perception judge
+        <select
+          data-testid="train-rl-judge"
+          value={rl.judge ?? 'rules'}
+          disabled={locked}
+          onChange={(e) => isRlJudgeName(e.target.value) && setRl({ judge: e.target.value })}
+        >
+          {RL_JUDGE_NAMES.map((j) => (
+            <option key={j} value={j}>
+              {JUDGE_INFO[j].label}
+            </option>
+          ))}
+        </select>
+      </label>
       <label style={field}>
         Start from
         <select
