@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cotRecord, startCotServer } from './cot_server';
+import { FileJournal } from '../../scripts/cot_files';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'p2r-cot-'));
@@ -189,6 +190,70 @@ describe('npm run cot', () => {
       await third.close();
     }
   }, 90_000);
+
+  it('reads a Video-R1 JSON list: video frames from a frame folder, a bad record written as an error at its place', async () => {
+    const server = await startCotServer();
+    try {
+      const media = join(dir, 'media-list');
+      mkdirSync(join(media, 'clips', 'v.mp4.frames'), { recursive: true });
+      writeFileSync(join(media, 'clips', 'v.mp4'), 'not decoded');
+      for (const [i, b] of [1, 2, 3, 4, 5].entries()) writeFileSync(join(media, 'clips', 'v.mp4.frames', `${String(i).padStart(3, '0')}.jpg`), Buffer.from([0xff, 0xd8, b]));
+      const records = [cotRecord(1, 'Q-VID', { path: './clips/v.mp4' }), { problem_id: 2, problem: 'no type', solution: 'x' }, cotRecord(3, 'Q-GONE', { path: './clips/gone.mp4' })];
+      const input = join(dir, 'list.json');
+      writeFileSync(input, JSON.stringify(records, null, 2));
+      const out = join(dir, 'list.out.jsonl');
+      const run = await runCli(['--in', input, '--media-dir', media, '--frames', '3', '--out', out, ...endpoints(server.url)]);
+      expect(run.code).toBe(1);
+      const rows = readOut(out);
+      expect(rows.map((r) => [r.problem_id, r.status])).toEqual([
+        [1, 'kept'],
+        [2, 'error'],
+        [3, 'error'],
+      ]);
+      expect(rows[1].reason).toMatch(/^list\.json:\d+ \(field 'problem_type'\): The record has no 'problem_type'/);
+      expect(rows[2].reason).toBe(`media: ./clips/gone.mp4 is not in ${media}`);
+      const gen = server.log.find((r) => r.marker === 'Q-VID')!;
+      // 3 of 5 frames, evenly spaced: the first, the middle and the last.
+      const urls = JSON.stringify(gen.body).match(/data:image\/jpeg;base64,[^"]+/g);
+      expect(urls).toEqual([1, 3, 5].map((b) => `data:image/jpeg;base64,${Buffer.from([0xff, 0xd8, b]).toString('base64')}`));
+      expect(server.log.some((r) => r.marker === 'Q-GONE')).toBe(false);
+    } finally {
+      await server.close();
+    }
+  }, 60_000);
+
+  it('refuses a journal it cannot open with exit 2 naming it', async () => {
+    const input = jsonl('journal.jsonl', [cotRecord(1, 'Q-OK')]);
+    const out = join(dir, 'journal.out.jsonl');
+    mkdirSync(`${out}.journal`);
+    const server = await startCotServer();
+    try {
+      const run = await runCli(['--in', input, '--out', out, ...endpoints(server.url)]);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain(`cannot open the journal ${out}.journal`);
+      expect(server.log).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  }, 60_000);
+
+  it('journal file: drops a last line cut off by a kill, and appends after it on a line of its own', async () => {
+    const path = join(dir, 'cut.journal');
+    writeFileSync(path, JSON.stringify({ k: 'a', r: '{"x":1}' }) + '\n' + '{"k":"b","r":"{\\"x');
+    const journal = await FileJournal.open(path);
+    expect(journal.entries).toBe(1);
+    expect(journal.dropped).toBe(1);
+    expect(await journal.get('a')).toBe('{"x":1}');
+    expect(await journal.get('b')).toBeUndefined();
+    await journal.put('c', '{"y":"é"}');
+    expect(await journal.get('c')).toBe('{"y":"é"}');
+    await journal.close();
+    const again = await FileJournal.open(path);
+    expect(again.entries).toBe(2);
+    expect(again.dropped).toBe(0);
+    expect(await again.get('c')).toBe('{"y":"é"}');
+    await again.close();
+  });
 
   it('refuses bad paths with exit 2 naming the file, before any request', async () => {
     const server = await startCotServer();
