@@ -9,6 +9,11 @@
 //   OUT/experiment.md     the table (the README shows it) and the reward curves, as text
 //   OUT/reward_curves.svg the per-process training reward curves of every arm (mean over seeds)
 // Runs in Node on Dawn (SwiftShader without a GPU) under Vite's SSR loader, as scripts/train.ts.
+// Faults (README "Faults"): --out is created and checked writable before any training (exit 2, named).
+// The three files are rewritten after every arm as one unit (temporary names, renamed when all are
+// complete), so a kill leaves the reports of the finished arms whole; a write that fails stops the run
+// with exit 2 naming the file and saves the results under the system's temporary folder. There is no
+// resume: SIGINT/SIGTERM end the run at once (the files hold the finished arms) and say so.
 //
 // Options (defaults in brackets):
 //   --preset tiny|demo [tiny]      --seeds 1,2,3 [1,2,3]     --out DIR [experiment-out]
@@ -20,6 +25,7 @@
 //   --questions N [210]            held-out questions per model (tiny: 70 videos × 3 families)
 //   --data-seed S [9001]           generator seed of the held-out videos
 
+import { checkOutputFolder, IoError, rescueCopy, writeFilesAtomic } from './cli_io';
 import { runSelfUnderVite } from './vite-node';
 import { RL_DEFAULTS } from '../src/train/rl_defaults';
 
@@ -91,6 +97,7 @@ function parseArgs(argv: string[]): ExperimentArgs {
     }
   }
   if (!a.modes.includes('grpo')) throw new Error('--modes must include grpo: every arm is compared with it');
+  checkOutputFolder(a.out, '--out'); // before Vite, the data and the GPU: a bad --out costs no training
   return a;
 }
 
@@ -105,7 +112,6 @@ interface ArmRun {
 }
 
 export async function main(args: ExperimentArgs): Promise<void> {
-  const { mkdirSync, writeFileSync, renameSync } = await import('node:fs');
   const { join } = await import('node:path');
   const { makeConfig, modelDims } = await import('../src/model/config');
   const { nodeGpu } = await import('../src/gpu/node-gpu');
@@ -121,8 +127,17 @@ export async function main(args: ExperimentArgs): Promise<void> {
   const { pairedDifference } = await import('../src/train/experiment_stats');
   const { experimentMarkdown, rewardCurvesSvg } = await import('../src/train/experiment_report');
 
-  mkdirSync(args.out, { recursive: true }); // fail on a bad --out before hours of work
-  writeFileSync(join(args.out, 'experiment.json.tmp'), '');
+  // Writes are synchronous, so a signal handled here never meets a half-written file.
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    process.once(signal, () => {
+      const done = runs.map((r) => `seed ${r.seed} ${r.arm}`).join(', ') || 'none';
+      process.stderr.write(
+        `experiment: interrupted (${signal}); ${runs.length ? `${join(args.out, 'experiment.json')}, experiment.md and reward_curves.svg hold the runs finished (${done})` : 'no run had finished, nothing was written'}; ` +
+          'the experiment has no resume: run it again (fewer --seeds or --modes do less)\n',
+      );
+      process.exit(code);
+    });
+  }
   const ctx = await acquireDevice({ gpu: await nodeGpu() });
   console.log(`adapter: ${ctx.summary.description}${ctx.summary.isFallback ? ' (CPU fallback)' : ''}`);
   const spec = PRESET_SYNTHETIC[args.preset];
@@ -145,11 +160,19 @@ export async function main(args: ExperimentArgs): Promise<void> {
   };
   const save = () => {
     const json = summary();
-    // Written to a temporary name, then renamed: a reader never sees half a file.
-    writeFileSync(join(args.out, 'experiment.json.tmp'), JSON.stringify(json, null, 1));
-    renameSync(join(args.out, 'experiment.json.tmp'), join(args.out, 'experiment.json'));
-    writeFileSync(join(args.out, 'experiment.md'), experimentMarkdown(json));
-    writeFileSync(join(args.out, 'reward_curves.svg'), rewardCurvesSvg(json));
+    // The three files as one unit: written to temporary names, renamed when all are complete.
+    const files = [
+      ['experiment.json', JSON.stringify(json, null, 1)],
+      ['experiment.md', experimentMarkdown(json)],
+      ['reward_curves.svg', rewardCurvesSvg(json)],
+    ] as const;
+    try {
+      writeFilesAtomic(files.map(([name, text]) => [join(args.out, name), text] as const));
+    } catch (e) {
+      if (!(e instanceof IoError)) throw e;
+      const rescued = rescueCopy('experiment', files);
+      throw new IoError(`${e.message}; the experiment stopped; ${rescued ? `the results so far were saved to ${rescued} instead` : 'the results so far could not be saved elsewhere either'}`);
+    }
   };
   const summary = () => {
     const arms = ['SFT', ...args.modes];
