@@ -11,8 +11,11 @@ export interface ProcessBreakdown {
   format?: number;
   length?: number;
   total?: number;
-  /** The perception judge's verdict and explanation when the source carries them. */
-  judge?: { verdict?: number; explanation?: string };
+  /**
+   * The perception judge's verdict and explanation when the source carries them; runs trained here also
+   * name the judge (rules, checklist, self-answer, …) and, for a graded judge, its score in [0, 1].
+   */
+  judge?: { name?: string; verdict?: number; score?: number; explanation?: string };
 }
 
 /** Per-token values, each array the length of `tokens` (RL Logging Board schema, inspector.md §3.4). */

@@ -21,8 +21,9 @@ function Breakdown({ b, label, testId }: { b: ProcessBreakdown | null; label: st
         <span className="note"> unknown</span>
       )}
       {b?.judge ? (
-        <div className="judge">
-          judge: {b.judge.verdict === undefined ? '–' : b.judge.verdict ? 'sufficient' : 'insufficient'}
+        <div className="judge" data-judge={b.judge.name}>
+          judge{b.judge.name ? ` ${b.judge.name}` : ''}:{' '}
+          {b.judge.score !== undefined ? `score ${fmt(b.judge.score)}` : b.judge.verdict === undefined ? '–' : b.judge.verdict ? 'sufficient' : 'insufficient'}
           {b.judge.explanation ? <span className="note"> — {b.judge.explanation}</span> : null}
         </div>
       ) : null}
