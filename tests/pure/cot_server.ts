@@ -49,7 +49,8 @@ function reply(res: ServerResponse, content: string, usage = { prompt_tokens: 10
   res.end(JSON.stringify({ choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }], usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens } }));
 }
 
-export async function startCotServer(options: ServerOptions = {}) {
+export async function startCotServer(initial: ServerOptions = {}) {
+  const options = { ...initial };
   const log: LoggedRequest[] = [];
   const seen429 = new Set<string>();
   let answered = 0;
@@ -110,6 +111,14 @@ export async function startCotServer(options: ServerOptions = {}) {
   };
 
   const server = createServer((req, res) => {
+    // The app calls the endpoint from its own origin: allow it, as a real endpoint must (CORS).
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    res.setHeader('Access-Control-Expose-Headers', 'Retry-After');
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, { 'Access-Control-Allow-Methods': 'POST', 'Access-Control-Allow-Headers': 'Content-Type, Authorization', 'Access-Control-Max-Age': '600' });
+      res.end();
+      return;
+    }
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -125,6 +134,11 @@ export async function startCotServer(options: ServerOptions = {}) {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
     port: (server.address() as AddressInfo).port,
     log,
+    /** Stop holding: the held requests are dropped (never answered), later ones are answered. */
+    release: () => {
+      options.holdAfter = undefined;
+      for (const r of hanging.splice(0)) r.destroy();
+    },
     close: async () => {
       for (const r of hanging) r.destroy();
       server.closeAllConnections();
