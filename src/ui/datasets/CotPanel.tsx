@@ -148,7 +148,8 @@ export function CotPanel() {
           <p className="note">
             Each record is sent to a vision-language model behind an OpenAI-compatible endpoint with the paper's template prompt and its frames; a CoT is kept when its template parses, its answer
             scores at least the threshold against the ground truth, and the judge finds its observation sufficient. Kept CoTs become a new dataset whose output is the CoT, for SFT. Every answer is
-            journaled in this browser before use, so a stopped or reloaded run resumes without paying twice.
+            journaled in this browser before use, so a stopped or reloaded run resumes without paying twice. The endpoints are called from this page, so they must allow its
+            origin (CORS; vLLM: <code>--allowed-origins</code>).
           </p>
           <label>
             Source dataset
