@@ -24,10 +24,13 @@
 //   --modes a,b,... [pa-grpo,grpo,without-rr,without-rp,without-rl,without-separation,without-separation-sum-rewards]
 //   --questions N [210]            held-out questions per model (tiny: 70 videos × 3 families)
 //   --data-seed S [9001]           generator seed of the held-out videos
+//   --judge rules|checklist|self-answer [rules]   the perception judge of the RL arms' training reward
+//                                  (held-out evaluation always reports the rule judge, one yardstick)
 
 import { checkOutputFolder, IoError, rescueCopy, writeFilesAtomic } from './cli_io';
 import { runSelfUnderVite } from './vite-node';
 import { RL_DEFAULTS } from '../src/train/rl_defaults';
+import { RL_JUDGE_NAMES, isRlJudgeName, type RlJudgeName } from '../src/train/protocol';
 
 const ALL_MODES = ['pa-grpo', 'grpo', 'without-rr', 'without-rp', 'without-rl', 'without-separation', 'without-separation-sum-rewards'];
 
@@ -46,6 +49,8 @@ export interface ExperimentArgs {
   modes: string[];
   questions: number;
   dataSeed?: number;
+  /** Perception judge of the RL training reward. */
+  judge: RlJudgeName;
 }
 
 export const EXPERIMENT_DEFAULTS: Omit<ExperimentArgs, 'dataSeed'> = {
@@ -62,6 +67,7 @@ export const EXPERIMENT_DEFAULTS: Omit<ExperimentArgs, 'dataSeed'> = {
   topP: RL_DEFAULTS.tiny.topP,
   modes: ALL_MODES,
   questions: 210,
+  judge: 'rules',
 };
 
 function parseArgs(argv: string[]): ExperimentArgs {
@@ -93,6 +99,7 @@ function parseArgs(argv: string[]): ExperimentArgs {
       case '--modes': a.modes = v.split(','); for (const m of a.modes) if (!ALL_MODES.includes(m)) throw new Error(`--modes: unknown mode '${m}' (${ALL_MODES.join(', ')})`); break;
       case '--questions': a.questions = int(); break;
       case '--data-seed': a.dataSeed = int(); break;
+      case '--judge': if (!isRlJudgeName(v)) throw new Error(`--judge: unknown judge '${v}' (${RL_JUDGE_NAMES.join(', ')})`); a.judge = v; break;
       default: throw new Error(`unknown option ${flag} (see the header of scripts/experiment.ts)`);
     }
   }
@@ -126,6 +133,7 @@ export async function main(args: ExperimentArgs): Promise<void> {
   const { paramLayout } = await import('../src/model/params');
   const { pairedDifference } = await import('../src/train/experiment_stats');
   const { experimentMarkdown, rewardCurvesSvg } = await import('../src/train/experiment_report');
+  const { rlJudge } = await import('../src/train/self_answer');
 
   // Writes are synchronous, so a signal handled here never meets a half-written file.
   for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
@@ -225,6 +233,7 @@ export async function main(args: ExperimentArgs): Promise<void> {
         promptsPerStep: args.prompts,
         sampling: { maxNewTokens, temperature: args.temperature, topP: args.topP },
         loss: { beta: args.beta },
+        judge: rlJudge(args.judge),
         resume: ckpt,
         kernels,
         onWarning: (m) => console.warn(m),
