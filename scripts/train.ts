@@ -38,6 +38,9 @@
 //   --len-p MIN:MAX --len-r MIN:MAX   length-reward targets in tokens (default 128:320 and 320:512, the
 //                        paper's; a tiny context never reaches them)
 //   --reference DIR      reference weights when --resume is an RL checkpoint (default: --resume's weights)
+//   --judge rules|checklist|self-answer   perception judge (default rules: every scene fact stated;
+//                        checklist: the fraction stated; self-answer: the policy answers from its own
+//                        observation with no frames, and that answer's accuracy is the reward)
 //   --rollouts-out FILE.jsonl   every rollout, one canonical Rollout record per line (the inspector's
 //                        "our own export" format: import the file on the Rollouts page)
 //   --run-id ID          run id of those records (default cli-<mode>-seed<seed>)
@@ -88,6 +91,7 @@ export interface TrainArgs {
   reference?: string;
   rolloutsOut?: string;
   runId?: string;
+  judge?: string;
 }
 
 function parseArgs(argv: string[]): TrainArgs {
@@ -152,6 +156,10 @@ function parseArgs(argv: string[]): TrainArgs {
       case '--reference': args.reference = value; break;
       case '--rollouts-out': args.rolloutsOut = value; break;
       case '--run-id': args.runId = value; break;
+      case '--judge':
+        if (value !== 'rules' && value !== 'checklist' && value !== 'self-answer') throw new Error(`--judge: expected rules, checklist or self-answer (got ${value})`);
+        args.judge = value;
+        break;
       default:
         throw new Error(`unknown option ${flag} (see the header of scripts/train.ts)`);
     }
@@ -369,6 +377,7 @@ async function mainRl(args: TrainArgs): Promise<void> {
   const { nodeGpu } = await import('../src/gpu/node-gpu');
   const { acquireDevice } = await import('../src/gpu/device');
   const { RlTrainer } = await import('../src/train/rl');
+  const { rlJudge } = await import('../src/train/self_answer');
   const { microRlPrompts, syntheticRlPrompts, PRESET_VIDEOS } = await import('../src/train/rl_data');
   const { flatFromTensors } = await import('../src/train/checkpoint');
   const { paramLayout } = await import('../src/model/params');
@@ -424,6 +433,7 @@ async function mainRl(args: TrainArgs): Promise<void> {
     rewardOverrides: { ...(args.lenP && { perceptionLength: args.lenP }), ...(args.lenR && { reasoningLength: args.lenR }) },
     resume,
     reference,
+    judge: rlJudge(args.judge ?? 'rules'),
     onRollouts: rolloutsOut
       ? (rs) => {
           rolloutsOut.append(toJsonl(rs.map((r) => toInspectorRollout(r, runId, args.rolloutsOut))));
