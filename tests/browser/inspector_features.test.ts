@@ -21,7 +21,7 @@ describe('rollout inspector in Chromium: TRL parquet, the group across steps, fi
     const first = page.getByTestId('rollout').first();
     expect(await first.getByTestId('perception-reward').textContent()).toMatch(/perception\s*[12]/);
     expect(await first.getByTestId('reasoning-reward').textContent()).toMatch(/reasoning\s*([12]|NaN)/);
-    expect(await first.textContent()).toContain('trainer A'); // TRL's own advantage column
+    expect(await first.getByTestId('trainer-advantage').textContent()).toContain('TRL advantage (combined)'); // TRL's own advantage column
     expect(await first.textContent()).toContain('Based on the question');
     await page.keyboard.press('j');
     await page.waitForURL(/sample\/1$/);
