@@ -168,7 +168,7 @@ export const cotStore = createStore<CotState>()((set, get) => {
     try {
       journal = await IdbJournal.open();
       const reader = await DatasetReader.open(db, info.sourceId);
-      const pipeline = createCotPipeline(cotSettingsOf(info.settings, get().keys), { journal });
+      const pipeline = createCotPipeline(cotSettingsOf(info.settings, get().keys), { journal, signal });
       set({ run: { targetId: target.id, sourceId: info.sourceId, total, state: 'running', progress: pipeline.tally.snapshot() }, error: null, last: null });
       const channel = new Channel<SourceEntry>();
       const encode = typeof OffscreenCanvas !== 'undefined' ? (frames: Parameters<typeof encodeRgbaFrames>[0]) => encodeRgbaFrames(frames) : undefined;

@@ -208,6 +208,28 @@ describe('runCot', () => {
     }
   });
 
+  it('stops at once when aborted mid-request: the cut request is not retried, its record neither counted nor emitted', async () => {
+    let received: () => void = () => undefined;
+    const first = new Promise<void>((r) => (received = r));
+    const server = await startCotServer({ holdAfter: 1, onHold: () => received() });
+    try {
+      const controller = new AbortController();
+      const pipeline = createCotPipeline({ generate: { baseUrl: server.url, model: 'g', timeoutMs: 60_000, retries: 3, backoffMs: 5_000 }, judge: { baseUrl: server.url, model: 'j', timeoutMs: 60_000, retries: 3, backoffMs: 5_000 } }, { journal: new MemoryJournal(), signal: controller.signal });
+      const out: [number, string][] = [];
+      const t0 = Date.now();
+      const running = runCot([item(0, 'Q-OK'), item(1, 'Q-OK'), item(2, 'Q-OK')], pipeline, (it, o) => void out.push([it.index, o.status]), { concurrency: 1, signal: controller.signal });
+      await first; // record 0's generation answered, its judge request held
+      controller.abort();
+      expect(await running).toBe(false);
+      expect(Date.now() - t0).toBeLessThan(3_000);
+      expect(out).toEqual([]);
+      expect(pipeline.tally.snapshot()).toMatchObject({ records: 0, errors: 0 });
+      expect(server.log.map((r) => r.kind)).toEqual(['generate', 'judge']);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('stops taking records when aborted and reports the run as incomplete', async () => {
     const server = await startCotServer({ delayMs: 20 });
     try {

@@ -41,6 +41,8 @@ export interface ChatClientOptions {
   /** Wall clock in ms since the epoch (for Retry-After given as an HTTP date). */
   now?: () => number;
   random?: () => number;
+  /** When it fires, the call fails at once with no further retry (the run was stopped). */
+  signal?: AbortSignal;
 }
 
 export const CHAT_DEFAULTS = {
@@ -112,7 +114,8 @@ export class ChatClient {
   readonly url: string;
   readonly model: string;
   readonly #apiKey: string | undefined;
-  private readonly o: Required<Omit<ChatClientOptions, 'apiKey'>>;
+  private readonly o: Required<Omit<ChatClientOptions, 'apiKey' | 'signal'>>;
+  private readonly signal: AbortSignal | undefined;
 
   constructor(options: ChatClientOptions) {
     if (!options.baseUrl) throw new Error('ChatClient: an endpoint URL is required (e.g. http://localhost:8000/v1)');
@@ -120,6 +123,7 @@ export class ChatClient {
     this.url = chatUrl(options.baseUrl);
     this.model = options.model;
     this.#apiKey = options.apiKey || undefined;
+    this.signal = options.signal;
     this.o = {
       baseUrl: options.baseUrl,
       model: options.model,
@@ -159,7 +163,7 @@ export class ChatClient {
         attempts++;
         if (!(e instanceof ChatError)) throw e; // a journal that cannot be written stops the run: not a retry
         const error = e;
-        if (!error.retryable || attempt >= retries) {
+        if (!error.retryable || attempt >= retries || this.signal?.aborted) {
           throw new ChatError(`${error.message}${attempts > 1 ? ` (after ${attempts} attempts)` : ''}`, false, error.status);
         }
         const backoff = Math.min(maxBackoffMs, backoffMs * 2 ** attempt) * (1 + 0.5 * random());

@@ -171,7 +171,7 @@ export function formatProgress(p: CotProgress, total: number | null, currency = 
 // ---- wiring: endpoints through one journal -----------------------------------------------------------
 
 export interface CotSettings {
-  generate: Omit<ChatClientOptions, 'fetch' | 'sleep' | 'now' | 'random'>;
+  generate: Omit<ChatClientOptions, 'fetch' | 'sleep' | 'now' | 'random' | 'signal'>;
   judge: Omit<HttpJudgeOptions, 'fetch' | 'sleep' | 'random' | 'cache'>;
   prompt?: CotPromptOptions;
   verify?: VerifyOptions;
@@ -184,7 +184,32 @@ export interface CotEnvironment {
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
   random?: () => number;
+  /**
+   * Stops the run's requests: those in flight are aborted and no retry waits. An aborted request was
+   * never answered, so a resume sends it again; nothing paid for is lost.
+   */
+  signal?: AbortSignal;
 }
+
+/** The message a request stopped by the run's signal fails with. */
+export const STOPPED = 'stopped before the endpoint answered';
+
+/** `fetch` and `sleep` that give up at once when `signal` fires. */
+function stoppable(base: FetchLike, sleep: (ms: number) => Promise<void>, signal: AbortSignal | undefined) {
+  if (!signal) return { fetch: base, sleep };
+  const fetchStoppable: FetchLike = (url, init = {}) => {
+    if (signal.aborted) return Promise.reject(new Error(STOPPED));
+    const both = init.signal ? AbortSignal.any([init.signal, signal]) : signal;
+    return base(url, { ...init, signal: both }).catch((e: unknown) => {
+      throw signal.aborted ? new Error(STOPPED) : e;
+    });
+  };
+  // A wait between retries ends when the run is stopped (its timer just runs out later).
+  const stopped = new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+  return { fetch: fetchStoppable, sleep: (ms: number) => (signal.aborted ? Promise.resolve() : Promise.race([sleep(ms), stopped])) };
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export interface CotPipeline extends CotStepDeps {
   tally: CotTally;
@@ -195,7 +220,7 @@ export interface CotPipeline extends CotStepDeps {
 export function createCotPipeline(settings: CotSettings, env: CotEnvironment): CotPipeline {
   const tally = new CotTally(settings.prices);
   const journal = new GuardedJournal(env.journal);
-  const base: FetchLike = env.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  const { fetch: base, sleep } = stoppable(env.fetch ?? ((input, init) => globalThis.fetch(input, init)), env.sleep ?? defaultSleep, env.signal);
   const counted = (kind: 'generate' | 'judge') => (event: JournalEvent) => {
     let usage: ChatUsage | null = null;
     try {
@@ -205,9 +230,9 @@ export function createCotPipeline(settings: CotSettings, env: CotEnvironment): C
     }
     tally.usage(kind, usage, event.replayed);
   };
-  const generator = new ChatClient({ ...settings.generate, fetch: journaledFetch(base, journal, counted('generate')), sleep: env.sleep, now: env.now, random: env.random });
+  const generator = new ChatClient({ ...settings.generate, fetch: journaledFetch(base, journal, counted('generate')), sleep, now: env.now, random: env.random, signal: env.signal });
   // The judge's own verdict cache is per run; the journal is what survives a restart.
-  const judge = new HttpJudge({ ...settings.judge, fetch: journaledFetch(base, journal, counted('judge')) as typeof fetch, sleep: env.sleep, random: env.random });
+  const judge = new HttpJudge({ ...settings.judge, fetch: journaledFetch(base, journal, counted('judge')) as typeof fetch, sleep, random: env.random });
   return { generator, judge, prompt: settings.prompt, verify: settings.verify, tally, journal };
 }
 
@@ -233,7 +258,9 @@ export interface RunOptions {
 
 /**
  * Runs the pipeline over `items` with `concurrency` records in flight and calls `emit` once per item,
- * in input order (awaited, so a failed write stops the run). Rejects on a journal or emit failure
+ * in input order (awaited, so a failed write stops the run). When `signal` fires, no new record is
+ * started, and emission ends before the first record whose request the signal cut (when the pipeline
+ * was created with the same signal). Rejects on a journal or emit failure
  * after the records in flight have settled. Returns false when stopped by the signal before the end.
  */
 export async function runCot<T extends CotItem>(items: AsyncIterable<T> | Iterable<T>, pipeline: CotPipeline, emit: (item: T, outcome: CotOutcome) => Promise<void> | void, options: RunOptions = {}): Promise<boolean> {
@@ -253,9 +280,17 @@ export async function runCot<T extends CotItem>(items: AsyncIterable<T> | Iterab
     for (const f of w) f();
   };
 
+  // A record whose request was cut by the signal was not processed: it is neither counted nor emitted,
+  // and neither is anything after it (the output stays a prefix of the input, in order).
+  let halted = false;
   const flush = async () => {
-    while (failure === null && done.has(nextToEmit)) {
+    while (failure === null && !halted && done.has(nextToEmit)) {
       const { item, outcome: o } = done.get(nextToEmit)!;
+      if (options.signal?.aborted && o.status === 'error' && o.reason?.includes(STOPPED)) {
+        halted = true;
+        wakeAll();
+        return;
+      }
       done.delete(nextToEmit);
       nextToEmit++;
       pipeline.tally.add(o);
@@ -324,5 +359,5 @@ export async function runCot<T extends CotItem>(items: AsyncIterable<T> | Iterab
     if (!exhausted) await Promise.resolve(iterator.return?.()).catch(() => undefined);
   }
   if (failure !== null) throw failure;
-  return exhausted && nextToEmit === started;
+  return exhausted && !halted && nextToEmit === started;
 }
