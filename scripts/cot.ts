@@ -11,7 +11,7 @@ import { createCotPipeline, formatProgress, runCot, type CotOutcome } from '../s
 import { DEFAULT_THRESHOLD } from '../src/data/cot/verify';
 import { PROBLEM_TYPES, type ProblemType } from '../src/data/types';
 import { normalizeProblemType } from '../src/data/records';
-import { FileJournal, loadMedia, readInput, type InputItem } from './cot_files';
+import { countRecords, FileJournal, loadMedia, readInput, type InputItem } from './cot_files';
 
 const HELP = `Generate process-aware chains of thought (VideoP2R's three-step pipeline, method.md §1.4.2).
 
@@ -220,6 +220,13 @@ class OutputFile {
   }
 }
 
+function formatSeconds(s: number): string {
+  if (!Number.isFinite(s)) return '?';
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return h > 0 ? `${h} h ${m} min` : m > 0 ? `${m} min ${Math.round(s % 60)} s` : `${Math.round(s)} s`;
+}
+
 function outputLine(item: InputItem, o: CotOutcome): string {
   const base = typeof item.raw === 'object' && item.raw !== null && !Array.isArray(item.raw) ? (item.raw as Record<string, unknown>) : { raw: item.raw };
   return JSON.stringify({ ...base, cot: o.cot, status: o.status, reason: o.reason, verdicts: o.verdicts }) + '\n';
@@ -306,8 +313,20 @@ async function main(argv: string[]): Promise<number> {
     return () => loadMedia(record as Parameters<typeof loadMedia>[0], mediaDir, frames);
   };
 
-  let lastProgress = Date.now();
-  const progress = () => process.stderr.write(`cot: ${formatProgress(pipeline.tally.snapshot(), null)}\n`);
+  let total: number | null = null;
+  try {
+    total = await countRecords(input);
+  } catch (e) {
+    throw new IoError(`reading ${input} failed: ${errno(e)}`);
+  }
+  const started = Date.now();
+  let lastProgress = started;
+  const progress = () => {
+    const p = pipeline.tally.snapshot();
+    const elapsed = (Date.now() - started) / 1000;
+    const eta = total !== null && p.records > 0 ? ` · ${(p.records / elapsed).toFixed(2)} records/s, ETA ${formatSeconds((elapsed / p.records) * (total - p.records))}` : '';
+    process.stderr.write(`cot: ${formatProgress(p, total)}${eta}\n`);
+  };
   try {
     await runCot(
       readInput(input, images),
@@ -337,7 +356,7 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
   out.commit();
-  process.stderr.write(`cot: done: ${formatProgress(tally.snapshot(), null)}\ncot: wrote ${target}${tally.errors > 0 ? `; ${tally.errors} records ended in error: run the same command again to retry them` : ''}\n`);
+  process.stderr.write(`cot: done in ${formatSeconds((Date.now() - started) / 1000)}: ${formatProgress(tally.snapshot(), total)}\ncot: wrote ${target}${tally.errors > 0 ? `; ${tally.errors} records ended in error: run the same command again to retry them` : ''}\n`);
   return tally.errors > 0 ? 1 : 0;
 }
 

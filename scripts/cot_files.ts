@@ -196,6 +196,17 @@ export interface InputItem extends CotItem {
   line: number;
 }
 
+/** How many records the input holds (a quick pass over the text, no JSON parsing), for progress. */
+export async function countRecords(path: string): Promise<number> {
+  let stream: NodeJS.ReadableStream = createReadStream(path);
+  if (/\.gz$/i.test(path)) stream = stream.pipe(createGunzip());
+  const decoder = new TextDecoder('utf-8');
+  const splitter = new JsonRecordSplitter();
+  let n = 0;
+  for await (const chunk of stream as AsyncIterable<Buffer>) n += splitter.push(decoder.decode(chunk, { stream: true })).length;
+  return n + splitter.push(decoder.decode()).length + splitter.end().length;
+}
+
 /**
  * The records of a Video-R1 JSON list or JSON Lines file (gzipped when it ends in .gz), in order, each
  * normalised by the importer's normaliser; an unreadable record becomes an item with its problem

@@ -69,7 +69,7 @@ describe('npm run cot', () => {
         cotRecord(6, 'Q-429'),
       ]);
       const out = join(dir, 'mixed.out.jsonl');
-      const run = await runCli(['--in', input, '--media-dir', media, '--out', out, ...endpoints(server.url), '--concurrency', '3', '--backoff', '10', '--price-per-1k', '2', '--judge-price-per-1k', '1'], { OPENAI_API_KEY: 'sk-gen', JUDGE_API_KEY: 'sk-judge' });
+      const run = await runCli(['--in', input, '--media-dir', media, '--out', out, ...endpoints(server.url), '--concurrency', '3', '--backoff', '10', '--price-per-1k', '2', '--judge-price-per-1k', '1', '--progress-every', '1'], { OPENAI_API_KEY: 'sk-gen', JUDGE_API_KEY: 'sk-judge' });
       expect(run.stderr).not.toMatch(/Error|at .*\.ts/);
       expect(run.code).toBe(0);
       const rows = readOut(out);
@@ -106,8 +106,9 @@ describe('npm run cot', () => {
       expect(tries[1].at - tries[0].at).toBeGreaterThanOrEqual(950);
 
       // Progress: counts by outcome, tokens and cost (6 generations × 150 at 2/1k, 4 judge calls × 50 at 1/1k).
-      const done = run.stderr.split('\n').find((l) => l.startsWith('cot: done:'))!;
-      expect(done).toContain('kept 3, discarded 3 (template 1, answer 1, judge 1), error 0');
+      const done = run.stderr.split('\n').find((l) => l.startsWith('cot: done'))!;
+      expect(done).toContain('6/6 records: kept 3, discarded 3 (template 1, answer 1, judge 1), error 0');
+      expect(run.stderr).toMatch(/^cot: \d\/6 records: .* records\/s, ETA /m);
       expect(done).toContain('tokens 1100');
       expect(done).toContain(`cost ≈ $${((6 * 150 * 2 + 4 * 50 * 1) / 1000).toFixed(4)}`);
       expect(run.stderr).not.toContain('sk-gen');

@@ -127,7 +127,7 @@ export function CotPanel() {
       {run && <CotProgressLine progress={run.progress} total={run.total} />}
       {run && (
         <button className="secondary" data-testid="cot-stop" disabled={run.state === 'stopping'} onClick={() => store.stop()}>
-          {run.state === 'stopping' ? 'Stopping after the records in flight…' : 'Stop'}
+          {run.state === 'stopping' ? 'Stopping…' : 'Stop'}
         </button>
       )}
       {!run && last && (
