@@ -269,6 +269,18 @@ async function main(argv: string[]): Promise<number> {
   const formatMode = v['format-mode'] ?? 'per-process';
   if (formatMode !== 'per-process' && formatMode !== 'full') throw new UsageError(`--format-mode expects per-process or full, got '${formatMode}'`);
   const verify = { formatMode, thresholds: thresholds(v) } as const;
+  for (const flag of ['endpoint', 'judge-url'] as const) {
+    let ok = false;
+    try {
+      ok = ['http:', 'https:'].includes(new URL(v[flag]!).protocol);
+    } catch {
+      // not a URL
+    }
+    if (!ok) throw new UsageError(`--${flag} expects an http(s) base URL such as http://localhost:8000/v1, got '${v[flag]}'`);
+  }
+  const temperature = num('temperature', v.temperature, { min: 0 });
+  const maxTokens = num('max-tokens', v['max-tokens'], { min: 1, integer: true });
+  const judgeMaxTokens = num('judge-max-tokens', v['judge-max-tokens'], { min: 1, integer: true });
   const generatorKey = process.env.OPENAI_API_KEY || undefined;
   const judgeKey = process.env.JUDGE_API_KEY || generatorKey;
 
@@ -291,8 +303,8 @@ async function main(argv: string[]): Promise<number> {
 
   const pipeline = createCotPipeline(
     {
-      generate: { baseUrl: v.endpoint!, model: v.model!, apiKey: generatorKey, temperature: num('temperature', v.temperature, { min: 0 }), maxTokens: num('max-tokens', v['max-tokens'], { min: 1, integer: true }), retries, timeoutMs, backoffMs },
-      judge: { baseUrl: v['judge-url']!, model: v['judge-model']!, apiKey: judgeKey, maxTokens: num('judge-max-tokens', v['judge-max-tokens'], { min: 1, integer: true }), retries, timeoutMs, backoffMs, concurrency },
+      generate: { baseUrl: v.endpoint!, model: v.model!, apiKey: generatorKey, temperature, maxTokens, retries, timeoutMs, backoffMs },
+      judge: { baseUrl: v['judge-url']!, model: v['judge-model']!, apiKey: judgeKey, maxTokens: judgeMaxTokens, retries, timeoutMs, backoffMs, concurrency },
       prompt: { typeHint: !v['no-type-hint'] },
       verify,
       prices: { generatePer1k: price, judgePer1k: judgePrice },
