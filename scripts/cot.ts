@@ -192,24 +192,32 @@ class OutputFile {
     }
   }
 
+  /** Flushes, syncs and renames over OUT; on any failure the partial file is deleted and OUT kept. */
   commit(): void {
-    this.flush();
+    try {
+      this.flush();
+    } catch (e) {
+      this.abort();
+      throw e;
+    }
     try {
       fsyncSync(this.fd!);
       closeSync(this.fd!);
       this.fd = null;
       renameSync(this.partial, this.target);
     } catch (e) {
+      this.abort();
       throw new IoError(`finishing ${this.target} failed: ${errno(e)}; ${this.target} is unchanged`);
     }
   }
 
   abort(): void {
-    if (this.fd === null) return;
-    try {
-      closeSync(this.fd);
-    } catch {
-      // already closed
+    if (this.fd !== null) {
+      try {
+        closeSync(this.fd);
+      } catch {
+        // already closed
+      }
     }
     this.fd = null;
     try {

@@ -3,7 +3,7 @@
 // data URLs, bad paths, and a run killed midway then resumed without any answered request sent again.
 
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -218,6 +218,31 @@ describe('npm run cot', () => {
       const urls = JSON.stringify(gen.body).match(/data:image\/jpeg;base64,[^"]+/g);
       expect(urls).toEqual([1, 3, 5].map((b) => `data:image/jpeg;base64,${Buffer.from([0xff, 0xd8, b]).toString('base64')}`));
       expect(server.log.some((r) => r.marker === 'Q-GONE')).toBe(false);
+    } finally {
+      await server.close();
+    }
+  }, 60_000);
+
+  it('fails with exit 2 naming the file when the output cannot be written (disk full), leaving OUT as it was', async () => {
+    const server = await startCotServer();
+    try {
+      const input = jsonl('full.jsonl', [cotRecord(1, 'Q-OK'), cotRecord(2, 'Q-WRONG')]);
+      const out = join(dir, 'full.out.jsonl');
+      writeFileSync(out, 'previous complete output\n');
+      symlinkSync('/dev/full', `${out}.partial`); // every write to the partial output hits ENOSPC
+      const run = await runCli(['--in', input, '--out', out, ...endpoints(server.url)]);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain(`writing ${out}.partial failed: ENOSPC`);
+      expect(run.stderr).toContain(`${out} is unchanged`);
+      expect(run.stderr).not.toContain('cot: done');
+      expect(readFileSync(out, 'utf8')).toBe('previous complete output\n');
+      expect(existsSync(`${out}.partial`)).toBe(false); // the partial output is deleted
+      // The answers were journaled: a rerun once there is space pays for nothing again.
+      const sent = server.log.length;
+      const rerun = await runCli(['--in', input, '--out', out, ...endpoints(server.url)]);
+      expect(rerun.code).toBe(0);
+      expect(server.log.length).toBe(sent);
+      expect(readOut(out).map((r) => r.status)).toEqual(['kept', 'discarded']);
     } finally {
       await server.close();
     }
