@@ -6,7 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { CHAT_DEFAULTS } from '../src/data/cot/chat';
-import { JournalWriteError } from '../src/data/cot/journal';
+import { JournalWriteError, sha256Hex } from '../src/data/cot/journal';
 import { createCotPipeline, formatProgress, runCot, type CotOutcome } from '../src/data/cot/pipeline';
 import { DEFAULT_THRESHOLD } from '../src/data/cot/verify';
 import { PROBLEM_TYPES, type ProblemType } from '../src/data/types';
@@ -307,7 +307,7 @@ async function main(argv: string[]): Promise<number> {
   };
   process.once('SIGINT', interrupted('SIGINT', 130));
   process.once('SIGTERM', interrupted('SIGTERM', 143));
-  if (journal.entries > 0) process.stderr.write(`cot: resuming: ${journal.entries} answered requests in ${journalPath} will be replayed, not sent${journal.dropped ? ` (${journal.dropped} unreadable lines ignored)` : ''}\n`);
+  if (journal.entries > 0) process.stderr.write(`cot: resuming from ${journalPath}: ${journal.entries} entries (answered requests and finished records) are replayed, not sent again${journal.dropped ? ` (${journal.dropped} unreadable lines ignored)` : ''}\n`);
 
   const pipeline = createCotPipeline(
     {
@@ -333,6 +333,21 @@ async function main(argv: string[]): Promise<number> {
     return () => loadMedia(record as Parameters<typeof loadMedia>[0], mediaDir, frames);
   };
 
+  // What a record's outcome depends on besides the record itself: a changed setting re-runs it (its
+  // requests then differ too, and are sent; unchanged ones still replay).
+  const fingerprint = JSON.stringify({ outcome: 1, endpoint: v.endpoint, model: v.model, judgeUrl: v['judge-url'], judgeModel: v['judge-model'], temperature, maxTokens, judgeMaxTokens, typeHint: !v['no-type-hint'], verify, frames, media: v['text-only'] ? 'text-only' : mediaDir === undefined ? null : resolve(mediaDir) });
+  async function* withOutcomes(items: AsyncIterable<InputItem>): AsyncGenerator<InputItem & { recordKey?: string }> {
+    for await (const item of items) {
+      if (item.record === null) {
+        yield item;
+        continue;
+      }
+      const recordKey = await sha256Hex(`${fingerprint}\n${JSON.stringify(item.raw)}`);
+      const known = await journal.get(`record:${recordKey}`);
+      yield { ...item, recordKey: `record:${recordKey}`, ...(known !== undefined ? { outcome: JSON.parse(known) as CotOutcome } : {}) };
+    }
+  }
+
   let total: number | null = null;
   try {
     total = await countRecords(input);
@@ -349,10 +364,12 @@ async function main(argv: string[]): Promise<number> {
   };
   try {
     await runCot(
-      readInput(input, images),
+      withOutcomes(readInput(input, images)),
       pipeline,
-      (item, o) => {
-        out.write(outputLine(item as InputItem, o));
+      async (item, o) => {
+        out.write(outputLine(item, o));
+        // A finished record is journaled whole, so a resume neither reads its media nor hashes its requests.
+        if (!item.outcome && o.status !== 'error' && item.recordKey) await journal.put(item.recordKey, JSON.stringify(o));
         if (progressEvery > 0 && Date.now() - lastProgress >= progressEvery) {
           lastProgress = Date.now();
           progress();

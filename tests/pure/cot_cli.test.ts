@@ -165,7 +165,8 @@ describe('npm run cot', () => {
     try {
       const run = await runCli([...args, ...endpoints(second.url)]);
       expect(run.code).toBe(0);
-      expect(run.stderr).toContain('resuming: 7 answered requests');
+      // 7 answered requests, and records 1–4 finished whole.
+      expect(run.stderr).toContain('11 entries (answered requests and finished records) are replayed');
       const sentAgain = second.log.filter((r) => answeredBefore.has(r.hash));
       expect(sentAgain).toEqual([]);
       // The one request held unanswered at the kill is sent again (it was never answered), then the rest.
@@ -186,6 +187,7 @@ describe('npm run cot', () => {
       const run = await runCli([...args, ...endpoints(third.url)]);
       expect(run.code).toBe(0);
       expect(third.log).toEqual([]);
+      expect(run.stderr).toContain('8 finished records replayed whole');
       expect(readOut(out)).toHaveLength(8);
     } finally {
       await third.close();

@@ -85,6 +85,8 @@ export class CotTally {
   judgeTokens: TokenCount = { prompt: 0, completion: 0 };
   /** Tokens of answers replayed from the journal (paid for in an earlier run). */
   replayedTokens = 0;
+  /** Records whose whole outcome came from the journal (no media read, no request). */
+  wholeRecords = 0;
   /** Requests answered now / replayed. */
   answered = 0;
   replayed = 0;
@@ -138,6 +140,7 @@ export class CotTally {
       replayedTokens: this.replayedTokens,
       answered: this.answered,
       replayed: this.replayed,
+      wholeRecords: this.wholeRecords,
       cost: this.cost,
     };
   }
@@ -154,6 +157,7 @@ export interface CotProgress {
   replayedTokens: number;
   answered: number;
   replayed: number;
+  wholeRecords: number;
   cost: number;
 }
 
@@ -164,7 +168,7 @@ export function formatProgress(p: CotProgress, total: number | null, currency = 
   return (
     `${p.records}${of} records: kept ${p.kept}, discarded ${d.template + d.answer + d.judge} (template ${d.template}, answer ${d.answer}, judge ${d.judge}), error ${p.errors}; ` +
     `tokens ${p.tokens} (generate ${p.generateTokens.prompt}+${p.generateTokens.completion}, judge ${p.judgeTokens.prompt}+${p.judgeTokens.completion}); ` +
-    `requests ${p.answered} sent, ${p.replayed} replayed from the journal (${p.replayedTokens} tokens); cost ≈ ${currency}${p.cost.toFixed(4)}`
+    `requests ${p.answered} sent, ${p.replayed} replayed from the journal (${p.replayedTokens} tokens)${p.wholeRecords > 0 ? `, ${p.wholeRecords} finished records replayed whole` : ''}; cost ≈ ${currency}${p.cost.toFixed(4)}`
   );
 }
 
@@ -246,6 +250,8 @@ export interface CotItem {
   problem?: string;
   /** Frames or images for the message; [] for text only. Throws when media is missing. */
   images?: () => Promise<ImagePart[]>;
+  /** The outcome already known (a resumed run's finished record): used as is, nothing is loaded or sent. */
+  outcome?: CotOutcome;
 }
 
 export interface RunOptions {
@@ -301,7 +307,10 @@ export async function runCot<T extends CotItem>(items: AsyncIterable<T> | Iterab
 
   const processItem = async (seq: number, item: T): Promise<void> => {
     let o: CotOutcome;
-    if (item.record === null) o = outcome('error', item.problem ?? 'unreadable record', null);
+    if (item.outcome) {
+      o = item.outcome;
+      pipeline.tally.wholeRecords++;
+    } else if (item.record === null) o = outcome('error', item.problem ?? 'unreadable record', null);
     else {
       let images: ImagePart[] = [];
       let mediaError: string | null = null;
