@@ -39,9 +39,10 @@ Output (--out): JSON Lines, one line per input record in input order: the input 
   A record that cannot be read (invalid JSON, a missing field) is written with status error and the
   reason FILE:LINE: …; an unparsable line is kept as "raw".
 Resume: every answered request is appended to OUT.journal (keyed by a SHA-256 of the request, fsynced
-  before the answer is used). Running the same command again with the same --out replays answered
-  requests from the journal and sends only the others, so no paid call is repeated; records that ended
-  in error are retried. OUT is written as OUT.partial and renamed when complete, so OUT is either the
+  before the answer is used), and so is every finished record's outcome. Running the same command again
+  with the same --out replays finished records and answered requests from the journal and sends only
+  the others, so no paid call is repeated; records that ended in error are retried; a changed setting
+  recomputes the records (their unchanged requests still replay). OUT is written as OUT.partial and renamed when complete, so OUT is either the
   previous complete output or the new one. Delete OUT.journal to start afresh.
 
 Options:
