@@ -42,8 +42,9 @@ Resume: every answered request is appended to OUT.journal (keyed by a SHA-256 of
   before the answer is used), and so is every finished record's outcome. Running the same command again
   with the same --out replays finished records and answered requests from the journal and sends only
   the others, so no paid call is repeated; records that ended in error are retried; a changed setting
-  recomputes the records (their unchanged requests still replay). OUT is written as OUT.partial and renamed when complete, so OUT is either the
-  previous complete output or the new one. Delete OUT.journal to start afresh.
+  recomputes the records (their unchanged requests still replay). OUT is written as OUT.partial and
+  renamed when complete, so OUT is either the previous complete output or the new one. Delete
+  OUT.journal to start afresh.
 
 Options:
   --in FILE                 input (required)
