@@ -228,22 +228,44 @@ export function benchmarkResult(info: BenchmarkInfo, items: readonly ScoredItem[
 /** Every answer of one model, aggregated per task, per benchmark and overall. */
 export function modelResult(model: string, items: readonly ScoredItem[]): ModelResult {
   const byKey = groupBy(items, (i) => benchmarkInfo(i.benchmark).key);
+  const benchmarks = [...byKey.values()].map((of) => benchmarkResult(benchmarkInfo(of[0].benchmark), of));
+  return modelOfBenchmarks(model, benchmarks);
+}
+
+/** A model's row from benchmark results scored elsewhere (a held-out evaluation of the worker's). */
+export function modelOfBenchmarks(model: string, results: readonly BenchmarkResult[]): ModelResult {
   const order = (key: string) => {
     const at = PAPER_BENCHMARKS.findIndex((b) => b.key === key);
     return at === -1 ? PAPER_BENCHMARKS.length : at;
   };
-  const keys = [...byKey.keys()].sort((a, b) => order(a) - order(b)); // stable: others stay in first-seen order
-  const benchmarks = keys.map((k) => {
-    const of = byKey.get(k)!;
-    return benchmarkResult(benchmarkInfo(of[0].benchmark), of);
-  });
+  const benchmarks = [...results].sort((a, b) => order(a.key) - order(b.key)); // stable: others stay in first-seen order
   const paper = benchmarks.filter((b) => b.group !== null);
+  const n = benchmarks.reduce((a, b) => a + b.n, 0);
   return {
     model,
-    n: items.length,
+    n,
     benchmarks,
     avg: paper.length === PAPER_BENCHMARKS.length ? mean(paper.map((b) => b.score)) : null,
     avgPresent: benchmarks.length ? mean(benchmarks.map((b) => b.score)) : null,
-    micro: mean(items.map((i) => i.score)),
+    micro: n ? benchmarks.reduce((a, b) => a + b.micro * b.n, 0) / n : 0,
   };
+}
+
+/** Whether a value (from storage or a message) has a BenchmarkResult's shape. */
+export function isBenchmarkResult(v: unknown): v is BenchmarkResult {
+  const b = v as BenchmarkResult | null | undefined;
+  return (
+    !!b &&
+    typeof b === 'object' &&
+    typeof b.key === 'string' &&
+    typeof b.name === 'string' &&
+    typeof b.label === 'string' &&
+    typeof b.n === 'number' &&
+    typeof b.score === 'number' &&
+    typeof b.micro === 'number' &&
+    !!b.parts &&
+    typeof b.parts === 'object' &&
+    Array.isArray(b.tasks) &&
+    b.tasks.every((t) => !!t && typeof t.task === 'string' && typeof t.n === 'number' && typeof t.score === 'number' && Array.isArray(t.metrics))
+  );
 }

@@ -6,7 +6,8 @@
 import { extractAnswer } from '../rewards/template';
 import { pyStrip } from '../rewards/python';
 import { accuracyReward, normalizeNumber } from '../rewards/accuracy';
-import { meanRelativeAccuracy } from '../rewards/benchmark_eval';
+import { meanRelativeAccuracy, type BenchmarkResult } from '../rewards/benchmark_eval';
+import { evaluateOutputFiles } from '../rewards/benchmark_files';
 import type { RlPrompt } from './rl_data';
 
 /** The column our synthetic held-out questions get in the benchmark table. */
@@ -44,4 +45,16 @@ export function heldOutEvaluationJson(prompts: readonly RlPrompt[], outputs: rea
   });
   const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
   return { results, final_acc: [{ mean_acc: mean(acc), mean_mra: mean(mra) }] };
+}
+
+/**
+ * The held-out answers scored in benchmark format (one task per family), through the same reader and
+ * scorer as another model's files: what the worker attaches to each held-out evaluation for the Train
+ * page's Evaluate panel.
+ */
+export function heldOutBenchmark(prompts: readonly RlPrompt[], outputs: readonly string[]): BenchmarkResult {
+  const text = JSON.stringify(heldOutEvaluationJson(prompts, outputs));
+  const { models, errors } = evaluateOutputFiles([{ name: 'held-out answers', text, model: 'this run' }]);
+  if (errors.length || !models.length) throw new Error(`heldOutBenchmark: ${errors[0] ?? 'no answers'}`);
+  return models[0].benchmarks[0];
 }

@@ -9,6 +9,7 @@
 
 import type { PresetName } from '../model/config';
 import type { HeldOutReport } from './heldout';
+import type { BenchmarkResult } from '../rewards/benchmark_eval';
 
 /** RL modes: the reward presets of src/rewards/config.ts (kept in step with RL_MODES of src/train/rl.ts, which imports WGSL). */
 export const RL_MODE_NAMES = ['pa-grpo', 'grpo', 'without-rr', 'without-rp', 'without-rl', 'without-separation', 'without-separation-sum-rewards'] as const;
@@ -208,6 +209,8 @@ export interface HeldOutPoint {
   report: HeldOutReport;
   /** Wall time of the evaluation. */
   ms: number;
+  /** The same answers in benchmark format, a task per family (src/train/heldout_benchmark.ts), for the Evaluate panel; absent in older points. */
+  benchmark?: BenchmarkResult;
 }
 
 export type FromWorker =
@@ -271,7 +274,7 @@ const round4 = (x: number) => Math.round(x * 1e4) / 1e4;
 export function encodeHeldOut(points: readonly HeldOutPoint[]): string {
   const rounded = (o: unknown): unknown =>
     typeof o === 'number' ? round4(o) : o && typeof o === 'object' ? Object.fromEntries(Object.entries(o).map(([k, v]) => [k, rounded(v)])) : o;
-  return JSON.stringify(points.slice(-STORED_HELD_OUT_POINTS).map((p) => ({ step: p.step, ms: Math.round(p.ms), report: rounded(p.report) })));
+  return JSON.stringify(points.slice(-STORED_HELD_OUT_POINTS).map((p) => ({ step: p.step, ms: Math.round(p.ms), report: rounded(p.report), ...(p.benchmark ? { benchmark: p.benchmark } : {}) })));
 }
 
 /** The evaluations of encodeHeldOut; [] when the string is absent or not such a list (an older or foreign checkpoint). */

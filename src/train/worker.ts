@@ -26,6 +26,7 @@ import { RlTrainer, type RlLogEntry, type RlRollout } from './rl';
 import { PRESET_SYNTHETIC, PRESET_VIDEOS, syntheticRlPrompts, syntheticSftSamples, type RlPrompt } from './rl_data';
 import { RL_DEFAULTS } from './rl_defaults';
 import { EVAL_ROWS, evaluateHeldOut, heldOutPrompts } from './heldout';
+import { heldOutBenchmark } from './heldout_benchmark';
 import { toInspectorRollout } from './rl_export';
 import { rlJudge } from './self_answer';
 import { appendRunStep } from '../rollouts/rollout_db';
@@ -386,14 +387,14 @@ async function evaluate(r: Run, trainer: SftTrainer | RlTrainer): Promise<void> 
   const enc = source.device.createCommandEncoder({ label: 'HeldOut.copyParams' });
   enc.copyBufferToBuffer(source.buffers.params, 0, model.buffers.params, 0, trainer.layout.total * 4);
   source.device.queue.submit([enc.finish()]);
-  const { report } = await evaluateHeldOut(decoder, prompts, {
+  const { report, items } = await evaluateHeldOut(decoder, prompts, {
     maxNewTokens: modelDims(r.config.model).maxT,
     onProgress: (done, total) => {
       post({ type: 'heldout-progress', step, done, total });
       if (control !== 'run') throw new EvalInterrupted();
     },
   });
-  const point: HeldOutPoint = { step, report, ms: performance.now() - t0 };
+  const point: HeldOutPoint = { step, report, ms: performance.now() - t0, benchmark: items.length ? heldOutBenchmark(prompts, items.map((i) => i.text)) : undefined };
   r.heldOut = [...r.heldOut.filter((p) => p.step !== step), point].sort((a, b) => a.step - b.step);
   post({ type: 'heldout', point });
 }

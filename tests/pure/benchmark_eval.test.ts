@@ -5,6 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   benchmarkInfo,
+  isBenchmarkResult,
+  modelOfBenchmarks,
   meanRelativeAccuracy,
   metricFor,
   modelResult,
@@ -301,5 +303,25 @@ describe("our checkpoint's held-out answers as Video-R1 evaluation JSON", () => 
     const w = evaluate(wrong).models[0].benchmarks[0];
     expect(w.score).toBeLessThan(1);
     expect(w.score).toBeGreaterThanOrEqual(8 / 9);
+  });
+});
+
+describe('the benchmark result of a held-out evaluation in checkpoint metadata', () => {
+  it('survives encodeHeldOut and decodeHeldOut, and a malformed one is recognised as such', async () => {
+    const { encodeHeldOut, decodeHeldOut } = await import('../../src/train/protocol');
+    const { heldOutBenchmark } = await import('../../src/train/heldout_benchmark');
+    const prompts = heldOutPrompts(6, PRESET_SYNTHETIC.tiny);
+    const benchmark = heldOutBenchmark(prompts, prompts.map((p) => p.gold ?? ''));
+    const report = { questions: 6, format_perception: 1, format_reasoning: 1, answer_accuracy: 1, perception_judge_accuracy: 1, mean_tokens: 9, by_problem_type: {}, by_family: {} };
+    const [back] = decodeHeldOut(encodeHeldOut([{ step: 3, ms: 10, report, benchmark }]));
+    expect(isBenchmarkResult(back.benchmark)).toBe(true);
+    expect(back.benchmark).toEqual(benchmark);
+    expect(isBenchmarkResult({ ...benchmark, tasks: 'none' })).toBe(false);
+    expect(isBenchmarkResult(undefined)).toBe(false);
+    // the panel's row for it: one benchmark, no paper Avg
+    const row = modelOfBenchmarks('this run', [benchmark]);
+    expect(row.avg).toBeNull();
+    expect(row.avgPresent).toBe(1);
+    expect(row.n).toBe(6);
   });
 });

@@ -1,5 +1,5 @@
 // The training page (#/train): the form, Start / Pause / Resume / Stop, progress with ETA, the
-// held-out evaluation curve, live charts, the RL chart placeholders, an alert when RL has no signal, the Checkpoints panel (export / delete / import), and on load the
+// held-out evaluation curve, the Evaluate panel (benchmark table), live charts, the RL chart placeholders, an alert when RL has no signal, the Checkpoints panel (export / delete / import), and on load the
 // offer to resume an interrupted run. All GPU work happens in the training worker
 // (src/train/worker.ts); this page only renders batched updates.
 
@@ -10,6 +10,7 @@ import { TrainCheckpoints } from './TrainCheckpoints';
 import { TrainCharts, TrainRlCharts, TrainRlPlaceholders } from './TrainCharts';
 import { TrainButtons, TrainForm, TrainMessages, TrainProgress, TrainResumeOffer, TrainRlSignal, TrainRolloutsLink } from './TrainControls';
 import { TrainHeldOut } from './TrainHeldOut';
+import { TrainBenchmark } from './TrainBenchmark';
 import { MODE_INFO, isRlMode } from '../../train/protocol';
 
 exposeTrainingForTests();
@@ -51,6 +52,7 @@ export function TrainView() {
       <TrainRlSignal />
       <TrainRolloutsLink />
       <TrainHeldOut />
+      <TrainBenchmark />
       <TrainCharts series={series} rl={rl} />
       {rl ? <TrainRlCharts series={series} /> : <TrainRlPlaceholders />}
       <TrainCheckpoints />
