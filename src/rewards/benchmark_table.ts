@@ -70,7 +70,7 @@ export function benchmarkTable(models: readonly ModelResult[], o: { paperRows?: 
   notes.push('Avg: the unweighted mean of the seven benchmarks, as in the paper; — unless all seven are present.');
   for (const m of models) {
     if (m.avg === null && m.avgPresent !== null) {
-      notes.push(`${m.model}: mean of the ${m.benchmarks.length} benchmark${m.benchmarks.length === 1 ? '' : 's'} present ${(100 * m.avgPresent).toFixed(1)} (${m.n} answers; mean over all answers ${(100 * m.micro).toFixed(1)}).`);
+      notes.push(`${m.model}: mean of the ${m.benchmarks.length} benchmark${m.benchmarks.length === 1 ? '' : 's'} present ${(100 * m.avgPresent).toFixed(1)} (${m.n} answer${m.n === 1 ? '' : 's'}; mean over all answers ${(100 * m.micro).toFixed(1)}).`);
     }
   }
   return { groups, columns, sections, notes };
