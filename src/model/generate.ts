@@ -12,7 +12,8 @@
 // generate() call (Decoder.create stays synchronous).
 //
 // All G completions of a group share the prompt, so they share positions: one step advances every
-// sequence by one token, finished ones (EOS) included (their tokens are discarded).
+// sequence by one token, finished ones (EOS) included (their tokens are discarded). Several groups
+// (an RL step's prompts) can decode together: every row carries its own position (generateGroups).
 
 import { USAGE, storageBuffer } from '../gpu/buffers';
 import { encodeDispatch, type Dispatch } from '../gpu/dispatch';
@@ -65,8 +66,8 @@ export class Decoder {
     readonly model: GpuModel,
     private readonly b: {
       tokens: GPUBuffer; // (G) i32 input token of the new position
-      wpeRow: GPUBuffer; // (1, C) wpe row of the new position
-      pos: GPUBuffer; // (G) u32 = t, the position every sequence's query row is at
+      wpeRows: GPUBuffer; // (G, C) wpe row of each row's new position
+      pos: GPUBuffer; // (G) u32: the position of each row's new query row
       cx: GPUBuffer; // (G, C) residual stream of the new row
       cqkv: GPUBuffer; // (G, 3C)
       catt: GPUBuffer; // (G, C)
@@ -92,7 +93,7 @@ export class Decoder {
     const buf = (name: string, n: number) => storageBuffer(device, `Decoder.${name}`, n);
     const b = {
       tokens: buf('tokens', G),
-      wpeRow: buf('wpeRow', C),
+      wpeRows: buf('wpeRows', G * C),
       pos: buf('pos', G),
       cx: buf('x', G * C),
       cqkv: buf('qkv', G * 3 * C),
@@ -111,7 +112,8 @@ export class Decoder {
     const linear = (x: GPUBuffer, w: string, y: GPUBuffer, inDim: number, outDim: number) =>
       matmul.bind({ a: x, b: params, c: y, m: G, n: outDim, k: inDim, variant: 'NT', offsetB: off(w), label: `Decoder.${w}` });
 
-    const embed = embedding.forward({ B: G, T: 1, C, V, maxT: 1, tokens: b.tokens, wte: pv('wte'), wpe: b.wpeRow, x: b.cx, label: 'Decoder.embed' });
+    // Rows as one sequence of G positions, so row r gets wpe row r: that row's own position's (copied per step).
+    const embed = embedding.forward({ B: 1, T: G, C, V, maxT: G, tokens: b.tokens, wte: pv('wte'), wpe: b.wpeRows, x: b.cx, label: 'Decoder.embed' });
     const steps = layers.map((_, l) => {
       const q = (s: string) => `h.${l}.${s}`;
       return {
@@ -168,75 +170,112 @@ export class Decoder {
    * one task family at once, which costs about one question's decode steps. Throws on unequal lengths.
    */
   async generateRows(prompts: readonly { frames: FrameInput[]; prompt: string }[], o: GenerateOptions): Promise<GenerateResult> {
+    if (prompts.length !== this.model.B) throw new Error(`Decoder.generateRows: ${prompts.length} prompts for ${this.model.B} rows`);
+    return (await this.generateGroups([{ prompts, seed: o.seed }], o))[0];
+  }
+
+  /**
+   * Several groups decoded together, rows laid out group after group (their rows add up to model.B):
+   * e.g. the G completions of each of an RL step's P prompts in one pass, which costs about one
+   * group's decode steps instead of P groups'. A group's rows share their length (its own positions);
+   * groups may differ, since every row carries its own position. Each group samples from its own
+   * seeded stream exactly as generateRows would alone (same draws, same stop), and rows never mix,
+   * so the result equals decoding the groups one by one, token for token.
+   */
+  async generateGroups(groups: readonly { prompts: readonly { frames: FrameInput[]; prompt: string }[]; seed: number }[], o: GenerateOptions): Promise<GenerateResult[]> {
     const { model } = this;
     const G = model.B;
     const T = model.T;
     const V = model.config.vocabSize;
     const C = model.config.width;
-    if (prompts.length !== G) throw new Error(`Decoder.generateRows: ${prompts.length} prompts for ${G} rows`);
-    const rng = new Rng(o.seed);
+    const rows = groups.flatMap((g) => g.prompts);
+    if (rows.length !== G) throw new Error(`Decoder.generateGroups: ${rows.length} prompts for ${G} rows`);
     const attention = await this.decodeAttention();
     // Prefill: the model's forward over [frames, BOS, prompt] (no targets), filling every layer's qkv.
-    const batch = makeBatch(prompts.map((p) => ({ frames: p.frames, prompt: p.prompt, completion: '' })), model.config);
-    const L = batch.lengths[0];
-    if (batch.lengths.some((l) => l !== L)) throw new Error(`Decoder.generateRows: the prompts' lengths differ (${[...new Set(batch.lengths)].join(', ')} tokens with the frames); rows must share positions`);
+    const batch = makeBatch(rows.map((p) => ({ frames: p.frames, prompt: p.prompt, completion: '' })), model.config);
+    const spans: { first: number; rows: number; L: number; maxNew: number; rng: Rng; running: boolean }[] = [];
+    let first = 0;
+    for (const g of groups) {
+      const L = batch.lengths[first];
+      for (let r = first; r < first + g.prompts.length; r++) {
+        if (batch.lengths[r] !== L) {
+          throw new Error(`Decoder: the prompts' lengths differ within a group (${[...new Set(batch.lengths.subarray(first, first + g.prompts.length))].join(', ')} tokens with the frames); rows must share positions`);
+        }
+      }
+      spans.push({ first, rows: g.prompts.length, L, maxNew: Math.min(o.maxNewTokens, T - L), rng: new Rng(g.seed), running: Math.min(o.maxNewTokens, T - L) > 0 });
+      first += g.prompts.length;
+    }
+    const lengthOf = Int32Array.from({ length: G }, (_, r) => batch.lengths[r]);
     model.setBatch(batch);
     await model.forward();
-    let logits = await this.readRows(model.internals.logits, (b) => b * T + L - 1);
+    let logits = await this.readRows(model.internals.logits, (r) => r * T + lengthOf[r] - 1);
 
     const ids: number[][] = Array.from({ length: G }, () => []);
     const logps: number[][] = Array.from({ length: G }, () => []);
     const finished = new Array<boolean>(G).fill(false);
     const kept: Float32Array[] = [];
-    const maxNew = Math.min(o.maxNewTokens, T - L);
     const next = new Int32Array(G);
-    for (let n = 0; n < maxNew; n++) {
+    const positions = new Uint32Array(G);
+    for (let n = 0; spans.some((s) => s.running); n++) {
       if (o.keepLogits) kept.push(logits);
-      for (let g = 0; g < G; g++) {
-        const s = sampleToken(logits.subarray(g * V, (g + 1) * V), o, rng);
-        next[g] = s.id;
-        if (!finished[g]) {
-          ids[g].push(s.id);
-          logps[g].push(s.logp);
-          if (s.id === EOS) finished[g] = true;
+      for (const span of spans) {
+        if (!span.running) continue;
+        for (let r = span.first; r < span.first + span.rows; r++) {
+          const s = sampleToken(logits.subarray(r * V, (r + 1) * V), o, span.rng);
+          next[r] = s.id;
+          if (!finished[r]) {
+            ids[r].push(s.id);
+            logps[r].push(s.logp);
+            if (s.id === EOS) finished[r] = true;
+          }
         }
+        let done = true;
+        for (let r = span.first; r < span.first + span.rows; r++) done &&= finished[r];
+        if (done || n === span.maxNew - 1) span.running = false;
       }
-      if (finished.every(Boolean) || n === maxNew - 1) break;
-      logits = await this.decodeStep(L + n, next, C, attention);
+      if (!spans.some((s) => s.running)) break;
+      // A stopped group's rows keep a valid position (their last); what they compute is discarded.
+      for (const span of spans) positions.fill(Math.min(span.L + n, T - 1), span.first, span.first + span.rows);
+      logits = await this.decodeStep(positions, next, C, attention);
     }
-    const rollouts = ids.map((seq, g): Rollout => {
-      const { text, offsets } = decodeWithOffsets(seq);
-      return { ids: seq, text, offsets, logp: Float32Array.from(logps[g]), finished: finished[g] };
+    return spans.map((span) => {
+      const rollouts = ids.slice(span.first, span.first + span.rows).map((seq, i): Rollout => {
+        const r = span.first + i;
+        const { text, offsets } = decodeWithOffsets(seq);
+        return { ids: seq, text, offsets, logp: Float32Array.from(logps[r]), finished: finished[r] };
+      });
+      const logitsOfSpan = o.keepLogits ? kept.map((k) => k.slice(span.first * V, (span.first + span.rows) * V)) : undefined;
+      return { rollouts, promptLength: span.L, ...(logitsOfSpan && { logits: logitsOfSpan }) };
     });
-    return { rollouts, promptLength: L, ...(o.keepLogits && { logits: kept }) };
   }
 
-  /** Runs position t (input tokens `tokens`) through the model; returns the (G, V) logits. */
-  private async decodeStep(t: number, tokens: Int32Array, C: number, attention: Dispatch[][]): Promise<Float32Array> {
+  /** Runs each row r at position positions[r] (input token tokens[r]) through the model; returns the (G, V) logits. */
+  private async decodeStep(positions: Uint32Array, tokens: Int32Array, C: number, attention: Dispatch[][]): Promise<Float32Array> {
     const { model, b } = this;
     const { device } = model;
     const G = model.B;
     const T = model.T;
     const row3 = 3 * C * 4;
     device.queue.writeBuffer(b.tokens, 0, tokens);
-    device.queue.writeBuffer(b.pos, 0, new Uint32Array(G).fill(t));
+    device.queue.writeBuffer(b.pos, 0, positions);
     const encoder = device.createCommandEncoder({ label: 'Decoder.step' });
     const pass = (label: string, dispatches: Dispatch[]) => {
       const p = encoder.beginComputePass({ label });
       for (const d of dispatches) encodeDispatch(p, d);
       p.end();
     };
-    // The wpe row of position t, straight from the flat parameter buffer (a row's offset need not be
-    // 256-byte aligned, so it is copied rather than bound as a slice).
+    // Each row's wpe row, straight from the flat parameter buffer (a row's offset need not be
+    // 256-byte aligned, so it is copied rather than bound as a slice). Rows that share a position
+    // (a group) share one copy's source; the embedding adds wpeRows[r] to row r.
     const wpe = model.internals.param('wpe');
-    encoder.copyBufferToBuffer(model.buffers.params, (wpe.offset ?? 0) + t * C * 4, b.wpeRow, 0, C * 4);
+    for (let r = 0; r < G; r++) encoder.copyBufferToBuffer(model.buffers.params, (wpe.offset ?? 0) + positions[r] * C * 4, b.wpeRows, r * C * 4, C * 4);
     pass('Decoder.embed', [this.embed]);
     this.steps.forEach((s, l) => {
       const layer = model.internals.layers[l];
       pass(`Decoder.h${l}.qkv`, s.beforeAttention);
-      for (let g = 0; g < G; g++) encoder.copyBufferToBuffer(b.cqkv, g * row3, layer.qkv, (g * T + t) * row3, row3); // into the cache
+      for (let r = 0; r < G; r++) encoder.copyBufferToBuffer(b.cqkv, r * row3, layer.qkv, (r * T + positions[r]) * row3, row3); // into the cache
       pass(`Decoder.h${l}.attn`, attention[l]);
-      for (let g = 0; g < G; g++) encoder.copyBufferToBuffer(layer.att, (g * T + t) * C * 4, b.catt, g * C * 4, C * 4);
+      for (let r = 0; r < G; r++) encoder.copyBufferToBuffer(layer.att, (r * T + positions[r]) * C * 4, b.catt, r * C * 4, C * 4);
       pass(`Decoder.h${l}.mlp`, s.afterAttention);
     });
     pass('Decoder.head', this.head);

@@ -12,14 +12,14 @@
 import { USAGE, storageBuffer, uploadBuffer } from '../gpu/buffers';
 import { encodeDispatch, type Dispatch } from '../gpu/dispatch';
 import { AdamW } from '../gpu/kernels/adamw';
-import { Attention } from '../gpu/kernels/attention';
+import { Attention, type AttentionArrays } from '../gpu/kernels/attention';
 import { BiasAdd } from '../gpu/kernels/bias_add';
 import { CrossEntropy } from '../gpu/kernels/cross_entropy';
 import { bucketLength, bucketTokens, Embedding } from '../gpu/kernels/embedding';
 import { Gelu } from '../gpu/kernels/gelu';
 import { CLIP_LENGTH, GradNorm } from '../gpu/kernels/grad_norm';
 import { LayerNorm } from '../gpu/kernels/layernorm';
-import { Matmul, type MatmulArgs } from '../gpu/kernels/matmul';
+import { Matmul, matmulStrategyFor, type MatmulArgs, type MatmulStrategy } from '../gpu/kernels/matmul';
 import { ResidualAdd } from '../gpu/kernels/residual_add';
 import { frameRows, type Batch } from './batch';
 import { modelDims, type ModelConfig, type TrainConfig } from './config';
@@ -37,21 +37,44 @@ export interface ModelKernels {
   attention: Attention;
   crossEntropy: CrossEntropy;
   gradNorm: GradNorm;
+  /** The choices these kernels were built with (defaults resolved). */
+  choices: Required<KernelChoices>;
 }
 
-export async function createModelKernels(device: GPUDevice, headDims: number[]): Promise<ModelKernels> {
+/**
+ * Kernel forms with the same results and different speed. The defaults are the fastest measured for
+ * the device; `BASELINE_KERNELS` is the code as it was before the throughput work (issue 15), kept
+ * so that `npm run bench -- --only training` measures before and after in one run, step by step.
+ */
+export interface KernelChoices {
+  /** Default: matmulStrategyFor(device) (register tiles on a CPU adapter). */
+  matmul?: MatmulStrategy;
+  /** Attention's register arrays sized for the head dim ('sized', default) or for D = 64 ('largest'). */
+  attentionArrays?: AttentionArrays;
+  /** dwte from positions bucketed by token (default) instead of a scan over every position. */
+  embeddingBuckets?: boolean;
+}
+
+export const BASELINE_KERNELS: Required<KernelChoices> = { matmul: 'workgroup', attentionArrays: 'largest', embeddingBuckets: false };
+
+export async function createModelKernels(device: GPUDevice, headDims: number[], choices: KernelChoices = {}): Promise<ModelKernels> {
+  const resolved: Required<KernelChoices> = {
+    matmul: choices.matmul ?? matmulStrategyFor(device),
+    attentionArrays: choices.attentionArrays ?? 'sized',
+    embeddingBuckets: choices.embeddingBuckets ?? true,
+  };
   const [matmul, biasAdd, residual, gelu, layerNorm, embedding, attention, crossEntropy, gradNorm] = await Promise.all([
-    Matmul.create(device),
+    Matmul.create(device, undefined, resolved.matmul),
     BiasAdd.create(device),
     ResidualAdd.create(device),
     Gelu.create(device),
     LayerNorm.create(device),
     Embedding.create(device),
-    Attention.create(device, headDims),
+    Attention.create(device, headDims, resolved.attentionArrays),
     CrossEntropy.create(device),
     GradNorm.create(device),
   ]);
-  return { matmul, biasAdd, residual, gelu, layerNorm, embedding, attention, crossEntropy, gradNorm };
+  return { matmul, biasAdd, residual, gelu, layerNorm, embedding, attention, crossEntropy, gradNorm, choices: resolved };
 }
 
 /** Index of each value in the metrics buffer (f32). */
@@ -321,7 +344,7 @@ export class GpuModel {
         ...layerNorm.backward({ dy: dln, x: a.x, weight: pv(q('ln_1.weight')), mean: a.mean1, rstd: a.rstd1, dx: dres, dweight: gv(q('ln_1.weight')), dbias: gv(q('ln_1.bias')), N, C, accumulateDx: true, label: `${label}.${q('ln_1')}.backward` }),
       );
     }
-    backward.push(...embedding.backward({ ...sizes, tokens: inputs.tokens, buckets: inputs.tokenBuckets, dx: dres, dwte: gv('wte'), dwpe: gv('wpe'), label: `${label}.embed.backward` }));
+    backward.push(...embedding.backward({ ...sizes, tokens: inputs.tokens, buckets: kernels.choices.embeddingBuckets ? inputs.tokenBuckets : undefined, dx: dres, dwte: gv('wte'), dwpe: gv('wpe'), label: `${label}.embed.backward` }));
     // d frame_proj (C, patchDim) = Σ_b dres_bᵀ · patches_b over each sequence's frame rows (or
     // d encoder_proj with the features): one batched matmul into a (B, C·frameDim) scratch, then the
     // sum over b as (1, B)·(B, C·frameDim) with a row of ones (a fixed order, no atomics). One sequence
@@ -366,7 +389,7 @@ export class GpuModel {
     const q = this.device.queue;
     const w = lossWeights(batch.targets, batch.targetCount);
     q.writeBuffer(this.inputs.tokens, 0, batch.tokens);
-    q.writeBuffer(this.inputs.tokenBuckets, 0, bucketTokens(batch.tokens, this.config.vocabSize));
+    if (this.internals.kernels.choices.embeddingBuckets) q.writeBuffer(this.inputs.tokenBuckets, 0, bucketTokens(batch.tokens, this.config.vocabSize));
     q.writeBuffer(this.inputs.labels, 0, batch.targets);
     q.writeBuffer(this.inputs.lengths, 0, batch.lengths);
     q.writeBuffer(this.inputs.patches, 0, frameRows(batch, this.config, 'GpuModel.setBatch'));

@@ -78,6 +78,13 @@ export interface RlOptions {
   judge?: PerceptionJudge | JudgeFactory;
   kernels?: ModelKernels;
   lossKernel?: PaGrpoLoss;
+  /**
+   * How a step's P groups are sampled: 'together' (default) decodes all P·G rows in one pass over
+   * the policy's own buffers (Decoder.generateGroups: same tokens, about 1/P of the decode steps);
+   * 'per-prompt' decodes one group after another on the G-row sampler, as before issue 15 (kept for
+   * the benchmark's before/after).
+   */
+  decode?: 'together' | 'per-prompt';
   onLog?: (entry: RlLogEntry) => void;
   onWarning?: (message: string) => void;
   /** Every rollout of a step, after its update (for the inspector's rollout store). */
@@ -174,6 +181,8 @@ export class RlTrainer {
   readonly lossConfig: PaGrpoLossConfig;
   readonly sampling: RlSampling;
   private stepIndex = 0;
+  /** Decodes all P·G rows of a step together over the policy (created on first use). */
+  private policyDecoder?: Decoder;
 
   private constructor(
     readonly config: Config,
@@ -253,6 +262,18 @@ export class RlTrainer {
 
   /** G completions for each of `prompts`, from the current policy. */
   async generate(promptIndices: number[]): Promise<DecodedRollout[][]> {
+    const G = this.options.group;
+    if ((this.options.decode ?? 'together') === 'together' && promptIndices.length * G === this.policy.B) {
+      // The policy's P·G rows decode every group at once, on its own parameters (nothing to copy);
+      // its activations are overwritten, which is fine: the update's forward comes after.
+      this.policyDecoder ??= Decoder.create(this.policy);
+      const groups = promptIndices.map((index, p) => {
+        const pr = this.options.prompts[index];
+        return { prompts: Array.from({ length: G }, () => ({ frames: pr.frames, prompt: pr.prompt })), seed: mix(mix(this.config.train.seed, this.stepIndex), p) };
+      });
+      const out = await this.policyDecoder.generateGroups(groups, { ...this.sampling, seed: 0 });
+      return out.map((o) => o.rollouts);
+    }
     this.syncSampler();
     const groups: DecodedRollout[][] = [];
     for (let p = 0; p < promptIndices.length; p++) {

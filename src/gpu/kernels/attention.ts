@@ -75,28 +75,32 @@ export class Attention {
     private readonly pipelines: Map<number, Pipelines>,
   ) {}
 
-  /** Builds the forward and backward pipelines for each head dim in `headDims` (all three by default). */
-  static async create(device: GPUDevice, headDims: readonly number[] = ATTENTION_HEAD_DIMS): Promise<Attention> {
+  /**
+   * Builds the forward and backward pipelines for each head dim in `headDims` (all three by default).
+   * `arrays`: register arrays sized for each D ('sized', faster) or for D = 64 ('largest', as before).
+   */
+  static async create(device: GPUDevice, headDims: readonly number[] = ATTENTION_HEAD_DIMS, arrays: AttentionArrays = 'sized'): Promise<Attention> {
     const pipelines = new Map<number, Pipelines>();
     await Promise.all(
       headDims.map(async (D) => {
         checkHeadDim(D);
         const constants = { BR, BC: tileRows(D), D };
+        const sized = (code: string) => (arrays === 'sized' ? sizeRegisterArrays(code, D, tileRows(D)) : code);
         const [forward, dq, dkv] = await Promise.all([
           computePipeline(device, {
             label: `Attention.forward.D${D}`,
-            sources: [{ file: 'shaders/attention_forward.wgsl', code: forwardSource }],
+            sources: [{ file: 'shaders/attention_forward.wgsl', code: sized(forwardSource) }],
             constants,
           }),
           computePipeline(device, {
             label: `Attention.backward.dq.D${D}`,
-            sources: [{ file: 'shaders/attention_backward.wgsl', code: backwardSource }],
+            sources: [{ file: 'shaders/attention_backward.wgsl', code: sized(backwardSource) }],
             entryPoint: 'dq',
             constants,
           }),
           computePipeline(device, {
             label: `Attention.backward.dkv.D${D}`,
-            sources: [{ file: 'shaders/attention_backward.wgsl', code: backwardSource }],
+            sources: [{ file: 'shaders/attention_backward.wgsl', code: sized(backwardSource) }],
             entryPoint: 'dkv',
             constants,
           }),
@@ -163,6 +167,23 @@ export class Attention {
   private grid({ B, T, H }: AttentionSizes): [number, number, number] {
     return [Math.max(1, Math.ceil(T / BR)), B * H, 1];
   }
+}
+
+/** How the kernels' per-thread register arrays are sized: for the pipeline's D, or for the largest D. */
+export type AttentionArrays = 'sized' | 'largest';
+
+/**
+ * Sizes the kernels' per-thread register arrays (MAX_D4 vec4s of a q/k/v row, MAX_BC scores) for this
+ * pipeline's D and BC instead of the largest ones. WGSL cannot size a function-scope array with an
+ * override, so the owner rewrites the two `const` lines; the line count stays, so compile errors
+ * still point at the file's own lines. On SwiftShader the smaller arrays make attention about 2x
+ * faster at D = 16 (numbers in src/gpu/kernels/attention.ts's header); a GPU compiler sees the same.
+ */
+export function sizeRegisterArrays(code: string, D: number, BC: number): string {
+  const d4 = /^const MAX_D4 = \d+u;/m;
+  const bc = /^const MAX_BC = \d+u;/m;
+  if (!d4.test(code) || !bc.test(code)) throw new Error('Attention: a kernel lost its `const MAX_D4 = …u;` or `const MAX_BC = …u;` line');
+  return code.replace(d4, `const MAX_D4 = ${D / 4}u;`).replace(bc, `const MAX_BC = ${BC}u;`);
 }
 
 function checkHeadDim(D: number): void {
