@@ -169,107 +169,183 @@ export const FILTER_FIELDS = [
   'prompt', 'completion', 'observation', 'think', 'answer', 'gt',
 ];
 
-/** Resolves a dotted field path on a rollout; `segments` is computed lazily once per rollout. */
-export function fieldOf(r: Rollout, path: string, cache: { seg?: ReturnType<typeof segmentsOf>; rule?: QuadrantRule } = {}): Value {
+type Cache = { seg?: ReturnType<typeof segmentsOf>; rule?: QuadrantRule };
+type Getter = (r: Rollout, cache: Cache) => Value;
+
+/**
+ * The reader of one dotted field path, resolved once per expression (not once per rollout: a filter
+ * over 100k rollouts would split the path 100k times); `segments` is computed lazily once per rollout.
+ */
+export function fieldGetter(path: string): Getter {
   const [head, ...rest] = path.split('.');
   const sub = rest.join('.');
-  const proc = (b: Rollout['perception']) => {
-    if (!b) return undefined;
-    if (!sub || sub === 'total') return b.total;
-    if (sub === 'judge' || sub === 'verdict') return b.judge?.verdict;
-    if (sub === 'explanation') return b.judge?.explanation;
-    return (b as Record<string, Value>)[sub === 'acc' ? 'accuracy' : sub];
+  const proc = (pick: (r: Rollout) => Rollout['perception']): Getter => {
+    if (!sub || sub === 'total') return (r) => pick(r)?.total;
+    if (sub === 'judge' || sub === 'verdict') return (r) => pick(r)?.judge?.verdict;
+    if (sub === 'explanation') return (r) => pick(r)?.judge?.explanation;
+    const key = sub === 'acc' ? 'accuracy' : sub;
+    return (r) => {
+      const b = pick(r);
+      return b ? (b as Record<string, Value>)[key] : undefined;
+    };
   };
-  const seg = () => (cache.seg ??= segmentsOf(r.completion));
+  const adv = (k: string): Getter => (k === 'perception' || k === 'reasoning' || k === 'grpo' ? (r) => r.advantages?.[k] : () => undefined);
   switch (head) {
     case 'step':
-      return r.step;
+      return (r) => r.step;
     case 'group':
-      return r.groupId;
+      return (r) => r.groupId;
     case 'sample':
-      return r.sampleIdx;
+      return (r) => r.sampleIdx;
     case 'split':
-      return r.split;
+      return (r) => r.split;
     case 'quadrant':
-      return quadrantOf(r, cache.rule);
+      return (r, cache) => quadrantOf(r, cache.rule);
     case 'perception':
-      return proc(r.perception);
+      return proc((r) => r.perception);
     case 'reasoning':
-      return proc(r.reasoning);
+      return proc((r) => r.reasoning);
     case 'advantage':
-      if (!sub) return r.advantage ?? undefined;
-      return sub === 'perception' || sub === 'reasoning' || sub === 'grpo' ? r.advantages?.[sub] : undefined;
+      return sub ? adv(sub) : (r) => r.advantage ?? undefined;
     case 'adv':
-      return sub === 'perception' || sub === 'reasoning' || sub === 'grpo' ? r.advantages?.[sub] : undefined;
+      return adv(sub);
     case 'rewards':
-      return r.rewards[sub];
-    case 'extra': {
-      const v = r.extra[sub];
-      return typeof v === 'object' ? JSON.stringify(v) : (v as Value);
-    }
+      return (r) => r.rewards[sub];
+    case 'extra':
+      return (r) => {
+        const v = r.extra[sub];
+        return typeof v === 'object' ? JSON.stringify(v) : (v as Value);
+      };
     case 'prompt':
-      return r.prompt;
+      return (r) => r.prompt;
     case 'completion':
-      return r.completion;
+      return (r) => r.completion;
     case 'gt':
-      return r.groundTruth;
+      return (r) => r.groundTruth;
     case 'observation':
     case 'think':
     case 'answer':
-      return seg()[head];
+      return (r, cache) => (cache.seg ??= segmentsOf(r.completion))[head];
     default:
-      return path in r.rewards ? r.rewards[path] : undefined;
+      return (r) => (path in r.rewards ? r.rewards[path] : undefined);
   }
 }
 
-function evaluate(n: Node, r: Rollout, cache: { seg?: ReturnType<typeof segmentsOf>; rule?: QuadrantRule }): Value {
+/** Resolves a dotted field path on a rollout. */
+export function fieldOf(r: Rollout, path: string, cache: Cache = {}): Value {
+  return fieldGetter(path)(r, cache);
+}
+
+/** Compiles the AST once into closures (no eval / new Function: the CSP forbids them). */
+function compileNode(n: Node): Getter {
   switch (n.k) {
-    case 'lit':
-      return n.v;
-    case 'field':
-      return fieldOf(r, n.path, cache);
-    case 'not':
-      return !truthy(evaluate(n.e, r, cache));
-    case 'neg': {
-      const v = evaluate(n.e, r, cache);
-      return typeof v === 'number' ? -v : undefined;
+    case 'lit': {
+      const v = n.v;
+      return () => v;
     }
-    case 'call':
-      return FUNCTIONS[n.fn](...n.args.map((a) => evaluate(a, r, cache)));
+    case 'field':
+      return fieldGetter(n.path);
+    case 'not': {
+      const e = compileNode(n.e);
+      return (r, c) => !truthy(e(r, c));
+    }
+    case 'neg': {
+      const e = compileNode(n.e);
+      return (r, c) => {
+        const v = e(r, c);
+        return typeof v === 'number' ? -v : undefined;
+      };
+    }
+    case 'call': {
+      const fn = FUNCTIONS[n.fn];
+      const args = n.args.map(compileNode);
+      return (r, c) => fn(...args.map((a) => a(r, c)));
+    }
     case 'bin': {
-      if (n.op === 'and' || n.op === '&&') return truthy(evaluate(n.a, r, cache)) && truthy(evaluate(n.b, r, cache));
-      if (n.op === 'or' || n.op === '||') return truthy(evaluate(n.a, r, cache)) || truthy(evaluate(n.b, r, cache));
-      const a = evaluate(n.a, r, cache);
-      const b = evaluate(n.b, r, cache);
+      const a = compileNode(n.a);
+      const b = compileNode(n.b);
       switch (n.op) {
+        case 'and':
+        case '&&':
+          return (r, c) => truthy(a(r, c)) && truthy(b(r, c));
+        case 'or':
+        case '||':
+          return (r, c) => truthy(a(r, c)) || truthy(b(r, c));
         case '==':
         case '=':
-          if (b === null) return a === null || a === undefined;
-          return a !== undefined && (a === b || (typeof a === 'number' && typeof b === 'number' && Number.isNaN(a) && Number.isNaN(b)));
+          return (r, c) => {
+            const x = a(r, c);
+            const y = b(r, c);
+            if (y === null) return x === null || x === undefined;
+            return x !== undefined && (x === y || (typeof x === 'number' && typeof y === 'number' && Number.isNaN(x) && Number.isNaN(y)));
+          };
         case '!=':
-          if (b === null) return a !== null && a !== undefined;
-          return a !== undefined && a !== b;
+          return (r, c) => {
+            const x = a(r, c);
+            const y = b(r, c);
+            if (y === null) return x !== null && x !== undefined;
+            return x !== undefined && x !== y;
+          };
         case '<':
         case '<=':
         case '>':
-        case '>=':
-          if (typeof a !== typeof b || a === undefined || a === null || b === null || b === undefined) return false;
-          return n.op === '<' ? a < b : n.op === '<=' ? a <= b : n.op === '>' ? a > b : a >= b;
+        case '>=': {
+          const op = n.op;
+          return (r, c) => {
+            const x = a(r, c);
+            const y = b(r, c);
+            if (typeof x !== typeof y || x === undefined || x === null || y === null || y === undefined) return false;
+            return op === '<' ? x < y : op === '<=' ? x <= y : op === '>' ? x > y : x >= y;
+          };
+        }
         case 'contains':
-          return typeof a === 'string' && typeof b === 'string' && a.toLowerCase().includes(b.toLowerCase());
+          // Case-insensitive: a regular expression of the escaped needle, built once per needle, is
+          // faster than lower-casing every rollout's text.
+          return (r, c) => {
+            const x = a(r, c);
+            const y = b(r, c);
+            return typeof x === 'string' && typeof y === 'string' && containsIgnoringCase(x, y);
+          };
         case 'matches':
-          return typeof a === 'string' && typeof b === 'string' && safeRegex(b)?.test(a) === true;
+          return (r, c) => {
+            const x = a(r, c);
+            const y = b(r, c);
+            return typeof x === 'string' && typeof y === 'string' && safeRegex(y)?.test(x) === true;
+          };
         case '+':
-          return typeof a === 'number' && typeof b === 'number' ? a + b : typeof a === 'string' && typeof b === 'string' ? a + b : undefined;
+          return (r, c) => {
+            const x = a(r, c);
+            const y = b(r, c);
+            return typeof x === 'number' && typeof y === 'number' ? x + y : typeof x === 'string' && typeof y === 'string' ? x + y : undefined;
+          };
         case '-':
         case '*':
-        case '/':
-          if (typeof a !== 'number' || typeof b !== 'number') return undefined;
-          return n.op === '-' ? a - b : n.op === '*' ? a * b : a / b;
+        case '/': {
+          const op = n.op;
+          return (r, c) => {
+            const x = a(r, c);
+            const y = b(r, c);
+            if (typeof x !== 'number' || typeof y !== 'number') return undefined;
+            return op === '-' ? x - y : op === '*' ? x * y : x / y;
+          };
+        }
       }
-      return undefined;
+      return () => undefined;
     }
   }
+}
+
+const literalCache = new Map<string, RegExp>();
+/** `needle` occurs in `text`, ignoring case (as `text.toLowerCase().includes(needle.toLowerCase())`). */
+export function containsIgnoringCase(text: string, needle: string): boolean {
+  // Non-ASCII needles keep the lower-casing (full Unicode case mapping, which /i does not do).
+  if (!/^[\x00-\x7f]*$/.test(needle)) return text.toLowerCase().includes(needle.toLowerCase());
+  let re = literalCache.get(needle);
+  if (!re) {
+    if (literalCache.size > 256) literalCache.clear();
+    literalCache.set(needle, (re = new RegExp(needle.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'i')));
+  }
+  return re.test(text);
 }
 
 const regexCache = new Map<string, RegExp | null>();
@@ -290,8 +366,8 @@ const truthy = (v: Value) => v !== undefined && v !== null && v !== false && v !
 /** `rule`: how `quadrant` is decided (the run's quadrant rule). */
 export function compileFilter(src: string, rule?: QuadrantRule): (r: Rollout) => boolean {
   if (!src.trim()) return () => true;
-  const ast = parseFilter(src);
-  return (r) => truthy(evaluate(ast, r, { rule }));
+  const run = compileNode(parseFilter(src));
+  return (r) => truthy(run(r, { rule }));
 }
 
 /** What the filter bar sends to the worker. */
@@ -318,9 +394,22 @@ export function applyFilter(rollouts: readonly Rollout[], spec: FilterSpec): Fil
   const hits: FilterHit[] = [];
   for (const r of rollouts) {
     if (quads.size && !quads.has(quadrantOf(r, rule) ?? '')) continue;
-    if (q && !(r.completion.toLowerCase().includes(q) || r.prompt.toLowerCase().includes(q))) continue;
+    if (q && !(containsIgnoringCase(r.completion, q) || containsIgnoringCase(r.prompt, q))) continue;
     if (!pred(r)) continue;
     hits.push({ step: r.step, groupId: r.groupId, sampleIdx: r.sampleIdx });
   }
-  return hits.sort((a, b) => a.step - b.step || (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0) || a.sampleIdx - b.sampleIdx);
+  // The worker keeps the run in this order already (sortForFilter): then there is nothing to sort.
+  let sorted = true;
+  for (let i = 1; i < hits.length && sorted; i++) sorted = compareHits(hits[i - 1], hits[i]) <= 0;
+  return sorted ? hits : hits.sort(compareHits);
+}
+
+/** Step, then group id, then sample: the order of the hits (and of the group list they make). */
+export function compareHits(a: FilterHit, b: FilterHit): number {
+  return a.step - b.step || (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0) || a.sampleIdx - b.sampleIdx;
+}
+
+/** Sorts a run's rollouts in hit order once, so that each filter's hits come out sorted. */
+export function sortForFilter<T extends FilterHit>(rollouts: T[]): T[] {
+  return rollouts.sort(compareHits);
 }

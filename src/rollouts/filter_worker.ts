@@ -1,7 +1,7 @@
 // Filtering off the main thread: the worker reads the run's rollouts from IndexedDB once (cached per
-// run), then answers each filter request with the matching (step, group, sample) triples.
+// run, in hit order so that no filter has to sort its hits), then answers each filter request with the matching (step, group, sample) triples.
 
-import { applyFilter, type FilterHit, type FilterSpec } from './filter';
+import { applyFilter, sortForFilter, type FilterHit, type FilterSpec } from './filter';
 import type { Rollout } from './record';
 import { getRunRollouts } from './rollout_db';
 
@@ -17,7 +17,7 @@ self.onmessage = async (e: MessageEvent<FilterRequest>) => {
   const req = e.data;
   const t0 = performance.now();
   try {
-    if (cached?.runId !== req.runId) cached = { runId: req.runId, rollouts: getRunRollouts(req.runId) };
+    if (cached?.runId !== req.runId) cached = { runId: req.runId, rollouts: getRunRollouts(req.runId).then(sortForFilter) };
     const hits = applyFilter(await cached.rollouts, req);
     (self as unknown as Worker).postMessage({ id: req.id, hits, ms: performance.now() - t0 } satisfies FilterResponse);
   } catch (err) {

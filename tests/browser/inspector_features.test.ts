@@ -150,9 +150,10 @@ describe('rollout inspector in Chromium: TRL parquet, the group across steps, fi
           q.onsuccess = () => res(q.result);
           q.onerror = () => rej(q.error);
         });
+        // One record per group (rollout_db version 2).
         const all = await new Promise<{ extra: Record<string, unknown> }[]>((res) => {
-          const q = db.transaction('rollouts').objectStore('rollouts').getAll();
-          q.onsuccess = () => res(q.result);
+          const q = db.transaction('groups').objectStore('groups').getAll();
+          q.onsuccess = () => res(q.result.flatMap((g: { rollouts: { extra: Record<string, unknown> }[] }) => g.rollouts));
         });
         db.close();
         return all.map((r) => 'trainer.perception' in r.extra);

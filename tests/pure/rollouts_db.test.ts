@@ -19,13 +19,13 @@ function rollout(runId: string, step: number, groupId: string, sampleIdx: number
 }
 const step = (runId: string, s: number) => ['g0', 'g1'].flatMap((g) => [0, 1, 2, 3].map((i) => rollout(runId, s, g, i)));
 
-/** Makes the n-th put into the 'rollouts' store (counted from now) throw `error`, as a full disk does. */
+/** Makes the n-th put into the 'groups' store (one record per group; counted from now) throw `error`, as a full disk does. */
 function failNthPut(n: number, error: DOMException): () => void {
   const proto = IDBObjectStore.prototype;
   const realPut = proto.put;
   let puts = 0;
   proto.put = function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['put']>) {
-    if (this.name === 'rollouts' && ++puts === n) throw error;
+    if (this.name === 'groups' && ++puts === n) throw error;
     return realPut.apply(this, args);
   };
   return () => (proto.put = realPut);
@@ -35,14 +35,14 @@ describe('the rollout store under a full quota or a failed write', () => {
   it("keeps a training run's earlier steps whole and stores none of a step the quota refused", async () => {
     await appendRunStep('train-q', 'pa-grpo', 0, step('train-q', 0));
     await appendRunStep('train-q', 'pa-grpo', 1, step('train-q', 1));
-    const restore = failNthPut(3, new DOMException('The quota has been exceeded.', 'QuotaExceededError'));
+    const restore = failNthPut(2, new DOMException('The quota has been exceeded.', 'QuotaExceededError')); // the step's second group
     const error = await appendRunStep('train-q', 'pa-grpo', 2, step('train-q', 2)).catch((e) => e);
     restore();
     expect(error).toBeInstanceOf(RolloutDbError);
     expect(error.code).toBe('QuotaExceeded');
     expect(error.message).toBe('storage quota exceeded while appending step 2 to run train-q: The quota has been exceeded.');
     expect(error.hint).toMatch(/delete old runs/);
-    expect(await getStep('train-q', 2)).toEqual([]); // not the two rollouts put before the failure
+    expect(await getStep('train-q', 2)).toEqual([]); // not the group put before the failure
     expect((await getRun('train-q'))!.meta.steps).toEqual([0, 1]);
     expect(await getRunRollouts('train-q')).toHaveLength(16);
     // The next step stores normally once there is room.
@@ -51,8 +51,8 @@ describe('the rollout store under a full quota or a failed write', () => {
   });
 
   it('keeps nothing of an imported run whose write fails midway, and names the run', async () => {
-    const rollouts = Array.from({ length: 6 }, (_, s) => step('import-w', s)).flat(); // 48 rollouts
-    const restore = failNthPut(40, new DOMException('An internal error was encountered in the Indexed Database server', 'UnknownError'));
+    const rollouts = Array.from({ length: 6 }, (_, s) => step('import-w', s)).flat(); // 48 rollouts, 12 groups
+    const restore = failNthPut(10, new DOMException('An internal error was encountered in the Indexed Database server', 'UnknownError'));
     const error = await saveRun({ runId: 'import-w', name: 'w', format: 'verl', files: ['0.jsonl'], warnings: [], columns: [], rollouts }).catch((e) => e);
     restore();
     expect(error).toBeInstanceOf(RolloutDbError);

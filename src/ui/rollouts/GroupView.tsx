@@ -246,9 +246,11 @@ export function GroupView({ route }: { route: InspectorRoute & { runId: string; 
     return () => removeEventListener('keydown', onKey);
   }, []);
 
-  // Keep the selected rollout in view.
+  // Keep the selected rollout in view: in the next frame, before its layout, so the key press's task
+  // does not force a layout of its own (the frame lays the page out once).
   useEffect(() => {
-    document.querySelector('article.rollout.selected')?.scrollIntoView({ block: 'nearest' });
+    const id = requestAnimationFrame(() => document.querySelector('article.rollout.selected')?.scrollIntoView({ block: 'nearest' }));
+    return () => cancelAnimationFrame(id);
   }, [sample, key]);
 
   const columns = run?.meta.columns;

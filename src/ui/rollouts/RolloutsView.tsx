@@ -5,7 +5,7 @@ import { useEffect, useState } from 'react';
 import { useRollouts } from '../common/hooks';
 import { rolloutsStore } from '../../store/rollouts';
 import { GroupView } from './GroupView';
-import { parseRoute } from './route';
+import { currentHash, parseRoute } from './route';
 import { RunDashboard } from './RunDashboard';
 import { RunsList } from './RunsList';
 import { CompareView } from './CompareView';
@@ -22,10 +22,10 @@ function useTheme(): [string, () => void] {
 }
 
 export function RolloutsView() {
-  const [hash, setHash] = useState(location.hash);
+  const [hash, setHash] = useState(currentHash);
   const [theme, cycleTheme] = useTheme();
   useEffect(() => {
-    const on = () => setHash(location.hash);
+    const on = () => setHash(currentHash());
     addEventListener('hashchange', on);
     addEventListener('popstate', on);
     return () => {

@@ -86,11 +86,99 @@ export function routeHash(r: Partial<InspectorRoute>): string {
   return `${h}/sample/${r.sample}${routeQuery(r)}`;
 }
 
+// ---- the address bar, written coalesced ------------------------------------------------------------
+// A key press moves the view at once: the route is kept here and the views read `currentHash()`. The
+// history write (replaceState / pushState) follows after the frame, at most one per HISTORY_WRITE_MS:
+// Chromium ignores history updates beyond 200 in 10 s (a held j key repeats ~30 times a second, so
+// the selection would stop moving after a few seconds), and each write is a synchronous call to the
+// browser process that a key press should not wait for. A burst of pushes inside one interval becomes
+// one history entry.
+
+/** Minimum time between two history writes (≤ 100 writes in 10 s, half of Chromium's limit). */
+export const HISTORY_WRITE_MS = 100;
+
+interface HistoryLike {
+  pushState(data: unknown, unused: string, url: string): void;
+  replaceState(data: unknown, unused: string, url: string): void;
+}
+
+/** Coalesces hash writes: `set` takes effect for readers at once, `flush` writes the address bar. */
+export class HashWriter {
+  private pending: { hash: string; push: boolean } | null = null;
+  /** The address bar when the pending write began: a browser event that finds it changed is the user's. */
+  private base = '';
+  private lastWrite = -Infinity;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  constructor(
+    private readonly read: () => string,
+    private readonly history: HistoryLike,
+    private readonly now: () => number = () => performance.now(),
+    private readonly minInterval = HISTORY_WRITE_MS,
+  ) {}
+
+  /** The hash the views show: the pending one, else the address bar's. */
+  current(): string {
+    return this.pending?.hash ?? this.read();
+  }
+
+  /** Records a new hash; returns false when it is already current. */
+  set(hash: string, push: boolean): boolean {
+    if (this.current() === hash) return false;
+    if (!this.pending) this.base = this.read();
+    this.pending = { hash, push: push || (this.pending?.push ?? false) };
+    this.timer ??= setTimeout(() => this.flush(), Math.max(0, this.lastWrite + this.minInterval - this.now()));
+    return true;
+  }
+
+  /** Writes the pending hash to history now. */
+  flush(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    const p = this.pending;
+    this.pending = null;
+    if (!p || this.read() === p.hash) return;
+    this.lastWrite = this.now();
+    if (p.push) this.history.pushState(null, '', p.hash);
+    else this.history.replaceState(null, '', p.hash);
+  }
+
+  /**
+   * A browser hashchange or popstate: when the address bar changed since the pending write began, the
+   * user navigated (back button, a typed URL, a link) and wins. (A link's hashchange arrives a task
+   * after its popstate: by then the view may have set a write that follows from that link.)
+   */
+  browserNavigated(): void {
+    if (this.pending && this.read() !== this.base) this.drop();
+  }
+
+  drop(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    this.pending = null;
+  }
+}
+
+let writer: HashWriter | null = null;
+function hashWriter(): HashWriter {
+  if (!writer) {
+    writer = new HashWriter(() => location.hash, history);
+    const w = writer;
+    // Only the browser's own events (isTrusted): navigate() dispatches an untrusted one itself.
+    const onNative = (e: Event) => e.isTrusted && w.browserNavigated();
+    addEventListener('hashchange', onNative, true);
+    addEventListener('popstate', onNative, true);
+    addEventListener('pagehide', () => w.flush());
+  }
+  return writer;
+}
+
+/** The inspector's current hash: what navigate() last set, even before the address bar shows it. */
+export function currentHash(): string {
+  return writer ? writer.current() : location.hash;
+}
+
 export function navigate(r: Partial<InspectorRoute>, replace = false): void {
-  const h = routeHash(r);
-  if (location.hash === h) return;
-  if (replace) history.replaceState(null, '', h);
-  else history.pushState(null, '', h);
-  // pushState does not fire hashchange: tell the views ourselves.
+  if (!hashWriter().set(routeHash(r), !replace)) return;
+  // History writes do not fire hashchange: tell the views ourselves.
   dispatchEvent(new HashChangeEvent('hashchange'));
 }
