@@ -90,7 +90,7 @@ describe('npm run eval -- --outputs', () => {
     expect(skipped.stdout).toContain('| ModelC | — | — | 100.0 |');
   }, 60_000);
 
-  it('exits 2 naming a missing path, a file that is no outputs file, and a misplaced --model', async () => {
+  it('exits 2 naming a missing path, a file that is no outputs file, --write-outputs without a checkpoint, and a misplaced --model', async () => {
     const missing = await runEval(['--outputs', join(dir, 'nope.json')]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain(`${join(dir, 'nope.json')}: no such file or folder`);
@@ -100,6 +100,10 @@ describe('npm run eval -- --outputs', () => {
     const r = await runEval(['--outputs', notOutputs]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`${notOutputs}: line 3, column 16: invalid JSON: expected a value, found ','`);
+
+    const noCheckpoint = await runEval(['--outputs', FIXTURES, '--write-outputs', join(dir, 'ours.json')]);
+    expect(noCheckpoint.code).toBe(2);
+    expect(noCheckpoint.stderr).toMatch(/--write-outputs .*needs --resume DIR/);
 
     const misplaced = await runEval(['--outputs', FIXTURES, '--model', 'X']);
     expect(misplaced.code).toBe(2);
