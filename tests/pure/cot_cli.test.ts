@@ -281,6 +281,10 @@ describe('npm run cot', () => {
     expect(again.dropped).toBe(0);
     expect(await again.get('c')).toBe('{"y":"é"}');
     await again.close();
+    // Read in chunks smaller than a line: the same entries, at the same places.
+    const small = await FileJournal.open(path, 7);
+    expect([small.entries, small.dropped, await small.get('a'), await small.get('c')]).toEqual([2, 0, '{"x":1}', '{"y":"é"}']);
+    await small.close();
   });
 
   it('refuses bad paths with exit 2 naming the file, before any request', async () => {
