@@ -256,7 +256,7 @@ export interface CotItem {
 
 export interface RunOptions {
   concurrency?: number;
-  /** Stop taking new records (those in flight finish and are emitted). */
+  /** Stop taking new records; those in flight finish, or are cut when the pipeline has the same signal. */
   signal?: AbortSignal;
   /** How far ahead of the oldest unfinished record work may start (bounds the reorder buffer). */
   maxAhead?: number;
@@ -266,8 +266,8 @@ export interface RunOptions {
  * Runs the pipeline over `items` with `concurrency` records in flight and calls `emit` once per item,
  * in input order (awaited, so a failed write stops the run). When `signal` fires, no new record is
  * started, and emission ends before the first record whose request the signal cut (when the pipeline
- * was created with the same signal). Rejects on a journal or emit failure
- * after the records in flight have settled. Returns false when stopped by the signal before the end.
+ * was created with the same signal). Rejects on a journal or emit failure after the records in flight
+ * have settled. Returns false when stopped by the signal before the end.
  */
 export async function runCot<T extends CotItem>(items: AsyncIterable<T> | Iterable<T>, pipeline: CotPipeline, emit: (item: T, outcome: CotOutcome) => Promise<void> | void, options: RunOptions = {}): Promise<boolean> {
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? 4));
