@@ -46,7 +46,7 @@ export function runTool(script: string, args: string[], options: ToolOptions = {
       stdout += d;
       options.onStdout?.(stdout, kill);
     });
-    child.stderr.on('data', (d) => (stderr += d));
+    child.stderr?.on('data', (d) => (stderr += d));
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 110_000);
     child.on('error', reject);
     child.on('close', (code, signal) => {
