@@ -4,7 +4,7 @@
 // rows as it imports.
 
 import type { DatasetManifest, ImportIssue } from './types';
-import { countIssues, getIssues, type DataDb } from './db';
+import { getIssues, hasStoredIssues, issueChunks, type DataDb } from './db';
 
 /** One report row: fixed key order, null for what the issue does not have. */
 export function issueReportRow(i: ImportIssue): { file: string; line: number | null; id: string | null; field: string | null; code: string; message: string; action: ImportIssue['action'] } {
@@ -20,23 +20,14 @@ export function readIssues(db: DataDb, datasetId: string, opts: { code?: string;
   return getIssues(db, datasetId, opts);
 }
 
-const PAGE = 2000;
-
 /**
- * Every issue of a dataset as report lines, in source order, read page by page. Datasets imported
- * before the issue store existed (database version 2) have only the manifest's sample: that is
- * what they report.
+ * Every issue of a dataset as report lines, in source order. Datasets imported before the issue
+ * store existed (database version 2) have only the manifest's sample: that is what they report.
  */
 export async function* issueReportLines(db: DataDb, m: DatasetManifest): AsyncGenerator<string> {
-  if ((await countIssues(db, m.id)) === 0) {
+  if (!(await hasStoredIssues(db, m.id))) {
     for (const i of m.progress.issues) yield issueReportLine(i);
     return;
   }
-  let from = 0;
-  for (;;) {
-    const page = await getIssues(db, m.id, { fromRecord: from, limit: PAGE });
-    for (const i of page) yield issueReportLine(i);
-    if (page.length < PAGE) return;
-    from = page[page.length - 1].record + 1;
-  }
+  for await (const chunk of issueChunks(db, m.id)) for (const i of chunk) yield issueReportLine(i);
 }

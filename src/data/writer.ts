@@ -28,8 +28,10 @@ export const DEFAULT_WRITE: WriteOptions = { shardSamples: 256, shardBytes: 4 <<
 /**
  * Commit after this many issues even without a full shard: a run of skipped records (a file whose
  * media are all missing) still advances the cursor and the progress, in transactions of bounded size.
+ * Each commit costs the page tens of milliseconds (measured: 100k records, media missing, skipped:
+ * 6.5 s with 2048, 4.3-4.9 s with 8192), so not much smaller.
  */
-export const MAX_PENDING_ISSUES = 2048;
+export const MAX_PENDING_ISSUES = 8192;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -72,7 +72,7 @@ describe('the dataset CLI and the page on one fixture', () => {
       expect(readFileSync(report, 'utf8').trimEnd().split('\n')).toEqual(pageLines);
       expect(pageLines.length).toBe(117);
       await store.remove(m.id);
-    });
+    }, 60_000); // a tsx process start: seconds on a loaded machine
   }
 
   it('exits 2 naming the file on a missing input, a media folder that is a file, an unwritable report, and a write error', () => {
@@ -94,5 +94,5 @@ describe('the dataset CLI and the page on one fixture', () => {
     const bad = cli('import', gz);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('DecompressionFailed: notgzip.json.gz');
-  });
+  }, 120_000); // five tsx process starts
 });

@@ -58,6 +58,36 @@ describe('bad records behind media noise (issue 16.1)', () => {
   });
 });
 
+describe('the issue store (issue 16.1)', () => {
+  it('reads back mixed kinds over many commits in source order, all or one kind, at any offset', async () => {
+    const db = await openDataDb('issue16-mixed');
+    // Three kinds in turn over 150 records, commits of 4 samples: dozens of chunks, several per commit.
+    const text = Array.from({ length: 150 }, (_, i) => {
+      if (i % 5 === 1) return JSON.stringify(record(i, { problem: 7 }));
+      if (i % 5 === 3) return '{"cut';
+      return JSON.stringify(record(i));
+    }).join('\n');
+    const media = async (r: { problem_id: string | number }) => {
+      if (Number(r.problem_id) % 2 === 0) throw dataError('MediaMissing', 'gone');
+      return [];
+    };
+    const m = await writeShards(db, newManifest({ id: 'mix', name: 'mix', kind: 'video-r1' }), fileEntries([file('mix.jsonl', text)], { media, onMediaError: 'skip' }), { shardSamples: 4, shardBytes: 1 << 20 });
+    const all = await readIssues(db, 'mix');
+    expect(all.length).toBe(m.progress.skipped);
+    expect(all.map((i) => i.record)).toEqual([...all.map((i) => i.record)].sort((a, b) => a - b));
+    for (const code of Object.keys(m.progress.byReason)) {
+      const one = await readIssues(db, 'mix', { code });
+      expect(one.length).toBe(m.progress.byReason[code]);
+      expect(one).toEqual(all.filter((i) => i.code === code));
+      expect(await readIssues(db, 'mix', { code, offset: 7, limit: 5 })).toEqual(one.slice(7, 12));
+    }
+    expect(await readIssues(db, 'mix', { offset: 33, limit: 40 })).toEqual(all.slice(33, 73));
+    const lines = [];
+    for await (const l of issueReportLines(db, m)) lines.push(l);
+    expect(lines.length).toBe(all.length);
+  });
+});
+
 function deferredFile(name: string, text: string): { file: SourceFileLike; release: () => void } {
   const bytes = new TextEncoder().encode(text);
   let release!: () => void;
