@@ -12,7 +12,7 @@
 import { USAGE, storageBuffer, uploadBuffer } from '../gpu/buffers';
 import { encodeDispatch, type Dispatch } from '../gpu/dispatch';
 import { AdamW } from '../gpu/kernels/adamw';
-import { Attention, type AttentionArrays } from '../gpu/kernels/attention';
+import { Attention, attentionBlocksFor, CPU_BLOCKS, GPU_BLOCKS, type AttentionArrays } from '../gpu/kernels/attention';
 import { BiasAdd } from '../gpu/kernels/bias_add';
 import { CrossEntropy } from '../gpu/kernels/cross_entropy';
 import { bucketLength, bucketTokens, Embedding } from '../gpu/kernels/embedding';
@@ -51,16 +51,19 @@ export interface KernelChoices {
   matmul?: MatmulStrategy;
   /** Attention's register arrays sized for the head dim ('sized', default) or for D = 64 ('largest'). */
   attentionArrays?: AttentionArrays;
+  /** Attention's blocks: default attentionBlocksFor(device) (small on a CPU adapter); 'gpu' as before. */
+  attentionBlocks?: 'cpu' | 'gpu';
   /** dwte from positions bucketed by token (default) instead of a scan over every position. */
   embeddingBuckets?: boolean;
 }
 
-export const BASELINE_KERNELS: Required<KernelChoices> = { matmul: 'workgroup', attentionArrays: 'largest', embeddingBuckets: false };
+export const BASELINE_KERNELS: Required<KernelChoices> = { matmul: 'workgroup', attentionArrays: 'largest', attentionBlocks: 'gpu', embeddingBuckets: false };
 
 export async function createModelKernels(device: GPUDevice, headDims: number[], choices: KernelChoices = {}): Promise<ModelKernels> {
   const resolved: Required<KernelChoices> = {
     matmul: choices.matmul ?? matmulStrategyFor(device),
     attentionArrays: choices.attentionArrays ?? 'sized',
+    attentionBlocks: choices.attentionBlocks ?? (attentionBlocksFor(device) === CPU_BLOCKS ? 'cpu' : 'gpu'),
     embeddingBuckets: choices.embeddingBuckets ?? true,
   };
   const [matmul, biasAdd, residual, gelu, layerNorm, embedding, attention, crossEntropy, gradNorm] = await Promise.all([
@@ -70,7 +73,7 @@ export async function createModelKernels(device: GPUDevice, headDims: number[], 
     Gelu.create(device),
     LayerNorm.create(device),
     Embedding.create(device),
-    Attention.create(device, headDims, resolved.attentionArrays),
+    Attention.create(device, headDims, resolved.attentionArrays, resolved.attentionBlocks === 'cpu' ? CPU_BLOCKS : GPU_BLOCKS),
     CrossEntropy.create(device),
     GradNorm.create(device),
   ]);

@@ -2,10 +2,10 @@
 // against the float64 CPU reference, and the reference backward against finite differences.
 
 import { describe, expect, it } from 'vitest';
-import { Attention } from '../../src/gpu/kernels/attention';
+import { Attention, attentionBlocksFor, CPU_BLOCKS, GPU_BLOCKS, type AttentionArrays, type AttentionBlocks } from '../../src/gpu/kernels/attention';
 import { attentionBackward, attentionForward, type AttentionShape } from '../../src/gpu/reference/attention';
 import { Rng } from '../../src/util/rng';
-import { device, empty, expectClose, read, run, upload } from './harness';
+import { device, empty, expectClose, gpu, read, run, upload } from './harness';
 
 interface Case extends AttentionShape {
   lengths: number[];
@@ -33,7 +33,7 @@ function describeCase(c: Case): string {
 }
 
 /** Runs forward then backward on the GPU; returns everything read back plus the inputs. */
-async function runOnGpu(c: Case, seed: number) {
+async function runOnGpu(c: Case, seed: number, blocks: AttentionBlocks = GPU_BLOCKS, arrays: AttentionArrays = 'sized') {
   const d = await device();
   const { B, T, H, D } = c;
   const C = H * D;
@@ -41,7 +41,7 @@ async function runOnGpu(c: Case, seed: number) {
   const qkv = rng.f32(B * T * 3 * C);
   const dout = rng.f32(B * T * C);
   const lengths = Uint32Array.from(c.lengths);
-  const kernel = await Attention.create(d, [D]);
+  const kernel = await Attention.create(d, [D], arrays, blocks);
   const buffers = {
     qkv: upload(d, 'qkv', qkv),
     lengths: upload(d, 'lengths', lengths),
@@ -62,9 +62,28 @@ async function runOnGpu(c: Case, seed: number) {
 }
 
 describe('attention (flash-style)', () => {
+  it('gives a CPU adapter small blocks and a GPU the measured 64-row ones', async () => {
+    const d = await device();
+    const { summary } = await gpu();
+    expect(attentionBlocksFor(d)).toBe(summary.isFallback ? CPU_BLOCKS : GPU_BLOCKS);
+  });
+
   cases.forEach((c, n) => {
-    it(`matches the CPU reference forward and backward at ${describeCase(c)}`, async () => {
-      const gpuResult = await runOnGpu(c, 100 + n);
+    it(`matches the CPU reference forward and backward at ${describeCase(c)}, with CPU blocks too`, async () => {
+      for (const blocks of [GPU_BLOCKS, CPU_BLOCKS]) {
+        const gpuResult = await runOnGpu(c, 100 + n, blocks);
+        const ref = attentionForward(gpuResult.qkv, gpuResult.lengths, c);
+        expectClose(gpuResult.out, ref.out, FORWARD_TOL, `out (${blocks.rows} rows)`);
+        expectClose(gpuResult.lse, ref.lse, FORWARD_TOL, `lse (${blocks.rows} rows)`);
+        const dqkv = attentionBackward(gpuResult.qkv, gpuResult.dout, gpuResult.lengths, c);
+        expectClose(gpuResult.dqkv, dqkv, BACKWARD_TOL, `dqkv (${blocks.rows} rows)`);
+      }
+    });
+  });
+
+  cases.forEach((c, n) => {
+    it(`matches the CPU reference with register arrays sized for D = 64 (the baseline) at ${describeCase(c)}`, async () => {
+      const gpuResult = await runOnGpu(c, 100 + n, GPU_BLOCKS, 'largest');
       const ref = attentionForward(gpuResult.qkv, gpuResult.lengths, c);
       expectClose(gpuResult.out, ref.out, FORWARD_TOL, 'out');
       expectClose(gpuResult.lse, ref.lse, FORWARD_TOL, 'lse');

@@ -5,6 +5,7 @@ import forwardSource from '../../../shaders/attention_forward.wgsl?raw';
 import backwardSource from '../../../shaders/attention_backward.wgsl?raw';
 import { storageBuffer, uniformBuffer } from '../buffers';
 import { bindGroup, bindSlots, type Dispatch } from '../dispatch';
+import { isCpuAdapter } from '../device';
 import { computePipeline } from '../pipeline';
 
 // Backward measurements (SwiftShader, 2-core shared machine; B=1 H=4 T=256; process CPU ms of the
@@ -16,8 +17,32 @@ import { computePipeline } from '../pipeline';
 //   same with BR = 32                 162 (74 /  94)        367 (138 / 212)   (mixed: not kept)
 // Also tried, no clear win (within noise): BC = 8 at D=64 with BR 64 or 32; BR = 128; BR 64 for dq
 // with 32 for dkv.
-/** Threads per workgroup = query rows (forward, dq) or key rows (dkv) owned by one workgroup. */
-const BR = 64;
+/**
+ * Rows per block: `rows` threads per workgroup = query rows (forward, dq) or key rows (dkv) owned by
+ * one workgroup; `keys` rows per staged K/V (or Q/dO) tile, per head dim (default tileRows).
+ */
+export interface AttentionBlocks {
+  rows: number;
+  keys?: (D: number) => number;
+}
+
+/** The blocks measured above, for GPUs. */
+export const GPU_BLOCKS: AttentionBlocks = { rows: 64 };
+
+/**
+ * For CPU adapters: 16 query rows and 16-key tiles. A CPU runs masked lanes at full cost, so at short
+ * sequences the 64-row blocks (64 threads for T = 44) and 64-key tiles at D = 16 mostly compute masked
+ * scores; small blocks follow the causal triangle. SwiftShader, B 16, T 44, H 4, D 16, ms of one
+ * layer (same process, interleaved, median of 7): forward 47.4 → 21.9, backward 69.9 → 42.3; 32 rows
+ * 23.5 / 47.0, 16 rows with 8 keys 22.1 / 41.0, 8 rows with 8 keys 19.4 / 40.6.
+ */
+export const CPU_BLOCKS: AttentionBlocks = { rows: 16, keys: () => 16 };
+
+/** The blocks for a device: small ones on a CPU adapter. */
+export function attentionBlocksFor(device: GPUDevice): AttentionBlocks {
+  const info = (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
+  return isCpuAdapter(info) ? CPU_BLOCKS : GPU_BLOCKS;
+}
 /** Head dims the kernels support: multiples of 4 up to the register arrays' 64. */
 export const ATTENTION_HEAD_DIMS = [16, 32, 64] as const;
 
@@ -73,19 +98,30 @@ export class Attention {
   private constructor(
     private readonly device: GPUDevice,
     private readonly pipelines: Map<number, Pipelines>,
+    /** Threads per workgroup (BR). */
+    readonly rows: number,
   ) {}
 
   /**
    * Builds the forward and backward pipelines for each head dim in `headDims` (all three by default).
    * `arrays`: register arrays sized for each D ('sized', faster) or for D = 64 ('largest', as before).
    */
-  static async create(device: GPUDevice, headDims: readonly number[] = ATTENTION_HEAD_DIMS, arrays: AttentionArrays = 'sized'): Promise<Attention> {
+  static async create(
+    device: GPUDevice,
+    headDims: readonly number[] = ATTENTION_HEAD_DIMS,
+    arrays: AttentionArrays = 'sized',
+    blocks: AttentionBlocks = attentionBlocksFor(device),
+  ): Promise<Attention> {
+    const BR = blocks.rows;
+    const keysOf = blocks.keys ?? tileRows;
     const pipelines = new Map<number, Pipelines>();
     await Promise.all(
       headDims.map(async (D) => {
         checkHeadDim(D);
-        const constants = { BR, BC: tileRows(D), D };
-        const sized = (code: string) => (arrays === 'sized' ? sizeRegisterArrays(code, D, tileRows(D)) : code);
+        const BC = keysOf(D);
+        if (!(BR >= 1 && BR <= 256 && BC >= 1 && BC <= 64 && BC * D <= 2048)) throw new RangeError(`Attention: blocks of ${BR} rows and ${BC} keys at D ${D} are out of range`);
+        const constants = { BR, BC, D };
+        const sized = (code: string) => (arrays === 'sized' ? sizeRegisterArrays(code, D, BC) : code);
         const [forward, dq, dkv] = await Promise.all([
           computePipeline(device, {
             label: `Attention.forward.D${D}`,
@@ -108,7 +144,7 @@ export class Attention {
         pipelines.set(D, { forward, dq, dkv });
       }),
     );
-    return new Attention(device, pipelines);
+    return new Attention(device, pipelines, BR);
   }
 
   /** One dispatch: out and lse from qkv. Grid: (ceil(T/BR) query blocks, B·H). */
@@ -165,7 +201,7 @@ export class Attention {
   }
 
   private grid({ B, T, H }: AttentionSizes): [number, number, number] {
-    return [Math.max(1, Math.ceil(T / BR)), B * H, 1];
+    return [Math.max(1, Math.ceil(T / this.rows)), B * H, 1];
   }
 }
 
