@@ -9,7 +9,7 @@
 // KV-cache sampling).
 
 import { makeConfig, modelDims, type Config } from '../src/model/config';
-import { createModelKernels, type ModelKernels } from '../src/model/model';
+import { BASELINE_KERNELS, createModelKernels, type ModelKernels } from '../src/model/model';
 import { paramLayout } from '../src/model/params';
 import { sftStepProfiler, type StepProfile } from '../src/train/profile';
 import { microSamples } from '../src/train/samples';
@@ -18,6 +18,7 @@ import type { BenchConfig } from './config';
 import { openNodeSection } from './node_device';
 import type { BenchRow, SectionBody, TimedSide } from './report';
 import { summarize, type Summary } from './stats';
+import { timeInterleaved, type Sampler } from './timing';
 
 export interface TrainingCase {
   name: string;
@@ -81,25 +82,38 @@ function kernelRows(kind: string, shape: string, params: Record<string, number>,
   return { rows, phases, gpu };
 }
 
-async function benchSft(device: GPUDevice, kernels: ModelKernels, c: TrainingCase, log: (l: string) => void): Promise<BenchRow[]> {
+/** Kernels as the code had them before issue 15's throughput work, beside today's (see BASELINE_KERNELS). */
+export interface KernelSets {
+  ours: ModelKernels;
+  before: ModelKernels;
+}
+
+async function benchSft(device: GPUDevice, kernels: KernelSets, c: TrainingCase, log: (l: string) => void): Promise<BenchRow[]> {
   const { config } = c;
   const { frames, frameSize } = config.model;
   const samples = microSamples(64, config.train.seed, frames, frameSize);
-  const trainer = await SftTrainer.create(device, config, { samples, kernels, onWarning: () => {} });
+  const trainer = await SftTrainer.create(device, config, { samples, kernels: kernels.ours, onWarning: () => {} });
+  const before = await SftTrainer.create(device, config, { samples, kernels: kernels.before, onWarning: () => {} });
   const params = paramLayout(config.model).count;
   const shape = `${c.name} ${shapeLabel(config)}`;
   const p = shapeParams(config, params);
-  for (let i = 0; i < c.warmup; i++) await trainer.trainStep();
-  const ms: number[] = [];
   const targets: number[] = [];
-  for (let i = 0; i < c.repeats; i++) {
-    const e = await trainer.trainStep();
-    if (e.skipped || !Number.isFinite(e.loss)) throw new Error(`SFT ${c.name}: step ${e.step} not finite (loss ${e.loss})`);
-    ms.push(e.ms);
-    targets.push(e.tokens);
-    log(`  SFT ${c.name} step ${e.step}: ${e.ms.toFixed(1)} ms, loss ${e.loss.toFixed(3)}`);
-  }
-  const wall = summarize(ms);
+  const losses = { ours: [] as number[], before: [] as number[] };
+  const stepOf = (name: 'ours' | 'before', t: SftTrainer): Sampler => async () => {
+    const e = await t.trainStep();
+    if (e.skipped || !Number.isFinite(e.loss)) throw new Error(`SFT ${c.name} (${name}): step ${e.step} not finite (loss ${e.loss})`);
+    losses[name].push(e.loss);
+    if (name === 'ours') targets.push(e.tokens);
+    log(`  SFT ${c.name} ${name} step ${e.step}: ${e.ms.toFixed(1)} ms, loss ${e.loss.toFixed(3)}`);
+    return { wallMs: e.ms };
+  };
+  // Before and after alternate step by step (A B B A ...), so load on a shared machine hits both alike.
+  const timed = await timeInterleaved({ ours: stepOf('ours', trainer), before: stepOf('before', before) }, { warmup: c.warmup, repeats: c.repeats });
+  const wall = timed.ours.wall;
+  const beforeWall = timed.before.wall;
+  // Same data, same init: the two kernel sets must train alike (f32 rounding apart).
+  const lossGap = Math.max(...losses.ours.map((l, i) => Math.abs(l - losses.before[i])));
+  if (!(lossGap < 1e-2)) throw new Error(`SFT ${c.name}: today's kernels and the baseline's disagree on the loss by ${lossGap}`);
   const { B, T } = trainer.model;
   const positionsPerSec = (B * T) / (wall.median / 1000);
   const targetsPerSec = summarize(targets).median / (wall.median / 1000);
@@ -120,21 +134,25 @@ async function benchSft(device: GPUDevice, kernels: ModelKernels, c: TrainingCas
     ours.phases = k.phases;
   }
   const phaseText = Object.entries(k.phases).map(([n, s]) => `${n} ${s.median.toFixed(1)}`).join(', ');
+  const ratio = beforeWall.median / wall.median;
   const row: BenchRow = {
     kernel: 'SFT step',
     shape,
-    params: { ...p, positionsPerSec, targetTokensPerSec: targetsPerSec },
+    params: { ...p, positionsPerSec, targetTokensPerSec: targetsPerSec, positionsPerSecBefore: (B * T) / (beforeWall.median / 1000) },
     repeats: wall.n,
     ours,
+    baseline: { label: 'before issue 15 (BASELINE_KERNELS: workgroup-tile matmul, attention arrays for D 64, dwte by scan), same run, interleaved', wall: beforeWall },
+    ratio,
+    target: 3,
     note:
-      `${params.toLocaleString('en')} params; ${positionsPerSec.toFixed(0)} tokens/s (B·T positions), ${targetsPerSec.toFixed(0)} completion tokens/s` +
+      `${params.toLocaleString('en')} params; ${positionsPerSec.toFixed(0)} tokens/s (B·T positions) vs ${((B * T) / (beforeWall.median / 1000)).toFixed(0)} before (${ratio.toFixed(2)}x; target 3x: ${ratio >= 3 ? 'met' : `missed by ${(3 / ratio).toFixed(2)}x`}), ${targetsPerSec.toFixed(0)} completion tokens/s; loss gap to before ${lossGap.toExponential(1)}` +
       (k.gpu ? `; profiled step GPU ${k.gpu.median.toFixed(1)} ms (${phaseText}), profiled wall ${summarize(profiles.map((x) => x.wallMs)).median.toFixed(1)} ms` : '; no timestamp-query: no per-kernel breakdown'),
   };
   log(`  SFT ${c.name}: ${wall.median.toFixed(1)} ms/step, ${row.note}`);
   return [row, ...k.rows];
 }
 
-async function benchRl(device: GPUDevice, kernels: ModelKernels, bench: BenchConfig, log: (l: string) => void): Promise<{ rows: BenchRow[]; notes: string[] }> {
+async function benchRl(device: GPUDevice, kernels: KernelSets, bench: BenchConfig, log: (l: string) => void): Promise<{ rows: BenchRow[]; notes: string[] }> {
   // Imported here: the RL trainer is young; a broken import must only cost the RL rows.
   const { RlTrainer } = await import('../src/train/rl');
   const { microRlPrompts } = await import('../src/train/rl_data');
@@ -145,39 +163,61 @@ async function benchRl(device: GPUDevice, kernels: ModelKernels, bench: BenchCon
   const maxNewTokens = 64;
   const prompts = microRlPrompts(16, 3, config.model.frames, config.model.frameSize);
   const lossKernel = await PaGrpoLoss.create(device);
-  const trainer = await RlTrainer.create(device, config, { prompts, mode: 'pa-grpo', group, promptsPerStep, sampling: { maxNewTokens }, kernels, lossKernel, onWarning: () => {} });
-  const repeats = 3;
+  const common = { prompts, mode: 'pa-grpo', group, promptsPerStep, sampling: { maxNewTokens }, lossKernel, onWarning: () => {} };
+  const trainer = await RlTrainer.create(device, config, { ...common, kernels: kernels.ours });
+  // Before issue 15: baseline kernels, and each prompt's group decoded after the other on the G-row sampler.
+  const before = await RlTrainer.create(device, config, { ...common, kernels: kernels.before, decode: 'per-prompt' });
+  const repeats = bench.preset === 'quick' ? 3 : 5;
   const warmup = 1;
-  for (let i = 0; i < warmup; i++) await trainer.trainStep();
   const total: number[] = [];
   const gen: number[] = [];
   const score: number[] = [];
   const update: number[] = [];
   const tokens: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    const e = await trainer.trainStep();
-    total.push(e.ms.total);
-    gen.push(e.ms.generate);
-    score.push(e.ms.score);
-    update.push(e.ms.update);
-    tokens.push(e.completionTokens);
-    log(`  RL tiny step ${e.step}: ${e.ms.total.toFixed(0)} ms (generate ${e.ms.generate.toFixed(0)}, score ${e.ms.score.toFixed(1)}, update ${e.ms.update.toFixed(0)}), ${e.completionTokens} completion tokens`);
-  }
+  const beforeTokens: number[] = [];
+  const beforeGen: number[] = [];
+  const beforeUpdate: number[] = [];
+  const stepOf = (name: 'ours' | 'before', t: typeof trainer): Sampler => async () => {
+    const e = await t.trainStep();
+    if (name === 'ours') {
+      total.push(e.ms.total);
+      gen.push(e.ms.generate);
+      score.push(e.ms.score);
+      update.push(e.ms.update);
+      tokens.push(e.completionTokens);
+    } else {
+      beforeTokens.push(e.completionTokens);
+      beforeGen.push(e.ms.generate);
+      beforeUpdate.push(e.ms.update);
+    }
+    log(`  RL tiny ${name} step ${e.step}: ${e.ms.total.toFixed(0)} ms (generate ${e.ms.generate.toFixed(0)}, score ${e.ms.score.toFixed(1)}, update ${e.ms.update.toFixed(0)}), ${e.completionTokens} completion tokens`);
+    return { wallMs: e.ms.total };
+  };
+  const timed = await timeInterleaved({ ours: stepOf('ours', trainer), before: stepOf('before', before) }, { warmup, repeats });
+  for (const list of [total, gen, score, update, tokens, beforeTokens, beforeGen, beforeUpdate]) list.splice(0, warmup);
+  const beforeWall = timed.before.wall;
   const shape = `tiny ${shapeLabel({ ...config, train: { ...config.train, batchSize: group * promptsPerStep } })} G=${group} P=${promptsPerStep} maxNew=${maxNewTokens}`;
   const p = { ...shapeParams(config, paramLayout(config.model).count), G: group, P: promptsPerStep, maxNewTokens };
   const wall = summarize(total);
   const tokPerSec = summarize(tokens).median / (wall.median / 1000);
+  const ratio = beforeWall.median / wall.median;
   const rows: BenchRow[] = [
     {
       kernel: 'RL step',
       shape,
-      params: { ...p, completionTokensPerSec: tokPerSec },
+      params: { ...p, completionTokensPerSec: tokPerSec, completionTokens: summarize(tokens).median, completionTokensBefore: summarize(beforeTokens).median },
       repeats: wall.n,
       ours: { label: 'ours (RlTrainer.trainStep: sample G per prompt, score, ref/old log-probs, PA-GRPO update)', wall },
-      note: `${tokPerSec.toFixed(0)} completion tokens/s; median generate ${summarize(gen).median.toFixed(0)} ms, score ${summarize(score).median.toFixed(1)} ms, update ${summarize(update).median.toFixed(0)} ms`,
+      baseline: { label: 'before issue 15 (BASELINE_KERNELS, groups decoded one after another), same run, interleaved', wall: beforeWall },
+      ratio,
+      target: 3,
+      note:
+        `${ratio.toFixed(2)}x the step before (target 3x: ${ratio >= 3 ? 'met' : `missed by ${(3 / ratio).toFixed(2)}x`}); ${tokPerSec.toFixed(0)} completion tokens/s; ` +
+        `median completion tokens a step ${summarize(tokens).median} (before ${summarize(beforeTokens).median}); generate ${summarize(gen).median.toFixed(0)} ms (before ${summarize(beforeGen).median.toFixed(0)}), ` +
+        `score ${summarize(score).median.toFixed(1)} ms, update ${summarize(update).median.toFixed(0)} ms (before ${summarize(beforeUpdate).median.toFixed(0)})`,
     },
-    { kernel: '  RL generate', shape, params: p, repeats: gen.length, ours: { label: 'KV-cache sampling of P·G completions', wall: summarize(gen) } },
-    { kernel: '  RL update', shape, params: p, repeats: update.length, ours: { label: 'ref + old log-probs, loss, forward + backward + AdamW', wall: summarize(update) } },
+    { kernel: '  RL generate', shape, params: p, repeats: gen.length, ours: { label: 'KV-cache sampling of P·G completions', wall: summarize(gen) }, baseline: { label: 'before issue 15', wall: summarize(beforeGen) }, ratio: summarize(beforeGen).median / summarize(gen).median },
+    { kernel: '  RL update', shape, params: p, repeats: update.length, ours: { label: 'ref + old log-probs, loss, forward + backward + AdamW', wall: summarize(update) }, baseline: { label: 'before issue 15', wall: summarize(beforeUpdate) }, ratio: summarize(beforeUpdate).median / summarize(update).median },
   ];
   // Per-kernel GPU time of the policy's update: the same GpuModel step (B = P·G) plus the PA-GRPO loss.
   const extra = [{ name: 'policyLoss', dispatches: trainer.lossPlan() }];
@@ -209,7 +249,8 @@ export async function runTrainingSection(bench: BenchConfig, log: (line: string)
   const { device, summary } = ctx;
   const cases = trainingCases(bench);
   const headDims = [...new Set(cases.map((c) => modelDims(c.config.model).D))];
-  const kernels = await createModelKernels(device, headDims);
+  const kernels: KernelSets = { ours: await createModelKernels(device, headDims), before: await createModelKernels(device, headDims, BASELINE_KERNELS) };
+  log(`  kernels: ours ${JSON.stringify(kernels.ours.choices)}; before ${JSON.stringify(kernels.before.choices)}`);
   for (const c of cases) {
     try {
       result.rows.push(...(await benchSft(device, kernels, c, log)));
