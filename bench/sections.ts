@@ -46,6 +46,11 @@ export const SECTIONS: BenchSection[] = [
     run: async (ctx) => (await import('./datasets')).runDatasetsSection(ctx),
   },
   {
+    name: 'dataset-import',
+    title: 'Chromium IndexedDB + Node: a 100k-record Video-R1 import with mostly missing media (page and CLI code)',
+    run: async (ctx) => (await import('./dataset_import')).runDatasetImportSection(ctx),
+  },
+  {
     name: 'inspector',
     title: 'Chromium: rollout inspector on a 100k-rollout run (open, key → next rollout, filter)',
     run: async (ctx) => (await import('./inspector')).runInspectorSection(ctx),

@@ -413,5 +413,7 @@ export function exposeForTests(): void {
     putManifest: async (m: DatasetManifest) => putManifest(await openDataDb(), m),
     /** The storage benchmark (bench/datasets.ts), loaded only when called. */
     bench: async (options: object) => (await import('../data/bench_storage')).runStorageBench(options),
+    /** The import benchmark (bench/dataset_import.ts): the store's import of a noisy 100k-record file. */
+    benchImport: async (options: import('../data/bench_import').ImportBenchOptions) => (await import('../data/bench_import')).runImportBench(datasetsStore, options),
   };
 }

@@ -15,8 +15,8 @@ export function DatasetImport({ onClose }: { onClose: () => void }) {
   const [onMediaError, setOnMediaError] = useState<'skip' | 'keep'>('skip');
   const [maxFrames, setMaxFrames] = useState(8);
   const [shardSamples, setShardSamples] = useState(256);
-  const job = useDatasets((s) => s.job);
-  const busy = job !== null;
+  // Busy while an import runs or the picked files are being hashed (a second click would race it).
+  const busy = useDatasets((s) => s.job !== null || s.checking);
 
   const start = () => {
     void datasetsStore.getState().importFiles({ files, name, mediaFiles: media, onMediaError, maxFrames, shardSamples });
