@@ -404,7 +404,7 @@ export class GpuModel {
    * Encodes and submits one command buffer: forward (+ backward, + clip and AdamW at learning rate
    * `lr`), then reads back the metrics. `lr` given means a training step.
    */
-  async run(what: { backward?: boolean; lr?: number } = {}): Promise<StepMetrics> {
+  async run(what: { backward?: boolean; lr?: number; forwardDone?: boolean } = {}): Promise<StepMetrics> {
     const train = what.lr !== undefined;
     if (train) this.adamw.setStep(this.updates + 1, what.lr);
     const encoder = this.device.createCommandEncoder({ label: 'Model.step' });
@@ -413,7 +413,9 @@ export class GpuModel {
       for (const d of dispatches) encodeDispatch(p, d);
       p.end();
     };
-    pass('Model.forward', this.forwardDispatches);
+    // forwardDone: the last pass was this batch's forward on these parameters, so its activations and
+    // metrics are current and running it again would only reproduce them.
+    if (!what.forwardDone) pass('Model.forward', this.forwardDispatches);
     if (what.backward || train) pass('Model.backward', this.backwardDispatches);
     if (train) {
       pass('Model.optimizer', this.optimizerDispatches);
@@ -442,9 +444,13 @@ export class GpuModel {
     return this.run();
   }
 
-  /** One SFT training step on the current batch at learning rate lr. */
-  step(lr: number): Promise<StepMetrics> {
-    return this.run({ lr });
+  /**
+   * One training step on the current batch at learning rate lr. `forwardDone`: the caller has just
+   * run this batch's forward on the current parameters (RL: the old log-probs' forward), so the step
+   * starts at the backward pass.
+   */
+  step(lr: number, o: { forwardDone?: boolean } = {}): Promise<StepMetrics> {
+    return this.run({ lr, forwardDone: o.forwardDone });
   }
 
   /**

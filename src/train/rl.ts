@@ -357,7 +357,9 @@ export class RlTrainer {
         warn(`RL step ${this.stepIndex} update ${u}: non-finite loss (${l.loss}); update skipped`);
         continue;
       }
-      const m = await this.policy.step(lr);
+      // The policy's activations are this batch's forward on the current parameters (logProbs above,
+      // or forward() for a later update), so the step starts at the backward pass.
+      const m = await this.policy.step(lr, { forwardDone: true });
       if (u === 0) entropy = m.entropy;
       gradNorm = m.gradNorm;
       clipScale = m.clipScale;
