@@ -70,6 +70,8 @@ export interface DatasetsState {
   lastSummary: { datasetId: string; name: string; progress: ImportProgress } | null;
   /** True while the picked files are hashed to look for an earlier import of the same content. */
   checking: boolean;
+  /** Bytes hashed so far of `total` while checking (a multi-GB release takes seconds). */
+  checkProgress: { done: number; total: number } | null;
   /** Set when the picked files are already stored: resolveDuplicate() says what to do. */
   duplicate: DuplicateImport | null;
   error: { code: string; message: string; hint: string } | null;
@@ -244,6 +246,7 @@ export const datasetsStore = createStore<DatasetsState>()((set, get) => {
     job: null,
     lastSummary: null,
     checking: false,
+    checkProgress: null,
     duplicate: null,
     error: null,
 
@@ -291,14 +294,20 @@ export const datasetsStore = createStore<DatasetsState>()((set, get) => {
     async importFiles(request) {
       if (request.files.length === 0) return;
       if (get().job || get().checking) return fail(dataError('StorageFailed', 'Another import is running: wait for it or cancel it first.'));
-      set({ checking: true, lastSummary: null, duplicate: null, error: null });
+      const total = request.files.reduce((n, f) => n + f.size, 0);
+      set({ checking: true, checkProgress: { done: 0, total }, lastSummary: null, duplicate: null, error: null });
       let hash: string;
+      let done = 0;
+      let shown = 0;
       try {
-        hash = await contentHash(request.files);
+        hash = await contentHash(request.files, (n) => {
+          done += n;
+          if (done - shown >= 16 << 20) set({ checkProgress: { done: (shown = done), total } });
+        });
       } catch (e) {
         return fail(e);
       } finally {
-        set({ checking: false });
+        set({ checking: false, checkProgress: null });
       }
       const same = get().datasets.filter((d) => d.kind !== 'synthetic' && d.source.contentHash === hash);
       // An interrupted import of this content picks up where it stopped, whatever the files are called now.

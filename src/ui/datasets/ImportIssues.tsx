@@ -129,9 +129,16 @@ export function ImportIssues({ progress, datasetId, name }: { progress: ImportPr
 /** While the picked files are hashed, and when they turn out to be imported already: open, replace or copy. */
 export function DuplicateImportPrompt() {
   const checking = useDatasets((s) => s.checking);
+  const progress = useDatasets((s) => s.checkProgress);
   const duplicate = useDatasets((s) => s.duplicate);
   const [copyName, setCopyName] = useState('');
-  if (checking) return <p className="note" data-testid="import-checking">Checking whether these files were imported before…</p>;
+  if (checking)
+    return (
+      <p className="note" data-testid="import-checking">
+        Checking whether these files were imported before…
+        {progress && progress.total > 0 ? ` ${Math.round((100 * progress.done) / progress.total)}%` : ''}
+      </p>
+    );
   if (!duplicate) return null;
   const store = datasetsStore.getState();
   const { existing } = duplicate;
