@@ -17,7 +17,7 @@
 
 import { USAGE, storageBuffer } from '../gpu/buffers';
 import { encodeDispatch, type Dispatch } from '../gpu/dispatch';
-import { AttentionDecode } from '../gpu/kernels/attention_decode';
+import { AttentionDecode, cpuDecodeThreads, GPU_DECODE_THREADS } from '../gpu/kernels/attention_decode';
 import { Rng } from '../util/rng';
 import { makeBatch, type FrameInput } from './batch';
 import { modelDims } from './config';
@@ -148,7 +148,9 @@ export class Decoder {
     this.attention ??= (async () => {
       const { model } = this;
       const { H, D } = modelDims(model.config);
-      const kernel = await AttentionDecode.create(model.device, [D]);
+      // The model's kernel choice decides the decode blocks too: few threads on a CPU adapter.
+      const cpu = model.internals.kernels.choices.attentionBlocks === 'cpu';
+      const kernel = await AttentionDecode.create(model.device, [D], cpu ? cpuDecodeThreads : () => GPU_DECODE_THREADS);
       return model.internals.layers.map((a, l) =>
         kernel.forward({ B: model.B, T: model.T, H, D, qkv: a.qkv, pos: this.b.pos, out: a.att, lse: a.lse, label: `Decoder.h.${l}.attn` }),
       );

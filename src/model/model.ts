@@ -51,7 +51,10 @@ export interface KernelChoices {
   matmul?: MatmulStrategy;
   /** Attention's register arrays sized for the head dim ('sized', default) or for D = 64 ('largest'). */
   attentionArrays?: AttentionArrays;
-  /** Attention's blocks: default attentionBlocksFor(device) (small on a CPU adapter); 'gpu' as before. */
+  /**
+   * Attention's blocks, and the decode kernel's threads (src/model/generate.ts): default by device
+   * (attentionBlocksFor: small on a CPU adapter); 'gpu' as before.
+   */
   attentionBlocks?: 'cpu' | 'gpu';
   /** dwte from positions bucketed by token (default) instead of a scan over every position. */
   embeddingBuckets?: boolean;

@@ -3,11 +3,11 @@
 
 import { describe, expect, it } from 'vitest';
 import { Attention } from '../../src/gpu/kernels/attention';
-import { AttentionDecode } from '../../src/gpu/kernels/attention_decode';
+import { AttentionDecode, cpuDecodeThreads, decodeThreadsFor, GPU_DECODE_THREADS } from '../../src/gpu/kernels/attention_decode';
 import { attentionForward, type AttentionShape } from '../../src/gpu/reference/attention';
 import { attentionDecode } from '../../src/gpu/reference/attention_decode';
 import { Rng } from '../../src/util/rng';
-import { device, empty, expectClose, read, run, upload } from './harness';
+import { device, empty, expectClose, gpu, read, run, upload } from './harness';
 
 interface Case extends AttentionShape {
   pos: number[];
@@ -57,11 +57,11 @@ function gather(c: Case, out: ArrayLike<number>, lse: ArrayLike<number>) {
   return { out: rows, lse: lses };
 }
 
-async function runDecodeAndFull(c: Case, qkv: Float32Array) {
+async function runDecodeAndFull(c: Case, qkv: Float32Array, threads: (D: number) => number) {
   const d = await device();
   const { B, T, H, D } = c;
   const C = H * D;
-  const [decode, full] = await Promise.all([AttentionDecode.create(d, [D]), Attention.create(d, [D])]);
+  const [decode, full] = await Promise.all([AttentionDecode.create(d, [D], threads), Attention.create(d, [D])]);
   const q = upload(d, 'qkv', qkv);
   const decodeOut = upload(d, 'decode.out', new Float32Array(B * T * C).fill(SENTINEL));
   const decodeLse = upload(d, 'decode.lse', new Float32Array(B * H * T).fill(SENTINEL));
@@ -80,10 +80,21 @@ async function runDecodeAndFull(c: Case, qkv: Float32Array) {
 }
 
 describe('decode attention (one query row per sequence)', () => {
-  cases.forEach((c, n) => {
-    it(`matches the CPU reference and row pos of the full kernel at ${describeCase(c)}`, async () => {
+  it('gives a CPU adapter D / 4 threads and a GPU 64', async () => {
+    const d = await device();
+    const { summary } = await gpu();
+    expect(decodeThreadsFor(d, 16)).toBe(summary.isFallback ? 4 : GPU_DECODE_THREADS);
+    expect(cpuDecodeThreads(64)).toBe(16);
+  });
+
+  const threadChoices: [string, (D: number) => number][] = [
+    ['64 threads (GPU)', () => GPU_DECODE_THREADS],
+    ['D/4 threads (CPU)', cpuDecodeThreads],
+  ];
+  for (const [name, threads] of threadChoices) cases.forEach((c, n) => {
+    it(`matches the CPU reference and row pos of the full kernel at ${describeCase(c)} with ${name}`, async () => {
       const qkv = makeQkv(c, 300 + n);
-      const r = await runDecodeAndFull(c, qkv);
+      const r = await runDecodeAndFull(c, qkv, threads);
       const got = gather(c, r.decodeOut, r.decodeLse);
       const ref = attentionDecode(qkv, c.pos, c);
       expectClose(got.out, ref.out, REFERENCE_TOL, 'out vs reference');
