@@ -1,7 +1,7 @@
 // Filtering off the main thread: the worker reads the run's rollouts from IndexedDB once (cached per
 // run, in hit order so that no filter has to sort its hits), then answers each filter request with the matching (step, group, sample) triples.
 
-import { applyFilter, sortForFilter, type FilterHit, type FilterSpec } from './filter';
+import { filterPositions, packHits, sortForFilter, type PackedHits, type FilterSpec } from './filter';
 import type { Rollout } from './record';
 import { getRunRollouts } from './rollout_db';
 
@@ -9,7 +9,8 @@ export interface FilterRequest extends FilterSpec {
   id: number;
   runId: string;
 }
-export type FilterResponse = { id: number; hits: FilterHit[]; ms: number } | { id: number; error: string };
+/** `ms`: the worker's own time (evaluation + packing), without the round trip. */
+export type FilterResponse = { id: number; hits: PackedHits; ms: number } | { id: number; error: string };
 
 let cached: { runId: string; rollouts: Promise<Rollout[]> } | null = null;
 
@@ -18,8 +19,9 @@ self.onmessage = async (e: MessageEvent<FilterRequest>) => {
   const t0 = performance.now();
   try {
     if (cached?.runId !== req.runId) cached = { runId: req.runId, rollouts: getRunRollouts(req.runId).then(sortForFilter) };
-    const hits = applyFilter(await cached.rollouts, req);
-    (self as unknown as Worker).postMessage({ id: req.id, hits, ms: performance.now() - t0 } satisfies FilterResponse);
+    const rollouts = await cached.rollouts;
+    const hits = packHits(rollouts, filterPositions(rollouts, req));
+    (self as unknown as Worker).postMessage({ id: req.id, hits, ms: performance.now() - t0 } satisfies FilterResponse, [hits.steps.buffer, hits.samples.buffer, hits.groupRefs.buffer]);
   } catch (err) {
     (self as unknown as Worker).postMessage({ id: req.id, error: (err as Error).message } satisfies FilterResponse);
   }

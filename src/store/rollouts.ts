@@ -5,7 +5,7 @@
 
 import { createStore } from 'zustand/vanilla';
 import { importFiles, ImportError, type InputFile } from '../rollouts/importers';
-import { applyFilter, compileFilter, FilterSyntaxError, type FilterHit, type FilterSpec } from '../rollouts/filter';
+import { compileFilter, filterPositions, FilterSyntaxError, packHits, unpackHits, type FilterHit, type FilterSpec } from '../rollouts/filter';
 import { hash53, slug, type QuadrantRule, type Rollout } from '../rollouts/record';
 import * as rdb from '../rollouts/rollout_db';
 import { rescoreRun as rescoreRunRollouts } from '../rollouts/rescore_group';
@@ -27,7 +27,10 @@ export interface FilterState extends FilterSpec {
   hits: FilterHit[] | null;
   running: boolean;
   error: string | null;
+  /** From the request to the hits in the page. */
   ms: number | null;
+  /** The worker's own part of `ms` (evaluating the expression over the run). */
+  workerMs?: number | null;
 }
 
 export interface RolloutsState {
@@ -247,7 +250,8 @@ export const rolloutsStore = createStore<RolloutsState>()((set, get) => ({
     } catch {
       // No worker (tests, old browsers): filter on the main thread.
       try {
-        res = { id: 0, hits: applyFilter(await rdb.getRunRollouts(run.meta.runId), { ...f, rule: rdb.runQuadrantRule(run.meta) }), ms: performance.now() - t0 };
+        const rollouts = await rdb.getRunRollouts(run.meta.runId); // in hit order (step, group, sample)
+        res = { id: 0, hits: packHits(rollouts, filterPositions(rollouts, { ...f, rule: rdb.runQuadrantRule(run.meta) })), ms: performance.now() - t0 };
       } catch (e) {
         res = { id: 0, error: (e as Error).message };
       }
@@ -255,7 +259,10 @@ export const rolloutsStore = createStore<RolloutsState>()((set, get) => ({
     const now = get().filter;
     if (now.expr !== f.expr || now.search !== f.search || now.quadrants !== f.quadrants) return; // superseded
     if ('error' in res) set({ filter: { ...now, running: false, error: res.error } });
-    else set({ filter: { ...now, running: false, hits: res.hits, ms: performance.now() - t0 } });
+    else {
+      const hits: FilterHit[] = unpackHits(res.hits);
+      set({ filter: { ...now, running: false, hits, ms: performance.now() - t0, workerMs: res.ms } });
+    }
   },
 
   clearFilter() {

@@ -65,12 +65,12 @@ export function GroupView({ route }: { route: InspectorRoute & { runId: string; 
   // The list the sidebar shows and [ ] walks: the step's groups, or the distinct groups of the hits.
   const hitGroups = useMemo(() => {
     if (!filter.hits) return null;
-    const seen = new Set<string>();
+    // Hits come sorted by step, group, sample: a group's hits are consecutive.
     const out: { step: number; groupId: string; n: number }[] = [];
     for (const h of filter.hits) {
-      const k = groupKey(h.step, h.groupId);
-      if (seen.has(k)) out[out.length - 1].n++;
-      else seen.add(k), out.push({ step: h.step, groupId: h.groupId, n: 1 });
+      const last = out[out.length - 1];
+      if (last && last.step === h.step && last.groupId === h.groupId) last.n++;
+      else out.push({ step: h.step, groupId: h.groupId, n: 1 });
     }
     return out;
   }, [filter.hits]);
@@ -341,7 +341,7 @@ export function GroupView({ route }: { route: InspectorRoute & { runId: string; 
           </button>
         ) : null}
         <span className="note" data-testid="filter-status">
-          {filter.error ? <span className="error">{filter.error}</span> : filter.running ? 'filtering…' : filter.hits ? `${filter.hits.length} rollouts match (${fmt(filter.ms, 0)} ms)` : ''}
+          {filter.error ? <span className="error">{filter.error}</span> : filter.running ? 'filtering…' : filter.hits ? `${filter.hits.length} rollouts match (${fmt(filter.ms, 0)} ms${filter.workerMs != null ? `; worker ${fmt(filter.workerMs, 0)} ms` : ''})` : ''}
         </span>
         <span className="spacer" />
         <button className="secondary" onClick={() => void exportAll('jsonl')}>
