@@ -24,8 +24,12 @@ export interface BenchConfig {
   attention: { B: number; H: number; T: number[]; D: number[] };
   /** Matmul shapes C(M,N) = A(M,K)·B(K,N). */
   matmul: MatmulShape[];
-  /** Sections to run (see bench/sections.ts); empty means all. */
+  /** Sections to run (see bench/sections.ts); empty means all but the opt-in ones. */
   only: string[];
+  /** --gpu-report: run the gpu-report section (bench/gpu_report.ts), alone unless --only names others. */
+  gpuReport?: boolean;
+  /** --peak-gflops N: the adapter's f32 peak, GFLOP/s, for the gpu-report's fraction of peak. */
+  peakGflops?: number;
 }
 
 /**
@@ -76,6 +80,9 @@ export const USAGE_TEXT = `npm run bench -- [flags]
   --batch B             attention batch (default ${FULL.attention.B})
   --matmul MxNxK[,...]  matmul shapes (default ${FULL.matmul.map((s) => `${s.m}x${s.n}x${s.k}`).join(',')})
   --seed N              seed of the random inputs
+  --gpu-report          matmul GFLOP/s (1024³, 2048³) as a fraction of f32 peak, SFT tokens/s (tiny, demo),
+                        f16 vs f32 where the adapter has shader-f16 (bench/gpu_report.ts); a few minutes
+  --peak-gflops N       the adapter's f32 peak in GFLOP/s for --gpu-report (WebGPU does not report it)
   --help`;
 
 function positiveInts(flag: string, value: string | undefined): number[] {
@@ -140,6 +147,16 @@ export function parseBenchArgs(argv: readonly string[]): BenchConfig & { help: b
       case '--seed':
         config.seed = positiveInt(flag, value());
         break;
+      case '--gpu-report':
+        config.gpuReport = true;
+        break;
+      case '--peak-gflops': {
+        const raw = value();
+        const peak = Number(raw);
+        if (raw === undefined || raw.trim() === '' || !Number.isFinite(peak) || peak <= 0) throw new Error(`--peak-gflops: '${raw ?? ''}' is not a positive number of GFLOP/s`);
+        config.peakGflops = peak;
+        break;
+      }
       case '--matmul': {
         const raw = value() ?? '';
         config.matmul = raw.split(',').map((s) => {
@@ -157,6 +174,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchConfig & { help: b
   // An explicit --repeats also caps the long-sequence repeats unless they were given too.
   if (repeatsGiven && !longRepeatsGiven) config.longRepeats = Math.min(config.longRepeats, config.repeats);
   if (config.longRepeats < 1) throw new Error('--long-repeats must be at least 1');
+  if (config.gpuReport && !config.only.includes('gpu-report')) config.only.push('gpu-report');
+  if (config.peakGflops !== undefined && !config.only.includes('gpu-report')) throw new Error('--peak-gflops is only used by --gpu-report');
   return { ...config, help };
 }
 

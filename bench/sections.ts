@@ -26,6 +26,8 @@ export interface BenchContext {
 export interface BenchSection {
   name: string;
   title: string;
+  /** Runs only when named (--only NAME, or its own flag), not in a plain `npm run bench`. */
+  optIn?: boolean;
   run(ctx: BenchContext): Promise<SectionBody>;
 }
 
@@ -65,13 +67,29 @@ export const SECTIONS: BenchSection[] = [
     title: 'Chromium: our SFT step vs the same transformer in TensorFlow.js (webgpu backend), same adapter',
     run: async (ctx) => (await import('./tfjs')).runTfjsSection(ctx),
   },
+  {
+    name: 'jaxjs',
+    title: 'Chromium: our SFT step vs the same transformer in jax-js and TensorFlow.js (webgpu), same adapter, interleaved',
+    run: async (ctx) => (await import('./jaxjs')).runJaxjsSection(ctx),
+  },
+  {
+    name: 'gpu-report',
+    title: 'Node (Dawn): GPU report — matmul GFLOP/s vs f32 peak, SFT tokens/s (tiny, demo), f16 vs f32',
+    optIn: true, // `npm run bench -- --gpu-report`
+    run: async (ctx) => (await import('./gpu_report')).runGpuReport(ctx.config, ctx.log),
+  },
 ];
+
+/** The sections `only` names, in registry order; none named: every section but the opt-in ones. */
+export function selectSections(only: readonly string[]): BenchSection[] {
+  const unknown = only.filter((name) => !SECTIONS.some((s) => s.name === name));
+  if (unknown.length) throw new Error(`unknown section(s) ${unknown.join(', ')}; known: ${SECTIONS.map((s) => s.name).join(', ')}`);
+  return SECTIONS.filter((s) => (only.length === 0 ? !s.optIn : only.includes(s.name)));
+}
 
 /** Runs the selected sections in order; a section that throws becomes a failure, not a crash. */
 export async function runSections(ctx: BenchContext): Promise<SectionResult[]> {
-  const unknown = ctx.config.only.filter((name) => !SECTIONS.some((s) => s.name === name));
-  if (unknown.length) throw new Error(`unknown section(s) ${unknown.join(', ')}; known: ${SECTIONS.map((s) => s.name).join(', ')}`);
-  const selected = SECTIONS.filter((s) => ctx.config.only.length === 0 || ctx.config.only.includes(s.name));
+  const selected = selectSections(ctx.config.only);
   const results: SectionResult[] = [];
   for (const section of selected) {
     ctx.log(`\n[${section.name}] ${section.title}`);

@@ -56,7 +56,7 @@ try {
   } else {
     const { help: _help, ...cfg } = config;
     const started = new Date();
-    const file = out ?? join(root, 'bench', 'results', `${started.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-')}-kernels.json`);
+    const file = out ?? join(root, 'bench', 'results', `${started.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-')}-${cfg.gpuReport ? 'gpu-report' : 'kernels'}.json`);
     if (!out) mkdirSync(dirname(file), { recursive: true });
     output = new io.OutputFile(file, '--out', 'kernels.json');
     for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]]) {
