@@ -19,6 +19,7 @@ import { openNodeSection } from './node_device';
 import type { BenchRow, SectionBody, TimedSide } from './report';
 import { summarize, type Summary } from './stats';
 import { timeInterleaved, type Sampler } from './timing';
+import { countHostCalls, type HostCalls } from './host_calls';
 
 export interface TrainingCase {
   name: string;
@@ -82,6 +83,14 @@ function kernelRows(kind: string, shape: string, params: Record<string, number>,
   return { rows, phases, gpu };
 }
 
+function hostParams(c: HostCalls): Record<string, number> {
+  return { submits: c.submits, dispatches: c.dispatches, copies: c.copies, readbacks: c.readbacks };
+}
+
+function hostText(c: HostCalls): string {
+  return `${c.submits} submits, ${c.dispatches} dispatches, ${c.copies} copies, ${c.readbacks} read-backs`;
+}
+
 /** Kernels as the code had them before issue 15's throughput work, beside today's (see BASELINE_KERNELS). */
 export interface KernelSets {
   ours: ModelKernels;
@@ -111,6 +120,8 @@ async function benchSft(device: GPUDevice, kernels: KernelSets, c: TrainingCase,
   const timed = await timeInterleaved({ ours: stepOf('ours', trainer), before: stepOf('before', before) }, { warmup: c.warmup, repeats: c.repeats });
   const wall = timed.ours.wall;
   const beforeWall = timed.before.wall;
+  const calls = (await countHostCalls(device, () => trainer.trainStep())).calls;
+  const callsBefore = (await countHostCalls(device, () => before.trainStep())).calls;
   // Same data, same init: the two kernel sets must train alike (f32 rounding apart).
   const lossGap = Math.max(...losses.ours.map((l, i) => Math.abs(l - losses.before[i])));
   if (!(lossGap < 1e-2)) throw new Error(`SFT ${c.name}: today's kernels and the baseline's disagree on the loss by ${lossGap}`);
@@ -138,14 +149,14 @@ async function benchSft(device: GPUDevice, kernels: KernelSets, c: TrainingCase,
   const row: BenchRow = {
     kernel: 'SFT step',
     shape,
-    params: { ...p, positionsPerSec, targetTokensPerSec: targetsPerSec, positionsPerSecBefore: (B * T) / (beforeWall.median / 1000) },
+    params: { ...p, positionsPerSec, targetTokensPerSec: targetsPerSec, positionsPerSecBefore: (B * T) / (beforeWall.median / 1000), ...hostParams(calls) },
     repeats: wall.n,
     ours,
     baseline: { label: 'before issue 15 (BASELINE_KERNELS: workgroup-tile matmul, attention arrays for D 64, dwte by scan), same run, interleaved', wall: beforeWall },
     ratio,
     target: 3,
     note:
-      `${params.toLocaleString('en')} params; ${positionsPerSec.toFixed(0)} tokens/s (B·T positions) vs ${((B * T) / (beforeWall.median / 1000)).toFixed(0)} before (${ratio.toFixed(2)}x; target 3x: ${ratio >= 3 ? 'met' : `missed by ${(3 / ratio).toFixed(2)}x`}), ${targetsPerSec.toFixed(0)} completion tokens/s; loss gap to before ${lossGap.toExponential(1)}` +
+      `${params.toLocaleString('en')} params; ${hostText(calls)} a step (before: ${hostText(callsBefore)}); ${positionsPerSec.toFixed(0)} tokens/s (B·T positions) vs ${((B * T) / (beforeWall.median / 1000)).toFixed(0)} before (${ratio.toFixed(2)}x; target 3x: ${ratio >= 3 ? 'met' : `missed by ${(3 / ratio).toFixed(2)}x`}), ${targetsPerSec.toFixed(0)} completion tokens/s; loss gap to before ${lossGap.toExponential(1)}` +
       (k.gpu ? `; profiled step GPU ${k.gpu.median.toFixed(1)} ms (${phaseText}), profiled wall ${summarize(profiles.map((x) => x.wallMs)).median.toFixed(1)} ms` : '; no timestamp-query: no per-kernel breakdown'),
   };
   log(`  SFT ${c.name}: ${wall.median.toFixed(1)} ms/step, ${row.note}`);
@@ -195,6 +206,12 @@ async function benchRl(device: GPUDevice, kernels: KernelSets, bench: BenchConfi
   };
   const timed = await timeInterleaved({ ours: stepOf('ours', trainer), before: stepOf('before', before) }, { warmup, repeats });
   for (const list of [total, gen, score, update, tokens, beforeTokens, beforeGen, beforeUpdate]) list.splice(0, warmup);
+  // One more step of each, counted: how many submits, dispatches, copies and read-backs a step makes.
+  const counted = await countHostCalls(device, () => trainer.trainStep());
+  const countedBefore = await countHostCalls(device, () => before.trainStep());
+  const calls = counted.calls;
+  const callsBefore = countedBefore.calls;
+  const perToken = (c: HostCalls, n: number) => `${(c.readbacks / Math.max(1, n)).toFixed(2)} read-backs a completion token`;
   const beforeWall = timed.before.wall;
   const shape = `tiny ${shapeLabel({ ...config, train: { ...config.train, batchSize: group * promptsPerStep } })} G=${group} P=${promptsPerStep} maxNew=${maxNewTokens}`;
   const p = { ...shapeParams(config, paramLayout(config.model).count), G: group, P: promptsPerStep, maxNewTokens };
@@ -205,7 +222,7 @@ async function benchRl(device: GPUDevice, kernels: KernelSets, bench: BenchConfi
     {
       kernel: 'RL step',
       shape,
-      params: { ...p, completionTokensPerSec: tokPerSec, completionTokens: summarize(tokens).median, completionTokensBefore: summarize(beforeTokens).median },
+      params: { ...p, completionTokensPerSec: tokPerSec, completionTokens: summarize(tokens).median, completionTokensBefore: summarize(beforeTokens).median, ...hostParams(calls) },
       repeats: wall.n,
       ours: { label: 'ours (RlTrainer.trainStep: sample G per prompt, score, ref/old log-probs, PA-GRPO update)', wall },
       baseline: { label: 'before issue 15 (BASELINE_KERNELS, groups decoded one after another), same run, interleaved', wall: beforeWall },
@@ -213,6 +230,7 @@ async function benchRl(device: GPUDevice, kernels: KernelSets, bench: BenchConfi
       target: 3,
       note:
         `${ratio.toFixed(2)}x the step before (target 3x: ${ratio >= 3 ? 'met' : `missed by ${(3 / ratio).toFixed(2)}x`}); ${tokPerSec.toFixed(0)} completion tokens/s; ` +
+        `${hostText(calls)} a step, ${perToken(calls, counted.result.completionTokens)} (before: ${hostText(callsBefore)}, ${perToken(callsBefore, countedBefore.result.completionTokens)}); ` +
         `median completion tokens a step ${summarize(tokens).median} (before ${summarize(beforeTokens).median}); generate ${summarize(gen).median.toFixed(0)} ms (before ${summarize(beforeGen).median.toFixed(0)}), ` +
         `score ${summarize(score).median.toFixed(1)} ms, update ${summarize(update).median.toFixed(0)} ms (before ${summarize(beforeUpdate).median.toFixed(0)})`,
     },
