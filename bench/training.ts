@@ -211,6 +211,12 @@ async function benchRl(device: GPUDevice, kernels: KernelSets, bench: BenchConfi
   const countedBefore = await countHostCalls(device, () => before.trainStep());
   const calls = counted.calls;
   const callsBefore = countedBefore.calls;
+  // Host work in generation (sampling, batch building, encoding) against waiting for the GPU and read-backs.
+  const decoderTiming = (t: typeof trainer) => t.decoderTiming();
+  const decodeOurs = decoderTiming(trainer);
+  const decodeBefore = decoderTiming(before);
+  const decodeText = (d: { submits: number; waitMs: number; hostMs: number }) =>
+    `${d.submits} decode submits, host ${(d.hostMs / Math.max(1, d.submits)).toFixed(2)} ms and GPU + read-back wait ${(d.waitMs / Math.max(1, d.submits)).toFixed(2)} ms a submit`;
   const perToken = (c: HostCalls, n: number) => `${(c.readbacks / Math.max(1, n)).toFixed(2)} read-backs a completion token`;
   const beforeWall = timed.before.wall;
   const shape = `tiny ${shapeLabel({ ...config, train: { ...config.train, batchSize: group * promptsPerStep } })} G=${group} P=${promptsPerStep} maxNew=${maxNewTokens}`;
@@ -231,6 +237,7 @@ async function benchRl(device: GPUDevice, kernels: KernelSets, bench: BenchConfi
       note:
         `${ratio.toFixed(2)}x the step before (target 3x: ${ratio >= 3 ? 'met' : `missed by ${(3 / ratio).toFixed(2)}x`}); ${tokPerSec.toFixed(0)} completion tokens/s; ` +
         `${hostText(calls)} a step, ${perToken(calls, counted.result.completionTokens)} (before: ${hostText(callsBefore)}, ${perToken(callsBefore, countedBefore.result.completionTokens)}); ` +
+        `generation over the whole run: ${decodeText(decodeOurs)} (before: ${decodeText(decodeBefore)}); ` +
         `median completion tokens a step ${summarize(tokens).median} (before ${summarize(beforeTokens).median}); generate ${summarize(gen).median.toFixed(0)} ms (before ${summarize(beforeGen).median.toFixed(0)}), ` +
         `score ${summarize(score).median.toFixed(1)} ms, update ${summarize(update).median.toFixed(0)} ms (before ${summarize(beforeUpdate).median.toFixed(0)})`,
     },

@@ -61,6 +61,12 @@ export class Decoder {
   private readonly head: Dispatch[];
   private readonly embed: Dispatch;
   private readonly staging: GPUBuffer;
+  /**
+   * Cumulative since creation: steps submitted (prefill and decode), ms waiting for the GPU and the
+   * logits read-back, and ms of host work in between (sampling, encoding), for the benchmark's profile.
+   */
+  readonly timing = { submits: 0, waitMs: 0, hostMs: 0 };
+  private lastReturn = 0;
 
   private constructor(
     readonly model: GpuModel,
@@ -193,6 +199,7 @@ export class Decoder {
     const rows = groups.flatMap((g) => g.prompts);
     if (rows.length !== G) throw new Error(`Decoder.generateGroups: ${rows.length} prompts for ${G} rows`);
     const attention = await this.decodeAttention();
+    this.lastReturn = performance.now(); // host work of this call starts here
     // Prefill: the model's forward over [frames, BOS, prompt] (no targets), filling every layer's qkv.
     const batch = makeBatch(rows.map((p) => ({ frames: p.frames, prompt: p.prompt, completion: '' })), model.config);
     const spans: { first: number; rows: number; L: number; maxNew: number; rng: Rng; running: boolean }[] = [];
@@ -209,7 +216,12 @@ export class Decoder {
     }
     const lengthOf = Int32Array.from({ length: G }, (_, r) => batch.lengths[r]);
     model.setBatch(batch);
+    const prefill = performance.now();
+    this.timing.hostMs += prefill - this.lastReturn;
     await model.forward();
+    this.lastReturn = performance.now();
+    this.timing.submits++;
+    this.timing.waitMs += this.lastReturn - prefill;
     let logits = await this.readRows(model.internals.logits, (r) => r * T + lengthOf[r] - 1);
 
     const ids: number[][] = Array.from({ length: G }, () => []);
@@ -294,10 +306,16 @@ export class Decoder {
 
   private async submitAndRead(encoder: GPUCommandEncoder, source: GPUBuffer): Promise<Float32Array> {
     encoder.copyBufferToBuffer(source, 0, this.staging, 0, this.staging.size);
+    const submitted = performance.now();
+    // Host work since the last read-back returned: sampling, batch building, encoding.
+    if (this.lastReturn > 0) this.timing.hostMs += submitted - this.lastReturn;
     this.model.device.queue.submit([encoder.finish()]);
     await this.staging.mapAsync(0x1 /* GPUMapMode.READ */);
     const out = new Float32Array(this.staging.getMappedRange().slice(0));
     this.staging.unmap();
+    this.lastReturn = performance.now();
+    this.timing.submits++;
+    this.timing.waitMs += this.lastReturn - submitted;
     return out;
   }
 }

@@ -252,6 +252,16 @@ export class RlTrainer {
     };
   }
 
+  /** Generation's cumulative submits, GPU wait and host time, over both decoders (the benchmark's profile). */
+  decoderTiming(): { submits: number; waitMs: number; hostMs: number } {
+    const parts = [this.decoder.timing, this.policyDecoder?.timing].filter((t) => t !== undefined);
+    return {
+      submits: parts.reduce((a, t) => a + t.submits, 0),
+      waitMs: parts.reduce((a, t) => a + t.waitMs, 0),
+      hostMs: parts.reduce((a, t) => a + t.hostMs, 0),
+    };
+  }
+
   /** Copies the policy's parameters into the G-row sampler (one GPU copy). */
   private syncSampler(): void {
     const { device } = this.policy;
