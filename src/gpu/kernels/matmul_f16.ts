@@ -31,6 +31,17 @@ export function halfStorageBytes(storage: HalfStorage): number {
   return storage === 'f16' ? 2 : 4;
 }
 
+/** A storage buffer holding `data` as `storage` elements (f16: rounded to nearest even). */
+export function uploadStorage(device: GPUDevice, storage: HalfStorage, label: string, data: ArrayLike<number>): GPUBuffer {
+  const bytes = storage === 'f16' ? encodeF16(data) : storage === 'i32' ? Int32Array.from(data) : Float32Array.from(data);
+  // Bindings are sized in 4-byte words: an odd count of halves gets one padding half.
+  const size = Math.max(4, Math.ceil(bytes.byteLength / 4) * 4);
+  const buffer = device.createBuffer({ label, size, usage: USAGE.STORAGE | USAGE.COPY_DST | USAGE.COPY_SRC, mappedAtCreation: true });
+  new Uint8Array(buffer.getMappedRange()).set(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  buffer.unmap();
+  return buffer;
+}
+
 /** The storage type a device should use: f16 when it was created with 'shader-f16', f32 otherwise. */
 export function halfStorageFor(device: GPUDevice): 'f16' | 'f32' {
   return device.features.has('shader-f16') ? 'f16' : 'f32';
@@ -92,13 +103,7 @@ export class MatmulF16 {
 
   /** A storage buffer holding `data` in this kernel's storage type (f16 rounds to nearest even). */
   upload(label: string, data: ArrayLike<number>): GPUBuffer {
-    const bytes = this.storage === 'f16' ? encodeF16(data) : this.storage === 'i32' ? Int32Array.from(data) : Float32Array.from(data);
-    // Bindings are sized in 4-byte words: an odd count of halves gets one padding half.
-    const size = Math.max(4, Math.ceil(bytes.byteLength / 4) * 4);
-    const buffer = this.device.createBuffer({ label, size, usage: USAGE.STORAGE | USAGE.COPY_DST | USAGE.COPY_SRC, mappedAtCreation: true });
-    new Uint8Array(buffer.getMappedRange()).set(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-    buffer.unmap();
-    return buffer;
+    return uploadStorage(this.device, this.storage, label, data);
   }
 
   /** A reusable dispatch of C = op(A)·op(B) (or C += ...): A and B in storage elements, C in f32. */
