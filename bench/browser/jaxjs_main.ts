@@ -23,7 +23,7 @@ import { learningRate } from '../../src/train/schedule';
 import { SftTrainer } from '../../src/train/sft';
 import type { BenchConfig } from '../config';
 import { side, withRatios, type BenchRow, type SectionBody } from '../report';
-import type { Agreement } from '../stats';
+import { agreement, type Agreement } from '../stats';
 import { asyncSampler, timeInterleaved, type Sampler } from '../timing';
 import { JaxTransformer } from './jaxjs_model';
 import { adapterLabel, finishSection, log, logElement, startSection } from './section';
@@ -56,11 +56,11 @@ function cases(bench: BenchConfig): PeerCase[] {
   return out;
 }
 
-/** |a − b| within 1e-3 + 1e-3·|b|: float32 losses of the same function on three implementations. */
-function lossAgreement(a: number, b: number): Agreement {
-  const diff = Math.abs(a - b);
-  const ok = Number.isFinite(diff) && diff <= 1e-3 + 1e-3 * Math.abs(b);
-  return { ok, n: 1, maxAbsErr: diff, maxRelErr: diff / Math.max(Math.abs(b), 1e-3), bad: ok ? 0 : 1, worstIndex: ok ? -1 : 0, allZero: a === 0 && b === 0 };
+/** Float32 losses of the same function on three implementations: |a − b| ≤ 1e-3 + 1e-3·|b|. */
+const LOSS_TOL = { atol: 1e-3, rtol: 1e-3 };
+
+function lossAgreement(ours: number, peer: number): Agreement {
+  return agreement([ours], [peer], LOSS_TOL);
 }
 
 /** A peer's model and step, or why it is not timed. */

@@ -50,6 +50,9 @@ export interface JaxTrainHyper {
 }
 
 type Params = Record<string, np.Array>;
+
+/** jax-js takes typed arrays over a plain ArrayBuffer (its DataArray); ours may be views of any buffer. */
+const f32 = (a: Float32Array) => Float32Array.from(a) as Float32Array<ArrayBuffer>;
 type Inputs = { tokens: np.Array; onehot: np.Array; weights: np.Array; patches: np.Array };
 
 /** y = x · Wᵀ (+ b), W (out, in). Consumes x, w and b. */
@@ -114,7 +117,7 @@ export class JaxTransformer {
   ) {
     this.names = Object.keys(init);
     const decay = new Set(this.names.filter((n) => init[n].decay));
-    const put = (data: Float32Array, shape: number[]) => np.array(data, { shape, device });
+    const put = (data: Float32Array, shape: number[]) => np.array(f32(data), { shape, device });
     this.params = Object.fromEntries(this.names.map((n) => [n, put(init[n].data, init[n].shape)]));
     this.m = Object.fromEntries(this.names.map((n) => [n, np.zeros(init[n].shape, { device })]));
     this.v = Object.fromEntries(this.names.map((n) => [n, np.zeros(init[n].shape, { device })]));
@@ -172,10 +175,10 @@ export class JaxTransformer {
     for (let i = 0; i < N; i++) if (b.targets[i] >= 0) onehot[i * V + b.targets[i]] = 1;
     const device = this.device;
     this.inputs = {
-      tokens: np.array(b.tokens, { dtype: np.int32, device }),
-      onehot: np.array(onehot, { shape: [N, V], device }),
-      weights: np.array(b.weights, { shape: [N, 1], device }),
-      patches: np.array(b.patches, { shape: [N, P], device }),
+      tokens: np.array(Int32Array.from(b.tokens) as Int32Array<ArrayBuffer>, { dtype: np.int32, device }),
+      onehot: np.array(onehot as Float32Array<ArrayBuffer>, { shape: [N, V], device }),
+      weights: np.array(f32(b.weights), { shape: [N, 1], device }),
+      patches: np.array(f32(b.patches), { shape: [N, P], device }),
     };
   }
 
