@@ -4,7 +4,7 @@
 // presses. Prints, per phase, the renderer main thread's time by trace event (script, style, layout,
 // paint, GC…) and the JS functions with the most self time; writes the raw profiles to OUT_DIR.
 //
-//   npx tsx bench/inspector_profile.ts [OUT_DIR] [--steps N] [--presses N]
+//   npx tsx bench/inspector_profile.ts [OUT_DIR] [--steps N] [--presses N] [--group-keys]
 //
 // A diagnostic, not a benchmark: the profiler's own overhead inflates every figure it prints.
 
@@ -118,6 +118,8 @@ async function main() {
   mkdirSync(outDir, { recursive: true });
   const o = { ...DEFAULT_OPTIONS, steps: flag('--steps', DEFAULT_OPTIONS.steps) };
   const presses = flag('--presses', 80);
+  // --group-keys: every press is ] (a new group each time), to profile the heavier key alone.
+  const everyG = args.includes('--group-keys') ? 1 : o.G;
   const root = resolve(import.meta.dirname, '..');
   const dist = mkdtempSync(join(tmpdir(), 'p2r-inspector-profile-build-'));
   await build({ root, logLevel: 'warn', build: { outDir: dist, emptyOutDir: true, minify: false } });
@@ -150,7 +152,7 @@ async function main() {
     const KEYS = `(async function (presses, G) {
       var out = [];
       for (var n = 0; n < presses; n++) {
-        var key = n % G === G - 1 ? ']' : 'j';
+        var key = G === 1 || n % G === G - 1 ? ']' : 'j';
         var t = performance.now();
         performance.mark('key-' + n);
         dispatchEvent(new KeyboardEvent('keydown', { key: key, bubbles: true }));
@@ -160,12 +162,12 @@ async function main() {
       }
       return out;
     })`;
-    const keys = await withTrace(cdp, join(outDir, 'keys.trace.json'), () => page.evaluate<number[]>(`${KEYS}(${presses}, ${o.G})`));
+    const keys = await withTrace(cdp, join(outDir, 'keys.trace.json'), () => page.evaluate<number[]>(`${KEYS}(${presses}, ${everyG})`));
     const bd = mainThreadBreakdown(keys.events);
     const busy = bd.filter((r) => r.name !== 'ThreadControllerImpl::RunTask').reduce((s, r) => s + r.ms, 0);
     console.log(`\n${presses} key presses (j, ] every ${o.G}): main-thread self time by trace event (${(busy / presses).toFixed(1)} ms per press):`);
     console.log(table(bd.map((r) => ({ ...r, ms: r.ms / presses })), 25));
-    const keyProf = await withCpuProfile(cdp, join(outDir, 'keys.cpuprofile'), () => page.evaluate<number[]>(`${KEYS}(${presses}, ${o.G})`));
+    const keyProf = await withCpuProfile(cdp, join(outDir, 'keys.cpuprofile'), () => page.evaluate<number[]>(`${KEYS}(${presses}, ${everyG})`));
     console.log(`\nkey presses, JS self time per press (sampled):`);
     console.log(table(selfTimes(keyProf.profile).map((r) => ({ ...r, ms: r.ms / presses })), 30));
 

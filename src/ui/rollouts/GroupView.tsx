@@ -270,7 +270,13 @@ export function GroupView({ route }: { route: InspectorRoute & { runId: string; 
     download(file.name, file.text, file.type);
     setNotice(`exported ${file.count} rollouts as ${file.name}`);
   };
+  // The toolbar's handlers read the group through a ref: the memoised toolbar below is not rebuilt
+  // (its inputs re-set) on every ] press.
+  const shown = useRef({ rollouts, sort });
+  shown.current = { rollouts, sort };
   const copyMarkdown = async () => {
+    const { rollouts, sort } = shown.current;
+    const { step, groupId } = here.current;
     if (!rollouts) return;
     const md = groupMarkdown(sortRollouts(rollouts, sort), rule);
     try {
@@ -281,6 +287,8 @@ export function GroupView({ route }: { route: InspectorRoute & { runId: string; 
     }
   };
   const rescore = async () => {
+    const { rollouts } = shown.current;
+    const { step, groupId } = here.current;
     if (!rollouts) return;
     setNotice('re-scoring with PA-GRPO…');
     try {
@@ -359,7 +367,7 @@ export function GroupView({ route }: { route: InspectorRoute & { runId: string; 
       </div>
     ),
     // eslint-disable-next-line react-hooks/exhaustive-deps
-    [filter, exprDraft, fieldNames, routeExpr, runId, rollouts, sort],
+    [filter, exprDraft, fieldNames, routeExpr, runId],
   );
   const sortSelect = useMemo(
     () => (
@@ -498,8 +506,12 @@ const GroupList = memo(function GroupList({
 }) {
   const parent = useRef<HTMLDivElement>(null);
   const v = useVirtualizer({ count: list.length, getScrollElement: () => parent.current, estimateSize: () => 28, overscan: 12 });
+  // In the next frame, like the selected card's scrollIntoView: scrollToIndex reads the list's scroll
+  // height, which would force a layout inside the key press's task (~4 ms of a ] press).
   useEffect(() => {
-    if (current >= 0) v.scrollToIndex(current, { align: 'auto' });
+    if (current < 0) return;
+    const id = requestAnimationFrame(() => v.scrollToIndex(current, { align: 'auto' }));
+    return () => cancelAnimationFrame(id);
   }, [current, v]);
   return (
     <div className="group-list" ref={parent} data-testid="group-list">
