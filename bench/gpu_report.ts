@@ -13,6 +13,7 @@
 import { readF32, storageBuffer, uploadBuffer } from '../src/gpu/buffers';
 import type { Dispatch } from '../src/gpu/dispatch';
 import { Matmul, type MatmulStrategy } from '../src/gpu/kernels/matmul';
+import { AttentionF16 } from '../src/gpu/kernels/attention_f16';
 import { MatmulF16 } from '../src/gpu/kernels/matmul_f16';
 import { makeConfig, type Config } from '../src/model/config';
 import { paramLayout } from '../src/model/params';
@@ -87,17 +88,22 @@ function f16Candidate(device: GPUDevice, kernel: MatmulF16, inputs: MatmulInputs
  * Dispatches per timed sample: 1 on a CPU adapter; on a GPU enough back-to-back copies in one pass
  * that a sample lasts ~25 ms, so submit and completion latency do not count against the kernel.
  */
-async function dispatchesPerSample(device: GPUDevice, candidate: MatmulCandidate, cpu: boolean): Promise<number> {
+async function dispatchesPerSample(device: GPUDevice, dispatch: Dispatch, cpu: boolean): Promise<number> {
   if (cpu) return 1;
-  const probe = dispatchSampler(device, `${candidate.label}.probe`, [{ name: 'matmul', dispatches: [candidate.dispatch] }]);
+  const probe = dispatchSampler(device, `${dispatch.label}.probe`, [{ name: 'kernel', dispatches: [dispatch] }]);
   try {
     await probe.sample();
     const { wallMs, phaseMs } = await probe.sample();
-    const ms = phaseMs?.matmul !== undefined && Number.isFinite(phaseMs.matmul) ? phaseMs.matmul : wallMs;
+    const ms = phaseMs?.kernel !== undefined && Number.isFinite(phaseMs.kernel) ? phaseMs.kernel : wallMs;
     return Math.max(1, Math.min(64, Math.ceil(25 / Math.max(ms, 0.01))));
   } finally {
     probe.destroy();
   }
+}
+
+/** 3 significant digits below 100 GFLOP/s (CPU adapters), whole numbers above. */
+export function formatGflops(gflops: number): string {
+  return gflops >= 100 ? gflops.toFixed(0) : gflops.toPrecision(3);
 }
 
 /** GFLOP/s from GPU timestamps where the device has them (the kernel alone), else wall time. */
@@ -106,7 +112,7 @@ function rate(t: Timing, flopsPerSample: number): { gflops: number; basis: strin
   return { gflops: flopsPerSample / (t.wall.median * 1e6), basis: 'wall clock' };
 }
 
-interface MatmulFigure {
+interface KernelFigure {
   what: string;
   shape: string;
   gflops: number;
@@ -125,7 +131,7 @@ async function timeMatmuls(
   cpu: boolean,
   peak: Peak | undefined,
   log: (line: string) => void,
-): Promise<{ row: BenchRow; figures: MatmulFigure[]; failure?: string }> {
+): Promise<{ row: BenchRow; figures: KernelFigure[]; failure?: string }> {
   const label = matmulLabel(shape);
   const row: BenchRow = { kernel: kind, shape: label, params: { ...shape }, repeats: plan.repeats };
   row.agreement = {};
@@ -140,7 +146,7 @@ async function timeMatmuls(
     row.skipped = `not timed: disagrees with float64 (${bad.join('; ')})`;
     return { row, figures: [], failure: `${kind} ${label}: ${row.skipped}` };
   }
-  const inner = await dispatchesPerSample(device, candidates[0], cpu);
+  const inner = await dispatchesPerSample(device, candidates[0].dispatch, cpu);
   const samplers: Record<string, Sampler> = {};
   const owned: { destroy(): void }[] = [];
   candidates.forEach((cand, i) => {
@@ -155,7 +161,7 @@ async function timeMatmuls(
     for (const s of owned) s.destroy();
   }
   const flops = matmulFlops(shape) * inner;
-  const figures: MatmulFigure[] = [];
+  const figures: KernelFigure[] = [];
   const sides: TimedSide[] = candidates.map((cand, i) => {
     const t = timed[i === 0 ? 'ours' : `other${i}`];
     const r = rate(t, flops);
@@ -170,7 +176,7 @@ async function timeMatmuls(
     if (sides[0].gpu && sides[1].gpu) row.gpuRatio = sides[1].gpu.median / sides[0].gpu.median;
     row.params.gflopsBaseline = sides[1].gflops!;
   }
-  row.note = figures.map((f) => `${f.what}: ${f.gflops.toFixed(1)} GFLOP/s (${f.basis}${f.peak ? `; ${f.peak}` : ''})`).join('; ') + (inner > 1 ? `; ${inner} dispatches per timed sample` : '');
+  row.note = figures.map((f) => `${f.what}: ${formatGflops(f.gflops)} GFLOP/s (${f.basis}${f.peak ? `; ${f.peak}` : ''})`).join('; ') + (inner > 1 ? `; ${inner} dispatches per timed sample` : '');
   log(`  ${kind} ${label}: ${row.note}`);
   return { row, figures };
 }
@@ -216,10 +222,73 @@ async function timeSft(device: GPUDevice, plan: GpuReportPlan['sft'][number], lo
   return { row, figure: { what: `SFT ${plan.preset}`, shape, msPerStep: wall.median, tokensPerSec, targetTokensPerSec } };
 }
 
+/**
+ * AttentionF16 forward in f16 against the same kernel built with f32 storage, same qkv: the f16 output
+ * must agree with the f32 one within f16 tolerance before either is timed.
+ */
+async function timeAttentionF16(device: GPUDevice, plan: GpuReportPlan['attention'], seed: number, cpu: boolean, log: (line: string) => void): Promise<{ row: BenchRow; figures: KernelFigure[]; failure?: string }> {
+  const { B, T, H, D } = plan.shape;
+  const C = H * D;
+  const shape = `B=${B} T=${T} H=${H} D=${D}`;
+  const qkv = new Rng(seed).f32(B * T * 3 * C);
+  const lengths = uploadBuffer(device, 'gpuReport.attention.lengths', Uint32Array.from({ length: B }, () => T));
+  const kernels = [await AttentionF16.create(device, D, 'f16'), await AttentionF16.create(device, D, 'f32')];
+  const runs = kernels.map((kernel) => {
+    const input = kernel.upload(`gpuReport.attention.qkv.${kernel.storage}`, qkv);
+    const out = storageBuffer(device, `gpuReport.attention.out.${kernel.storage}`, B * T * C);
+    const lse = storageBuffer(device, `gpuReport.attention.lse.${kernel.storage}`, B * H * T);
+    return { kernel, buffers: [input, out, lse], out, dispatch: kernel.bind({ qkv: input, lengths, out, lse, B, T, H, label: `gpuReport.AttentionF16<${kernel.storage}>` }) };
+  });
+  const row: BenchRow = { kernel: 'attention fwd f16 vs f32 (AttentionF16)', shape, params: { B, T, H, D }, repeats: plan.repeats };
+  const owned: { destroy(): void }[] = [];
+  try {
+    const outs: Float32Array[] = [];
+    for (const r of runs) {
+      await dispatchSampler(device, r.dispatch.label, [{ name: 'kernel', dispatches: [r.dispatch] }], { timestamps: false }).sample();
+      outs.push(await readF32(device, r.out, B * T * C));
+    }
+    row.agreement = { 'out: f16 storage vs f32 storage': agreement(outs[0], outs[1], { atol: 5e-3, rtol: 2e-2 }) };
+    row.agreementAgainst = 'the same kernel built with f32 storage (its f32 and i32 builds are tested against float64 in tests/gpu/attention_f16.test.ts)';
+    if (!row.agreement['out: f16 storage vs f32 storage'].ok) {
+      row.skipped = 'not timed: the f16 output disagrees with the f32 build';
+      return { row, figures: [], failure: `attention f16 ${shape}: ${row.skipped}` };
+    }
+    const inner = await dispatchesPerSample(device, runs[0].dispatch, cpu);
+    const samplers: Record<string, Sampler> = {};
+    runs.forEach((r, i) => {
+      const s = dispatchSampler(device, r.dispatch.label, [{ name: 'kernel', dispatches: Array(inner).fill(r.dispatch) }]);
+      owned.push(s);
+      samplers[i === 0 ? 'f16' : 'f32'] = s.sample;
+    });
+    const timed = await timeInterleaved(samplers, plan);
+    // 4·D FLOPs per causal (query, key) pair (scores and p·v), as bench/README counts attention forward.
+    const flops = 4 * D * B * H * ((T * (T + 1)) / 2) * inner;
+    const figures: KernelFigure[] = [];
+    const sides: TimedSide[] = (['f16', 'f32'] as const).map((name, i) => {
+      const t = timed[name];
+      const r = rate(t, flops);
+      figures.push({ what: `AttentionF16 fwd (qkv ${kernels[i].storage})`, shape, gflops: r.gflops, basis: r.basis, peak: '' });
+      return { label: `AttentionF16 forward, qkv in ${kernels[i].storage}`, wall: t.wall, ...(t.gpu ? { gpu: t.gpu } : {}), gflops: r.gflops };
+    });
+    row.ours = sides[0];
+    row.baseline = sides[1];
+    row.ratio = sides[1].wall.median / sides[0].wall.median;
+    if (sides[0].gpu && sides[1].gpu) row.gpuRatio = sides[1].gpu.median / sides[0].gpu.median;
+    row.params = { B, T, H, D, dispatchesPerSample: inner, gflops: sides[0].gflops!, gflopsBaseline: sides[1].gflops! };
+    row.note = figures.map((f) => `${f.what}: ${formatGflops(f.gflops)} GFLOP/s (${f.basis})`).join('; ') + (inner > 1 ? `; ${inner} dispatches per timed sample` : '');
+    log(`  attention f16 ${shape}: ${row.note}`);
+    return { row, figures };
+  } finally {
+    for (const s of owned) s.destroy();
+    for (const r of runs) for (const b of r.buffers) b.destroy();
+    lengths.destroy();
+  }
+}
+
 /** The readable summary printed at the end of the section (and kept in its notes). */
-export function summaryTable(matmuls: MatmulFigure[], sft: SftFigure[]): string {
+export function summaryTable(matmuls: KernelFigure[], sft: SftFigure[]): string {
   const rows = [
-    ...matmuls.map((f) => [f.what, f.shape, `${f.gflops.toFixed(1)} GFLOP/s`, f.peak || '-', f.basis]),
+    ...matmuls.map((f) => [f.what, f.shape, `${formatGflops(f.gflops)} GFLOP/s`, f.peak || '-', f.basis]),
     ...sft.map((f) => [f.what, f.shape, `${f.tokensPerSec.toFixed(0)} tokens/s`, `${f.msPerStep.toFixed(1)} ms/step, ${f.targetTokensPerSec.toFixed(0)} completion tokens/s`, 'wall clock']),
   ];
   return formatTable(['what', 'shape', 'figure', 'of peak / detail', 'timed by'], rows);
@@ -234,7 +303,7 @@ export async function runGpuReport(bench: BenchConfig, log: (line: string) => vo
   const peak = f32PeakFor(summary, bench.peakGflops);
   log(`  f32 peak: ${peak.gflops ?? 'unknown'}${peak.gflops ? ' GFLOP/s' : ''} (${peak.source})`);
   for (const cap of plan.caps) log(`  cap: ${cap}`);
-  const matmulFigures: MatmulFigure[] = [];
+  const matmulFigures: KernelFigure[] = [];
   const sftFigures: SftFigure[] = [];
 
   // Matmul f32: the kernel this adapter gets, and on a GPU the other one beside it.
@@ -256,10 +325,11 @@ export async function runGpuReport(bench: BenchConfig, log: (line: string) => vo
       if (r.failure) result.failures.push(r.failure);
       if (f16) {
         // f16 storage against the f32 kernel of the same tiling (workgroup) on the same inputs.
-        const f32Tiled = chosen.strategy === 'workgroup' ? chosen : other!;
+        const f32Tiled = chosen.strategy === 'workgroup' ? chosen : (other ?? (await Matmul.create(device, undefined, 'workgroup')));
         const pair = [f16Candidate(device, f16, inputs, m.shape), f32Candidate(device, f32Tiled, a, b, m.shape)];
         try {
-          const h = await timeMatmuls(device, 'matmul f16 vs f32 (workgroup)', pair, inputs, m.shape, m, cpu, peak, log);
+          // No fraction of peak here: the f32 peak says nothing about f16 throughput.
+          const h = await timeMatmuls(device, 'matmul f16 vs f32 (workgroup)', pair, inputs, m.shape, m, cpu, undefined, log);
           result.rows.push(h.row);
           matmulFigures.push(h.figures[0]);
           if (h.failure) result.failures.push(h.failure);
@@ -274,6 +344,18 @@ export async function runGpuReport(bench: BenchConfig, log: (line: string) => vo
       for (const c of candidates) c.destroy();
       a.destroy();
       b.destroy();
+    }
+  }
+
+  if (features.shaderF16) {
+    try {
+      const r = await timeAttentionF16(device, plan.attention, bench.seed, cpu, log);
+      result.rows.push(r.row);
+      matmulFigures.push(...r.figures);
+      if (r.failure) result.failures.push(r.failure);
+    } catch (e) {
+      result.failures.push(`attention f16: ${(e as Error).stack ?? e}`);
+      log(`  attention f16: CRASHED: ${(e as Error).message}`);
     }
   }
 
@@ -293,9 +375,8 @@ export async function runGpuReport(bench: BenchConfig, log: (line: string) => vo
     `f32 peak: ${peak.gflops === undefined ? 'unknown' : `${peak.gflops} GFLOP/s`} (${peak.source})`,
     `matmul: Matmul.create picked the ${chosen.strategy} kernel on this adapter${other ? `; the ${otherStrategy} kernel is the baseline column (ratio > 1: the chosen one is faster)` : ''}; NN, inputs N(0,1); GFLOP/s = 2MNK over the median, from GPU timestamps where the device has them, else wall clock; each kernel spot-checked on 64 elements against float64 first`,
     features.shaderF16
-      ? 'shader-f16: matmul with A, B in f16 (MatmulF16) against the f32 workgroup kernel (same tiling), same inputs; ratio > 1: f16 is faster'
-      : 'shader-f16 not available on this adapter: no f16 figures (the f16 kernel\'s f32 and i32 builds are tested in tests/gpu/matmul_f16.test.ts)',
-    'attention in f16: not implemented (only the matmul has an f16 path)',
+      ? 'shader-f16: matmul with A, B in f16 (MatmulF16) against the f32 workgroup kernel (same tiling), same inputs; attention forward (AttentionF16) with qkv in f16 against the same kernel with qkv in f32; ratio > 1: f16 is faster. The model\'s training step does not use f16 (forward-only attention, no f16 backward)'
+      : 'shader-f16 not available on this adapter: no f16 figures (the f16 kernels\' f32 and i32 builds are tested in tests/gpu/matmul_f16.test.ts and tests/gpu/attention_f16.test.ts)',
     'SFT: SftTrainer.trainStep wall time, median of the timed steps after warm-up; tokens/s counts all B·T positions (padding included), completion tokens/s the loss targets; data: microSamples (64, seeded)',
     ...plan.caps,
     `summary:\n${table}`,

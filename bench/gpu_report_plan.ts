@@ -12,10 +12,15 @@ export const GPU_REPORT_MATMULS: MatmulShape[] = [
   { m: 2048, n: 2048, k: 2048 },
 ];
 
-/** How much of each measurement runs; a CPU adapter gets less (see `capsFor`). */
+/** Attention forward of the f16 check (it runs only where the device has shader-f16). */
+export const GPU_REPORT_ATTENTION = { B: 4, T: 1024, H: 8, D: 64 };
+
+/** How much of each measurement runs; a CPU adapter gets less (see `gpuReportPlan`). */
 export interface GpuReportPlan {
   matmul: { shape: MatmulShape; warmup: number; repeats: number }[];
   sft: { preset: PresetName; batchSize?: number; warmup: number; repeats: number }[];
+  /** f16 vs f32 attention forward, where the device has shader-f16. */
+  attention: { shape: typeof GPU_REPORT_ATTENTION; warmup: number; repeats: number };
   /** What was cut, in words, for the output. */
   caps: string[];
 }
@@ -29,6 +34,7 @@ export function gpuReportPlan(cpu: boolean): GpuReportPlan {
         { preset: 'tiny', warmup: 3, repeats: 10 },
         { preset: 'demo', warmup: 2, repeats: 5 },
       ],
+      attention: { shape: GPU_REPORT_ATTENTION, warmup: 2, repeats: 10 },
       caps: [],
     };
   }
@@ -42,6 +48,8 @@ export function gpuReportPlan(cpu: boolean): GpuReportPlan {
       { preset: 'tiny', warmup: 2, repeats: 5 },
       { preset: 'demo', batchSize: 1, warmup: 1, repeats: 1 },
     ],
+    // Only with shader-f16, which no CPU adapter has offered so far; if one does, a shorter sequence.
+    attention: { shape: { ...GPU_REPORT_ATTENTION, B: 1, T: 256 }, warmup: 1, repeats: 3 },
     caps: [
       'CPU adapter: matmul 1024³ 3 repeats after 1 warm-up, 2048³ ONE run (no warm-up; its pipeline is the one 1024³ warmed), instead of 10 after 2',
       'CPU adapter: demo SFT at batch 1 (preset: 8), one warm-up and ONE timed step, instead of batch 8, 5 after 2 (a batch-8 demo step takes minutes on SwiftShader)',

@@ -60,5 +60,7 @@ describe('work plan', () => {
     expect(cpu.caps.join('\n')).toMatch(/demo SFT at batch 1/);
     expect(cpu.caps.join('\n')).toMatch(/2048³ ONE run/);
     for (const m of cpu.matmul) expect(m.repeats).toBeLessThanOrEqual(gpu.matmul[0].repeats);
+    expect(gpu.attention.shape).toEqual({ B: 4, T: 1024, H: 8, D: 64 });
+    expect(cpu.attention.shape.T).toBeLessThan(gpu.attention.shape.T);
   });
 });
