@@ -9,6 +9,7 @@
 // learning signal is src/store/training_signal.ts.
 
 import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { StoredSftSummary } from '../train/stored_sft';
 import { isRlMode, type FromWorker, type HeldOutPoint, type LogPoint, type RlSettings, type ToWorker, type TrainMode, type TrainSettings, type WorkerKnobs, type WriteFailureCode } from '../train/protocol';
 import { checkImportPair, checkpointFileNames, importRunId, pairImportFiles, type CheckpointDeps, type CheckpointOp, type ImportFile } from './training_checkpoints';
 import { defaultRl, formLr, formSteps, presetForm, resolveRl, resumableRuns, sftRunChoices, storedRunRows, type ResumableRun, type RunSummaryLike, type SftRunChoice, type StoredRunRow } from './training_runs';
@@ -87,6 +88,8 @@ export interface TrainingState {
   checkpointMessage: { kind: 'ok' | 'error'; text: string } | null;
   /** RL: the run whose rollouts are in the inspector's store, and how many steps are written. */
   rollouts: { runId: string; steps: number; count: number } | null;
+  /** SFT on a stored dataset: what the worker read and skipped (done: false while it reads). */
+  data: { summary: StoredSftSummary; done: boolean } | null;
 
   setForm(patch: Partial<TrainSettings>): void;
   /** Patch the RL options of the form. */
@@ -110,6 +113,11 @@ export interface TrainingState {
   importCheckpoint(files: readonly ImportFile[]): Promise<string | null>;
   /** Sets the form up for an RL run starting from a stored SFT run. */
   useAsRlStart(runId: string): void;
+  /**
+   * Sets the form up for SFT on stored dataset `datasetId` (null: the synthetic data); the tiny
+   * preset, which reads palette colours and 44 tokens, becomes demo. False while a run is active.
+   */
+  useDataset(datasetId: string | null): boolean;
   /** Tests: make the worker lose its device. */
   simulateDeviceLoss(): void;
 }
@@ -190,6 +198,8 @@ export function reduce(s: TrainingState, msg: FromWorker): Partial<TrainingState
       const { rollouts: _done, ...others } = s.writeFailures;
       return { rollouts: { runId: msg.runId, steps: Math.max(prev?.steps ?? 0, msg.step + 1), count: (prev?.count ?? 0) + msg.count }, writeFailures: others };
     }
+    case 'data':
+      return { data: { summary: msg.summary, done: msg.done } };
     case 'error':
       return { status: 'error', error: { code: msg.code, message: msg.message, hint: msg.hint }, pause: null, heldOutProgress: null };
   }
@@ -216,6 +226,7 @@ const IDLE: Omit<TrainingState, 'form' | 'knobs' | 'resumable' | 'resumableLoade
   warnings: [],
   writeFailures: {},
   rollouts: null,
+  data: null,
 };
 
 type TrainingActions = Pick<
@@ -234,6 +245,7 @@ type TrainingActions = Pick<
   | 'deleteStoredRun'
   | 'importCheckpoint'
   | 'useAsRlStart'
+  | 'useDataset'
   | 'simulateDeviceLoss'
 >;
 
@@ -282,7 +294,7 @@ export function createTrainingStore(deps: TrainingDeps, initialForm: TrainSettin
       setForm(patch) {
         const prev = get().form;
         const presetChanged = patch.preset !== undefined && patch.preset !== prev.preset;
-        const form = presetChanged ? { ...presetForm(patch.preset!), mode: prev.mode, ...patch } : { ...prev, ...patch };
+        const form = presetChanged ? { ...presetForm(patch.preset!), mode: prev.mode, ...(prev.dataset !== undefined && { dataset: prev.dataset }), ...patch } : { ...prev, ...patch };
         // Switching between SFT and RL, or the preset, sets the learning rate and (unless the user chose
         // them) the steps to that mode's defaults (SFT: the preset's train config; RL: RL_DEFAULTS).
         const wasRl = isRlMode(prev.mode);
@@ -313,7 +325,8 @@ export function createTrainingStore(deps: TrainingDeps, initialForm: TrainSettin
             set({ ...IDLE, status: 'error', error: { code: 'NoStartingPoint', message: r.error, hint: 'Train an SFT run first, or choose "from scratch".' } });
             return;
           }
-          form = { ...form, rl: r.rl };
+          const { dataset: _dataset, ...rlForm } = form;
+          form = { ...rlForm, rl: r.rl };
         } else {
           const { rl: _rl, ...sft } = form;
           form = sft;
@@ -447,6 +460,20 @@ export function createTrainingStore(deps: TrainingDeps, initialForm: TrainSettin
         const preset = run.preset === 'demo' || run.preset === 'tiny' ? run.preset : form.preset;
         get().setForm({ preset, ...(isRlMode(form.mode) ? {} : { mode: 'pa-grpo' as TrainMode }) });
         get().setRl({ fromRunId: runId });
+      },
+
+      useDataset(datasetId) {
+        const st = get().status;
+        if (st === 'starting' || st === 'running' || st === 'paused') return false;
+        const form = get().form;
+        if (datasetId === null) {
+          const { dataset: _dataset, ...synthetic } = form;
+          set({ form: synthetic });
+          return true;
+        }
+        get().setForm({ ...(form.preset === 'tiny' && { preset: 'demo' as const }), mode: 'sft' });
+        set({ form: { ...get().form, dataset: datasetId } });
+        return true;
       },
 
       simulateDeviceLoss() {

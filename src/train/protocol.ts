@@ -10,6 +10,7 @@
 import type { PresetName } from '../model/config';
 import type { HeldOutReport } from './heldout';
 import type { BenchmarkResult } from '../rewards/benchmark_eval';
+import type { StoredSftSummary } from './stored_sft';
 
 /** RL modes: the reward presets of src/rewards/config.ts (kept in step with RL_MODES of src/train/rl.ts, which imports WGSL). */
 export const RL_MODE_NAMES = ['pa-grpo', 'grpo', 'without-rr', 'without-rp', 'without-rl', 'without-separation', 'without-separation-sum-rewards'] as const;
@@ -23,7 +24,7 @@ export type WriteFailureCode = 'CheckpointNotSaved' | 'RolloutsNotStored';
 
 /** The mode selector's labels and one-line descriptions. */
 export const MODE_INFO: Record<TrainMode, { label: string; description: string }> = {
-  sft: { label: 'SFT', description: 'Supervised fine-tuning on the synthetic dataset (cross-entropy on the target tokens).' },
+  sft: { label: 'SFT', description: 'Supervised fine-tuning on the chosen data: the synthetic dataset or a stored one with CoT outputs (cross-entropy on the target tokens).' },
   'pa-grpo': { label: 'PA-GRPO', description: 'Process-aware GRPO: separate perception and reasoning rewards and advantages (VideoP2R).' },
   grpo: { label: 'GRPO', description: 'Process-agnostic GRPO: one reasoning reward and advantage on every token, no judge.' },
   'without-rr': { label: 'w/o R_R', description: 'Ablation: no reasoning reward (reasoning tokens get a zero advantage).' },
@@ -86,6 +87,11 @@ export interface TrainSettings {
   /** Write a checkpoint every this many steps (and always on pause, stop and at the end). */
   checkpointEvery: number;
   mode: TrainMode;
+  /**
+   * SFT only: the id of a stored dataset (src/data) to train on, each sample's `output` CoT as the
+   * target (src/train/stored_sft.ts); absent: the built-in synthetic data.
+   */
+  dataset?: string;
   /** RL runs only. */
   rl?: RlSettings;
 }
@@ -228,6 +234,8 @@ export type FromWorker =
   /** A held-out evaluation is running (training waits for it): `done` of `total` questions decoded. */
   | { type: 'heldout-progress'; step: number; done: number; total: number }
   | { type: 'heldout'; point: HeldOutPoint }
+  /** SFT on a stored dataset: what is being read (done: false, while loading) and what the run trains on. */
+  | { type: 'data'; summary: StoredSftSummary; done: boolean }
   | { type: 'error'; code: string; message: string; hint: string };
 
 export type CheckpointReason = 'interval' | 'pause' | 'stop' | 'final';
@@ -263,6 +271,8 @@ export interface RunMetadata {
   fromStep?: string;
   /** The run's held-out evaluations up to the checkpoint (encodeHeldOut), so a resumed run keeps its curve. */
   heldOut?: string;
+  /** SFT on a stored dataset: its id (absent: the synthetic data). */
+  dataset?: string;
 }
 
 /** Evaluations a checkpoint's metadata keeps at most (the latest ones): a few KB. */

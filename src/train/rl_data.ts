@@ -95,6 +95,15 @@ export const PRESET_SYNTHETIC: Record<PresetName, SyntheticSpec> = {
 export const PRESET_VIDEOS: Record<PresetName, number> = { tiny: 2000, test: 40, demo: 200 };
 
 /**
+ * The text shown to the model after the frames, as each preset's synthetic data writes it: the full
+ * style puts the problem and each option on its own line, the compact and tiny styles on one line.
+ * SFT on a stored dataset (src/train/stored_sft.ts) writes its prompts the same way.
+ */
+export function promptOf(r: { problem: string; options: string[] }, style: CotStyle): string {
+  return style === 'full' ? [r.problem, ...r.options].join('\n') : compactPrompt(r);
+}
+
+/**
  * RL prompts of src/data's synthetic generator: videos `from` .. `from + videos − 1` × 5 question types,
  * with the scene facts of each question for the rule judge. Full style: the problem, then the options
  * one per line; compact: on one line.
@@ -108,7 +117,7 @@ export function syntheticRlPrompts(videos: number, seed: number, spec: Partial<S
     const rgba = rgbaFrames(renderVideo(scene));
     const records = style === 'tiny' ? makeTinyQuestions(opts, scene) : style === 'compact' ? makeCompactQuestions(opts, scene) : makeQuestions(opts, scene);
     for (const r of records) {
-      const prompt = style === 'full' ? [r.problem, ...r.options].join('\n') : compactPrompt(r);
+      const prompt = promptOf(r, style);
       const record: PromptRecord = { problem_id: r.problem_id, problem: r.problem, problem_type: r.problem_type, options: r.options, solution: r.solution, data_type: r.data_type, facts: r.facts };
       out.push({ frames: rgba, prompt, record, ...(r.output !== undefined && { gold: r.output }), ...(r.family !== undefined && { family: r.family }) });
     }

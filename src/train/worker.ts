@@ -29,6 +29,9 @@ import { EVAL_ROWS, evaluateHeldOut, heldOutPrompts } from './heldout';
 import { heldOutBenchmark } from './heldout_benchmark';
 import { toInspectorRollout } from './rl_export';
 import { rlJudge } from './self_answer';
+import { loadStoredSft } from './stored_sft_browser';
+import { StoredDataError } from './stored_sft';
+import { DataError } from '../data/errors';
 import { appendRunStep } from '../rollouts/rollout_db';
 import {
   DEFAULT_EVAL_QUESTIONS,
@@ -163,6 +166,7 @@ function metadata(r: Run, state: StoredRunState): Record<string, string> {
     state,
   };
   if (r.heldOut.length) m.heldOut = encodeHeldOut(r.heldOut);
+  if (s.dataset) m.dataset = s.dataset;
   if (s.rl) {
     m.group = String(s.rl.group);
     m.promptsPerStep = String(s.rl.promptsPerStep);
@@ -186,6 +190,7 @@ function settingsFromMetadata(m: Record<string, string>): { settings: TrainSetti
   const preset: PresetName = m.preset === 'demo' || m.preset === 'test' ? m.preset : 'tiny';
   const mode = isRlMode(m.mode) ? m.mode : 'sft';
   const settings: TrainSettings = { preset, steps: num('steps'), lr: num('lr'), seed: num('seed'), batch: num('batch'), checkpointEvery: num('checkpointEvery'), mode };
+  if (mode === 'sft' && m.dataset) settings.dataset = m.dataset;
   if (mode !== 'sft') {
     settings.rl = { group: num('group'), promptsPerStep: num('promptsPerStep'), maxNewTokens: num('maxNewTokens'), beta: num('beta'), fromRunId: m.fromRunId || null };
     if (m.fromStep) settings.rl.fromStep = num('fromStep');
@@ -340,7 +345,7 @@ async function save(r: Run, reason: CheckpointReason, state: StoredRunState): Pr
 }
 
 function describe(e: unknown): { code: string; message: string; hint: string } {
-  if (e instanceof GpuError || e instanceof CheckpointStoreError) return { code: e.code, message: e.message, hint: e.hint };
+  if (e instanceof GpuError || e instanceof CheckpointStoreError || e instanceof DataError || e instanceof StoredDataError) return { code: e.code, message: e.message, hint: e.hint };
   if (e instanceof CheckpointError) return { code: e.code, message: e.message, hint: 'The stored checkpoint cannot be used: start a new run.' };
   return { code: 'TrainingFailed', message: (e as Error)?.message ?? String(e), hint: 'See the browser console of the training worker; the last checkpoint is intact.' };
 }
@@ -490,7 +495,10 @@ async function start(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     if (isRlMode(msg.mode)) {
       if (!msg.rl) throw new Error(`mode ${msg.mode} needs RL settings`);
       settings.rl = { ...msg.rl };
-    } else settings.mode = 'sft';
+    } else {
+      settings.mode = 'sft';
+      if (msg.dataset) settings.dataset = msg.dataset;
+    }
     let samplesCount = msg.knobs?.samples ?? PRESET_VIDEOS[settings.preset];
     let runId = msg.runId;
     if (msg.resumeRunId) {
@@ -500,19 +508,30 @@ async function start(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
       ({ settings, samples: samplesCount } = settingsFromMetadata(summary.metadata));
     }
     const config = configFor(settings);
+    // SFT on a stored dataset: its samples with a valid CoT (read before the device is acquired; the
+    // page shows what was read and skipped). Its held-out questions would be the synthetic ones: none.
+    const stored = settings.mode === 'sft' && settings.dataset ? await loadStoredSft(settings.dataset, settings.preset, (summary) => post({ type: 'data', summary, done: false })) : null;
+    if (stored) {
+      post({ type: 'data', summary: stored.summary, done: true });
+      if (stored.samples.length === 0) {
+        const s = stored.summary;
+        throw new StoredDataError(`dataset '${s.name}' has no sample to train on: ${s.read} read, ${s.noOutput} without an output, ${s.badTemplate} with a broken template${s.examples.length ? ` (${s.examples.join('; ')})` : ''}`);
+      }
+      samplesCount = stored.samples.length;
+    }
     const r: Run = {
       runId,
       settings,
       samplesCount,
       knobs: { stepDelayMs: msg.knobs?.stepDelayMs ?? 0, progressMs: msg.knobs?.progressMs ?? 250, progressSteps: msg.knobs?.progressSteps ?? 50 },
       config,
-      evalEvery: heldOutEvery(config.train.steps, msg.knobs?.evalEvery),
+      evalEvery: stored ? 0 : heldOutEvery(config.train.steps, msg.knobs?.evalEvery),
       evalQuestions: Math.max(1, Math.floor(msg.knobs?.evalQuestions ?? DEFAULT_EVAL_QUESTIONS)),
       evalPrompts: null,
       evaluator: null,
       lastEval: null,
       heldOut: [],
-      samples: settings.mode === 'sft' ? samplesFor(settings.preset, samplesCount) : [],
+      samples: stored ? stored.samples : settings.mode === 'sft' ? samplesFor(settings.preset, samplesCount) : [],
       prompts: settings.mode === 'sft' ? [] : promptsFor(settings.preset, samplesCount),
       store,
       ctx: null,
