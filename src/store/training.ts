@@ -32,8 +32,22 @@ export interface WorkerLike {
   onerror: ((e: ErrorEvent) => void) | null;
 }
 
+/** A stored dataset the Train page's data choice offers (SFT). */
+export interface DatasetChoice {
+  id: string;
+  name: string;
+  samples: number;
+  kind: string;
+  /** Made by the CoT pipeline (its samples' outputs are generated CoTs). */
+  cot: boolean;
+  /** The import's state ('complete', 'importing', …). */
+  state: string;
+}
+
 export interface TrainingDeps {
   createWorker(): WorkerLike;
+  /** The stored datasets (the data choice); absent: the synthetic data only. */
+  listDatasets?(): Promise<DatasetChoice[]>;
   listRuns(): Promise<RunSummaryLike[]>;
   deleteRun(runId: string): Promise<void>;
   now(): number;
@@ -90,6 +104,8 @@ export interface TrainingState {
   rollouts: { runId: string; steps: number; count: number } | null;
   /** SFT on a stored dataset: what the worker read and skipped (done: false while it reads). */
   data: { summary: StoredSftSummary; done: boolean } | null;
+  /** The stored datasets SFT can train on (loadDatasets). */
+  datasets: DatasetChoice[];
 
   setForm(patch: Partial<TrainSettings>): void;
   /** Patch the RL options of the form. */
@@ -118,6 +134,8 @@ export interface TrainingState {
    * preset, which reads palette colours and 44 tokens, becomes demo. False while a run is active.
    */
   useDataset(datasetId: string | null): boolean;
+  /** Lists the stored datasets for the data choice. */
+  loadDatasets(): Promise<void>;
   /** Tests: make the worker lose its device. */
   simulateDeviceLoss(): void;
 }
@@ -205,7 +223,7 @@ export function reduce(s: TrainingState, msg: FromWorker): Partial<TrainingState
   }
 }
 
-const IDLE: Omit<TrainingState, 'form' | 'knobs' | 'resumable' | 'resumableLoaded' | 'sftRuns' | 'storedRuns' | 'checkpointOp' | 'checkpointMessage' | keyof TrainingActions> = {
+const IDLE: Omit<TrainingState, 'form' | 'knobs' | 'datasets' | 'resumable' | 'resumableLoaded' | 'sftRuns' | 'storedRuns' | 'checkpointOp' | 'checkpointMessage' | keyof TrainingActions> = {
   status: 'idle',
   runId: null,
   adapter: null,
@@ -246,6 +264,7 @@ type TrainingActions = Pick<
   | 'importCheckpoint'
   | 'useAsRlStart'
   | 'useDataset'
+  | 'loadDatasets'
   | 'simulateDeviceLoss'
 >;
 
@@ -290,6 +309,7 @@ export function createTrainingStore(deps: TrainingDeps, initialForm: TrainSettin
       storedRuns: [],
       checkpointOp: null,
       checkpointMessage: null,
+      datasets: [],
 
       setForm(patch) {
         const prev = get().form;
@@ -474,6 +494,15 @@ export function createTrainingStore(deps: TrainingDeps, initialForm: TrainSettin
         get().setForm({ ...(form.preset === 'tiny' && { preset: 'demo' as const }), mode: 'sft' });
         set({ form: { ...get().form, dataset: datasetId } });
         return true;
+      },
+
+      async loadDatasets() {
+        if (!deps.listDatasets) return;
+        try {
+          set({ datasets: await deps.listDatasets() });
+        } catch (e) {
+          set({ warnings: [...get().warnings, `could not list stored datasets: ${(e as Error).message}`].slice(-MAX_WARNINGS) });
+        }
       },
 
       simulateDeviceLoss() {

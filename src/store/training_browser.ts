@@ -15,6 +15,7 @@
 import type { StoreApi } from 'zustand/vanilla';
 import type { PresetName } from '../model/config';
 import { isRlMode, type TrainSettings, type WorkerKnobs } from '../train/protocol';
+import { listManifests, openDataDb } from '../data/db';
 import { createTrainingStore, type TrainingDeps, type TrainingState, type WorkerLike } from './training';
 import { defaultRl, formLr, presetForm } from './training_runs';
 
@@ -54,6 +55,14 @@ function browserDeps(): TrainingDeps {
   return {
     createWorker: () => new Worker(new URL('../train/worker.ts', import.meta.url), { type: 'module' }) as unknown as WorkerLike,
     listRuns: () => withStore((s) => s.listRuns()),
+    async listDatasets() {
+      const db = await openDataDb();
+      try {
+        return (await listManifests(db)).map((m) => ({ id: m.id, name: m.name, samples: m.counts.samples, kind: m.kind, cot: !!m.source.options.cot, state: m.progress.state }));
+      } finally {
+        db.close();
+      }
+    },
     deleteRun: (runId) => withStore((s) => s.deleteRun(runId)),
     checkpoints: {
       loadSerialized: (runId) => withStore((s) => s.loadSerialized(runId)),

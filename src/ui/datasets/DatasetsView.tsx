@@ -5,6 +5,7 @@
 import { useEffect, useState } from 'react';
 import { useDatasets } from '../common/hooks';
 import { datasetsStore, exposeForTests } from '../../store/datasets';
+import { trainingStore } from '../../store/training_browser';
 import type { DatasetManifest } from '../../data/types';
 import { DatasetImport, DatasetProgress, DatasetSummary } from './DatasetImport';
 import { DuplicateImportPrompt } from './ImportIssues';
@@ -110,10 +111,27 @@ function DatasetCard({ manifest: m, selected }: { manifest: DatasetManifest; sel
           Issues ({p.skipped + p.keptWithoutMedia})
         </button>
       )}
+      {(m.source.options.cot || m.kind === 'videop2r') && m.counts.samples > 0 && <TrainSftButton manifest={m} />}
       <button className="secondary small" onClick={() => confirm(`Delete ${m.name}?`) && void store.remove(m.id)} disabled={running}>
         Delete
       </button>
     </li>
+  );
+}
+
+/** Opens the Train page with SFT on this dataset chosen (its samples' output CoTs are the targets). */
+function TrainSftButton({ manifest: m }: { manifest: DatasetManifest }) {
+  const onClick = () => {
+    if (!trainingStore.getState().useDataset(m.id)) {
+      alert('A training run is active: stop it on the Train page before choosing another dataset.');
+      return;
+    }
+    location.hash = '#/train';
+  };
+  return (
+    <button className="secondary small" data-testid={`dataset-train-sft-${m.id}`} title="SFT on this dataset: each sample's output CoT is the target" onClick={onClick}>
+      Train SFT on this
+    </button>
   );
 }
 

@@ -1,7 +1,7 @@
-// The training form and buttons, the progress bar with ETA, the reload's resume offer, and the
-// alert that an RL run has no learning signal.
+// The training form (with SFT's data: the synthetic data or a stored dataset) and buttons, the
+// progress bar with ETA, the reload's resume offer, and the alert that an RL run has no learning signal.
 
-import { useMemo } from 'react';
+import { useEffect, useMemo } from 'react';
 import { useGpu, useTraining } from '../common/hooks';
 import { trainingStore } from '../../store/training_browser';
 import { CPU_SFT_TIME, PRESET_NAMES } from '../../store/training_runs';
@@ -9,6 +9,7 @@ import { rlSignal } from '../../store/training_signal';
 import { makeConfig, type PresetName } from '../../model/config';
 import { PRESET_SYNTHETIC, PRESET_VIDEOS } from '../../train/rl_data';
 import { TINY_FAMILIES } from '../../data/synthetic_tiny';
+import { frameEncodingNote, type StoredSftSummary } from '../../train/stored_sft';
 import { JUDGE_INFO, MODE_INFO, RL_JUDGE_NAMES, isRlJudgeName, isRlMode, type RlSettings, type TrainMode } from '../../train/protocol';
 
 const MODES = Object.keys(MODE_INFO) as TrainMode[];
@@ -78,7 +79,7 @@ export function TrainForm() {
       <div className="note" data-testid="train-mode-description" style={{ flexBasis: '100%', fontSize: '0.85rem' }}>
         {MODE_INFO[form.mode].description}
       </div>
-      <DataNote preset={form.preset} />
+      {isRlMode(form.mode) ? <DataNote preset={form.preset} /> : <DataChoice locked={locked} />}
       {isRlMode(form.mode) && <RlForm locked={locked} />}
     </div>
   );
@@ -97,6 +98,91 @@ function DataNote({ preset }: { preset: PresetName }) {
   return (
     <div className="note" data-testid="train-data" data-videos={videos} style={{ flexBasis: '100%', fontSize: '0.85rem' }}>
       Data: the built-in synthetic dataset (moving shapes), as {STYLE_TEXT[PRESET_SYNTHETIC[preset].style]}, {videos.toLocaleString()} videos.
+    </div>
+  );
+}
+
+/**
+ * SFT's data: the built-in synthetic dataset, or a stored dataset whose samples' `output` CoTs are the
+ * targets (src/train/stored_sft.ts). What the worker read and skipped shows once a run starts.
+ */
+function DataChoice({ locked }: { locked: boolean }) {
+  const form = useTraining((s) => s.form);
+  const datasets = useTraining((s) => s.datasets);
+  const data = useTraining((s) => s.data);
+  const store = trainingStore.getState();
+  useEffect(() => {
+    void trainingStore.getState().loadDatasets();
+  }, []);
+  const chosen = form.dataset ? datasets.find((d) => d.id === form.dataset) : undefined;
+  const encodingNote = form.dataset ? frameEncodingNote(makeConfig(form.preset).model, form.preset) : null;
+  const summary = data && data.summary.datasetId === form.dataset ? data : null;
+  return (
+    <>
+      <label style={field}>
+        Data
+        <select data-testid="train-dataset" value={form.dataset ?? ''} disabled={locked} onChange={(e) => store.useDataset(e.target.value || null)}>
+          <option value="">built-in synthetic dataset</option>
+          {datasets.map((d) => (
+            <option key={d.id} value={d.id}>
+              {d.name} ({d.samples.toLocaleString()} samples{d.cot ? ', CoT' : ''}{d.state === 'complete' ? '' : `, ${d.state}`})
+            </option>
+          ))}
+          {form.dataset && !chosen && <option value={form.dataset}>{form.dataset}</option>}
+        </select>
+      </label>
+      {!form.dataset ? (
+        <DataNote preset={form.preset} />
+      ) : (
+        <div className="note" data-testid="train-data" data-dataset={form.dataset} style={{ flexBasis: '100%', fontSize: '0.85rem' }}>
+          Data: stored dataset {chosen ? `"${chosen.name}" (${chosen.samples.toLocaleString()} samples)` : form.dataset}. Each sample&apos;s output, a CoT in the template
+          &lt;observation&gt;…&lt;/observation&gt; &lt;think&gt;…&lt;/think&gt;&lt;answer&gt;…&lt;/answer&gt;, is the target; samples without one are skipped and counted. No held-out
+          evaluation (it is built for the synthetic task families).
+          {encodingNote && (
+            <div role="alert" data-testid="train-data-encoding" style={{ color: 'var(--bad)' }}>
+              {encodingNote}
+            </div>
+          )}
+        </div>
+      )}
+      {summary && <StoredDataSummary data={summary} />}
+    </>
+  );
+}
+
+/** What the worker read from the stored dataset: samples used and skipped (with examples) and its notes. */
+function StoredDataSummary({ data }: { data: { summary: StoredSftSummary; done: boolean } }) {
+  const s = data.summary;
+  const skipped = s.noOutput + s.badTemplate;
+  return (
+    <div data-testid="train-data-summary" data-done={data.done} data-used={s.used} data-skipped={skipped} style={{ flexBasis: '100%', fontSize: '0.85rem' }}>
+      {data.done ? (
+        <strong>
+          Training on {s.used.toLocaleString()} of {s.read.toLocaleString()} samples of &quot;{s.name}&quot;
+          {skipped > 0 ? `: ${skipped} skipped (${s.noOutput} without an output, ${s.badTemplate} with a broken template)` : ''}.
+        </strong>
+      ) : (
+        <span>
+          Reading &quot;{s.name}&quot;: {s.read.toLocaleString()} of {s.total.toLocaleString()} samples, {s.used.toLocaleString()} usable so far…
+        </span>
+      )}
+      {data.done && s.notes.length > 0 && (
+        <ul style={{ margin: '0.2rem 0 0', paddingLeft: '1.2rem' }}>
+          {s.notes.map((n) => (
+            <li key={n}>{n}</li>
+          ))}
+        </ul>
+      )}
+      {data.done && s.examples.length > 0 && (
+        <details>
+          <summary>Skipped samples (first {s.examples.length})</summary>
+          <ul style={{ margin: 0, paddingLeft: '1.2rem' }}>
+            {s.examples.map((e) => (
+              <li key={e}>{e}</li>
+            ))}
+          </ul>
+        </details>
+      )}
     </div>
   );
 }

@@ -7,7 +7,7 @@ import { memo, useMemo, type CSSProperties } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useTraining } from '../common/hooks';
 import { HELD_OUT_SEED } from '../../train/heldout';
-import { DEFAULT_EVAL_QUESTIONS, heldOutEvery, type HeldOutPoint } from '../../train/protocol';
+import { DEFAULT_EVAL_QUESTIONS, heldOutEvery, isRlMode, type HeldOutPoint } from '../../train/protocol';
 import { chartGrid } from './TrainCharts';
 
 type Metric = 'answer_accuracy' | 'perception_judge_accuracy';
@@ -123,7 +123,9 @@ export const TrainHeldOut = memo(function TrainHeldOut() {
   const progress = useTraining((s) => s.heldOutProgress);
   const knobs = useTraining((s) => s.knobs);
   const steps = useTraining((s) => s.form.steps);
-  const every = heldOutEvery(steps, knobs.evalEvery);
+  // SFT on a stored dataset has none (its questions are not the synthetic families the evaluation scores).
+  const storedData = useTraining((s) => !isRlMode(s.form.mode) && !!s.form.dataset);
+  const every = storedData ? 0 : heldOutEvery(steps, knobs.evalEvery);
   const questions = knobs.evalQuestions ?? DEFAULT_EVAL_QUESTIONS;
   const last = points.length ? points[points.length - 1] : null;
   return (
@@ -134,7 +136,9 @@ export const TrainHeldOut = memo(function TrainHeldOut() {
       <div className="note" style={{ fontSize: '0.85rem' }} data-testid="heldout-plan">
         {every > 0
           ? `${questions} questions on videos of generator seed ${HELD_OUT_SEED}, which training never sees; greedy decoding, before the first step, every ${every} step${every === 1 ? '' : 's'} and after the last. Training waits while it runs.`
-          : 'Off for this run (trainEvalEvery=0).'}
+          : storedData
+            ? 'Off for SFT on a stored dataset: the held-out questions are the synthetic task families, not this dataset\'s.'
+            : 'Off for this run (trainEvalEvery=0).'}
       </div>
       {progress && (
         <div role="status" data-testid="heldout-progress" data-done={progress.done} data-total={progress.total} style={{ marginTop: '0.4rem', fontSize: '0.85rem' }}>
