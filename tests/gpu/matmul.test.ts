@@ -24,6 +24,14 @@ describe('matmul kernel choice', () => {
     expect(matmulStrategyFor(d)).toBe(summary.isFallback ? 'registers' : 'workgroup');
     expect((await Matmul.create(d)).strategy).toBe(matmulStrategyFor(d));
   });
+
+  it('gives the register kernel\'s small products 4×4-thread workgroups, so they spread over the cores', async () => {
+    const d = await device();
+    const kernel = await Matmul.create(d, DEFAULT_TILES, 'registers');
+    const buf = empty(d, 'M', 512 * 512);
+    expect(kernel.bind({ a: buf, b: buf, c: buf, m: 64, n: 64, k: 704, variant: 'TN' }).workgroups).toEqual([2, 2, 1]); // 32×32 of C each
+    expect(kernel.bind({ a: buf, b: buf, c: buf, m: 512, n: 512, k: 64 }).workgroups).toEqual([8, 8, 1]); // 64×64 of C each
+  });
 });
 
 describe.each(STRATEGIES)('matmul (%s kernel)', (strategy) => {

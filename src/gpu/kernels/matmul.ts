@@ -57,6 +57,15 @@ export type MatmulStrategy = 'workgroup' | 'registers';
 export const REGISTER_TILES: MatmulTiles = { wgX: 8, wgY: 8, tileK: 0 };
 const REGISTER_BLOCK = 8;
 
+/**
+ * The register kernel's second tile, 4×4 threads (32×32 of C a workgroup), for products whose C is
+ * small: a workgroup runs on one core, so a 64×64 C (a weight gradient, K = B·T) in one 8×8-thread
+ * workgroup leaves every other core idle. SwiftShader, 64·64·704 TN-like: 8×8 threads 5.0 ms, 4×4 2.4.
+ * Used when 8×8 threads would give fewer than SMALL_PRODUCT_WORKGROUPS workgroups.
+ */
+export const SMALL_REGISTER_TILES: MatmulTiles = { wgX: 4, wgY: 4, tileK: 0 };
+export const SMALL_PRODUCT_WORKGROUPS = 8;
+
 /** The kernel a device should use: register tiles on a CPU adapter, workgroup tiles otherwise. */
 export function matmulStrategyFor(device: GPUDevice): MatmulStrategy {
   const info = (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
@@ -114,21 +123,24 @@ export class Matmul {
     const file = strategy === 'registers' ? 'shaders/matmul_registers.wgsl' : 'shaders/matmul.wgsl';
     const code = strategy === 'registers' ? matmulRegistersSource : matmulSource;
     const pipelines = new Map<string, GPUComputePipeline>();
+    const tileSets: [string, MatmulTiles][] = strategy === 'registers' ? [['', tiles], ['.small', SMALL_REGISTER_TILES]] : [['', tiles]];
     await Promise.all(
-      MATMUL_VARIANTS.flatMap((variant) =>
-        [false, true].map(async (accumulate) => {
-          const label = `Matmul.${variant}${accumulate ? '.accumulate' : ''}`;
-          const constants: Record<string, number> = {
-            TRANS_A: variant[0] === 'T' ? 1 : 0,
-            TRANS_B: variant[1] === 'T' ? 1 : 0,
-            ACCUMULATE: accumulate ? 1 : 0,
-            WG_X: tiles.wgX,
-            WG_Y: tiles.wgY,
-          };
-          if (strategy === 'workgroup') constants.TILE_K = tiles.tileK;
-          const pipeline = await computePipeline(device, { label, sources: [{ file, code }], constants });
-          pipelines.set(pipelineKey(variant, accumulate), pipeline);
-        }),
+      tileSets.flatMap(([suffix, t]) =>
+        MATMUL_VARIANTS.flatMap((variant) =>
+          [false, true].map(async (accumulate) => {
+            const label = `Matmul.${variant}${accumulate ? '.accumulate' : ''}${suffix}`;
+            const constants: Record<string, number> = {
+              TRANS_A: variant[0] === 'T' ? 1 : 0,
+              TRANS_B: variant[1] === 'T' ? 1 : 0,
+              ACCUMULATE: accumulate ? 1 : 0,
+              WG_X: t.wgX,
+              WG_Y: t.wgY,
+            };
+            if (strategy === 'workgroup') constants.TILE_K = t.tileK;
+            const pipeline = await computePipeline(device, { label, sources: [{ file, code }], constants });
+            pipelines.set(pipelineKey(variant, accumulate) + suffix, pipeline);
+          }),
+        ),
       ),
     );
     return new Matmul(device, pipelines, tiles, strategy);
@@ -159,7 +171,7 @@ export class Matmul {
     ] as const) {
       if (buffer.size < bytes) throw new RangeError(`${label}: ${name} (${buffer.label}) has ${buffer.size} bytes, needs ${bytes}`);
     }
-    const pipeline = this.pipelines.get(pipelineKey(variant, accumulate));
+    let pipeline = this.pipelines.get(pipelineKey(variant, accumulate));
     if (!pipeline) throw new RangeError(`${label}: unknown variant '${variant}' (expected ${MATMUL_VARIANTS.join(', ')})`);
     const params = uniformBuffer(this.device, `${label}.params`, [
       { u32: m },
@@ -173,11 +185,13 @@ export class Matmul {
       { u32: offsetC },
     ]);
     const block = this.strategy === 'registers' ? REGISTER_BLOCK : THREAD_BLOCK;
-    const workgroups: [number, number, number] = [
-      groups(n, this.tiles.wgX * block),
-      groups(m, this.tiles.wgY * block),
-      batch,
-    ];
+    let tiles = this.tiles;
+    let workgroups: [number, number, number] = [groups(n, tiles.wgX * block), groups(m, tiles.wgY * block), batch];
+    if (this.strategy === 'registers' && workgroups[0] * workgroups[1] * batch < SMALL_PRODUCT_WORKGROUPS) {
+      tiles = SMALL_REGISTER_TILES;
+      pipeline = this.pipelines.get(pipelineKey(variant, accumulate) + '.small')!;
+      workgroups = [groups(n, tiles.wgX * block), groups(m, tiles.wgY * block), batch];
+    }
     if (workgroups[0] > 65535 || workgroups[1] > 65535) throw new RangeError(`${label}: ${m}×${n} needs more than 65535 workgroups along one axis`);
     return { label, pipeline, workgroups, bindGroup: bindGroup(this.device, label, pipeline, [params, a, b, c]) };
   }
