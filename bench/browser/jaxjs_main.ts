@@ -257,7 +257,7 @@ async function run(config: BenchConfig): Promise<SectionBody> {
       'Both rows of a model size share ours\' timing: ours, TF.js and jax-js alternate step by step after warm-up, on one page. ' +
       'Ours: SftTrainer.trainStep = batch build + upload + one command buffer (forward, CE, backward, clip, AdamW) + metrics read-back. ' +
       'TF.js: tf.variableGrads + global-norm clip + Adam (no weight decay), loss read back. ' +
-      'jax-js: one jit-compiled function (valueAndGrad of the loss, global-norm clip, AdamW with decoupled decay, as ours), then the loss read back (its copy is queued after the whole step's kernels, which one jit call submits together).',
+      'jax-js: one jit-compiled function (valueAndGrad of the loss, global-norm clip, AdamW with decoupled decay, as ours), then the loss read back (its copy is queued after all kernels of the step, which one jit call submits together).',
     `jax-js ${jaxVersion} on its own GPUDevice (adapter: ${jaxStart.ok ? jaxStart.label : 'not started'}); TF.js ${tf.version.tfjs} on its own (adapter: ${tfAdapter}); ours on our device (adapter: ${summary.vendor} ${summary.architecture} ${summary.description}).`,
     'The jax-js and TF.js models are ours op for op (same tensors and shapes, GPT-2 tanh GELU, untied lm_head, frame patches projected into the residual stream), with causal attention over materialised (T, T) scores (jax-js: nn.dotProductAttention with isCausal). ' +
       'tests/pure/bench_jaxjs_model.test.ts checks the jax-js step against our float64 reference SFT run on jax-js\'s wasm device.',
