@@ -51,6 +51,35 @@ export function selfTimes(p: CpuProfile): { name: string; ms: number }[] {
   return [...acc.entries()].map(([name, ms]) => ({ name, ms })).sort((a, b) => b.ms - a.ms);
 }
 
+/** Busy time per process / thread (top-level events only, so nothing is counted twice), in ms. */
+export function threadBusy(events: TraceEvent[]): { name: string; ms: number }[] {
+  const names = new Map<string, string>();
+  const procs = new Map<number, string>();
+  for (const e of events) {
+    if (e.name === 'thread_name') names.set(`${e.pid}:${e.tid}`, String((e.args as { name?: string })?.name));
+    if (e.name === 'process_name') procs.set(e.pid, String((e.args as { name?: string })?.name));
+  }
+  const byThread = new Map<string, TraceEvent[]>();
+  for (const e of events) if (e.ph === 'X' && e.dur) (byThread.get(`${e.pid}:${e.tid}`) ?? byThread.set(`${e.pid}:${e.tid}`, []).get(`${e.pid}:${e.tid}`)!).push(e);
+  const out: { name: string; ms: number }[] = [];
+  for (const [key, evs] of byThread) {
+    evs.sort((a, b) => a.ts - b.ts);
+    let end = -Infinity;
+    let busy = 0;
+    for (const e of evs) {
+      if (e.ts >= end) {
+        busy += e.dur!;
+        end = e.ts + e.dur!;
+      } else if (e.ts + e.dur! > end) {
+        busy += e.ts + e.dur! - end;
+        end = e.ts + e.dur!;
+      }
+    }
+    out.push({ name: `${procs.get(Number(key.split(':')[0])) ?? '?'} / ${names.get(key) ?? key}`, ms: busy / 1000 });
+  }
+  return out.sort((a, b) => b.ms - a.ms);
+}
+
 /** Main-thread time per top-level trace event name on the renderer's main thread (ms; nested events excluded). */
 export function mainThreadBreakdown(events: TraceEvent[]): { name: string; ms: number; n: number }[] {
   const main = events.find((e) => e.name === 'thread_name' && e.args && (e.args as { name?: string }).name === 'CrRendererMain');
@@ -167,6 +196,8 @@ async function main() {
     const busy = bd.filter((r) => r.name !== 'ThreadControllerImpl::RunTask').reduce((s, r) => s + r.ms, 0);
     console.log(`\n${presses} key presses (j, ] every ${o.G}): main-thread self time by trace event (${(busy / presses).toFixed(1)} ms per press):`);
     console.log(table(bd.map((r) => ({ ...r, ms: r.ms / presses })), 25));
+    console.log(`\nbusy time per thread, per press (the GPU process composites every frame; with SwiftShader that is CPU work):`);
+    console.log(table(threadBusy(keys.events).map((r) => ({ ...r, ms: r.ms / presses })), 8));
     const keyProf = await withCpuProfile(cdp, join(outDir, 'keys.cpuprofile'), () => page.evaluate<number[]>(`${KEYS}(${presses}, ${everyG})`));
     console.log(`\nkey presses, JS self time per press (sampled):`);
     console.log(table(selfTimes(keyProf.profile).map((r) => ({ ...r, ms: r.ms / presses })), 30));
