@@ -419,7 +419,7 @@ export async function runInspectorSection(ctx: BenchContext): Promise<SectionBod
     const ours = pick(f);
     const base = before ? pick(before.figures) : null;
     const r: BenchRow = { kernel, shape, params, repeats: ours.length, ours: { label: 'working tree', wall: summarize(ours) }, ...(note ? { note } : {}) };
-    if (base) {
+    if (base?.length) {
       r.baseline = { label: `baseline ${before!.commit}`, wall: summarize(base) };
       r.ratio = summarize(base).median / summarize(ours).median;
     }
