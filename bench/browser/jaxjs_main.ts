@@ -51,7 +51,8 @@ function cases(bench: BenchConfig): PeerCase[] {
   const out: PeerCase[] = [{ name: 'tiny', config: makeConfig('tiny'), repeats: Math.max(bench.repeats, 5), warmup: Math.max(bench.warmup, 2) }];
   if (bench.preset !== 'quick') {
     // makeConfig()'s defaults at B 1, as the tfjs section: a larger model, where launch overhead weighs less.
-    out.push({ name: 'default', config: makeConfig(undefined, { train: { batchSize: 1 } }), repeats: 3, warmup: 2 });
+    // --repeats applies here too (at least 3): its steps are seconds each, and 3 medians are noisy under load.
+    out.push({ name: 'default', config: makeConfig(undefined, { train: { batchSize: 1 } }), repeats: Math.max(bench.repeats, 3), warmup: 2 });
   }
   return out;
 }
