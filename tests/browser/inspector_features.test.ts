@@ -50,7 +50,8 @@ describe('rollout inspector in Chromium: TRL parquet, the group across steps, fi
     expect(await button.textContent()).toContain('Compare 2 runs');
     await button.click();
     await page.getByTestId('compare-view').waitFor();
-    expect(page.url()).toMatch(/#\/rollouts\?compare=[^&]+%2C/);
+    // The address is written just after the frame (at most 10 times a second, issue 11's speed work).
+    await page.waitForURL(/#\/rollouts\?compare=[^&]+%2C/, { timeout: 5_000 });
     const charts = page.getByTestId('compare-chart');
     await charts.first().locator('path.recharts-line-curve').first().waitFor({ state: 'attached' }); // a flat line has no height: 'visible' never holds
     expect(await charts.count()).toBeGreaterThanOrEqual(4);

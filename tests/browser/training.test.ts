@@ -6,7 +6,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { openApp, screenshot, sharedBrowser } from './browser';
 
-const STEPS = 8;
+// Enough steps that the run is still going after the responsiveness window (a tiny step is ~0.4 s
+// on SwiftShader since issue 15's kernels; 8 steps used to take ~10 s and now end inside it).
+const STEPS = 30;
 // No held-out evaluation here (trainEvalEvery=0): training_rl.test.ts covers it.
 const URL_PATH = `?trainSteps=${STEPS}&trainCheckpointEvery=4&trainProgressMs=100&trainEvalEvery=0#/train`;
 
@@ -51,11 +53,14 @@ describe('training in the browser', () => {
       });
       return { clickMs, maxGap, ticks };
     });
-    // Training steps take about 1 to 3 s each on SwiftShader. Run on the main thread, back to back,
-    // they would block most of this 1.5 s window, so far fewer than 75 ticks would fire. The bounds
-    // leave room for a loaded 2-core machine, where the worker's SwiftShader threads take the cores.
-    expect(responsiveness.clickMs).toBeLessThan(500);
-    expect(responsiveness.ticks).toBeGreaterThan(30);
+    // Training steps take about 0.4 s each on SwiftShader (issue 15's kernels), one command buffer each.
+    // Run on the main thread, back to back, they would leave a tick only between steps: a handful in
+    // this 1.5 s window, not the 75 an idle page gets. In a worker the page keeps ticking, but on a CPU
+    // adapter the GPU process's SwiftShader threads train on the same 2 cores as the page, and since
+    // the step's kernels spread over both cores the page gets a share of them, not a core of its own
+    // (30-36 ticks measured on an otherwise idle machine). The bounds leave room for that and for load.
+    expect(responsiveness.clickMs).toBeLessThan(1000);
+    expect(responsiveness.ticks).toBeGreaterThan(15);
     expect(responsiveness.maxGap).toBeLessThan(1500);
     expect(await page.getByTestId('train-status').getAttribute('data-status')).toBe('running');
 

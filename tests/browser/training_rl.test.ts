@@ -15,6 +15,9 @@ import { PRESET_VIDEOS } from '../../src/train/rl_data';
 import { makeConfig } from '../../src/model/config';
 
 const STEPS = 4;
+// The RL run is longer: an RL step takes well under a second since issue 15, and the test must pause
+// one while the run is still going, with steps left to chart after the resume.
+const RL_STEPS = 8;
 const EVAL_EVERY = 2;
 const URL_PATH = `?trainSteps=${STEPS}&trainCheckpointEvery=2&trainProgressMs=100&trainGroup=2&trainPromptsPerStep=1&trainMaxNewTokens=24&trainEvalEvery=${EVAL_EVERY}&trainEvalQuestions=6#/train`;
 const waitStatus = (page: Page, status: string, timeout = 60_000) => page.locator(`[data-testid="train-status"][data-status="${status}"]`).waitFor({ timeout });
@@ -85,6 +88,7 @@ describe('RL training in the browser', () => {
     expect(await page.getByTestId('train-lr').inputValue()).toBe(String(RL_DEFAULTS.tiny.lr));
     expect(await page.getByTestId('train-cpu-time').count()).toBe(0); // the SFT time is no RL figure
     expect(await page.getByTestId('train-rl-from').locator('option').first().textContent()).toContain(sft.runId);
+    await page.getByTestId('train-steps').fill(String(RL_STEPS));
     await page.getByTestId('train-start').click();
     // Pause after the first RL step (a checkpoint on pause), reload, accept the resume offer.
     await page.waitForFunction(() => Number(document.querySelector('[data-testid="train-step"]')?.getAttribute('data-step') ?? 0) >= 1, null, { timeout: 120_000 });
@@ -92,7 +96,7 @@ describe('RL training in the browser', () => {
     await waitStatus(page, 'paused', 120_000);
     const paused = Number(await page.getByTestId('train-step').getAttribute('data-step'));
     expect(paused).toBeGreaterThanOrEqual(1);
-    expect(paused).toBeLessThan(STEPS - 1); // the step running at the click finishes first; two are left to chart
+    expect(paused).toBeLessThan(RL_STEPS - 1); // the step running at the click finishes first; two are left to chart
     expect(await page.getByTestId('train-checkpoint').getAttribute('data-step')).toBe(String(paused));
     await page.reload();
     await page.getByTestId('resume-offer').waitFor({ timeout: 30_000 });
@@ -103,18 +107,19 @@ describe('RL training in the browser', () => {
     expect(rl.error).toBeNull();
     expect(rl.form.mode).toBe('pa-grpo');
     expect(rl.form.rl.fromRunId).toBe(sft.runId);
-    expect(await page.getByTestId('train-step').getAttribute('data-step')).toBe(String(STEPS));
+    expect(await page.getByTestId('train-step').getAttribute('data-step')).toBe(String(RL_STEPS));
     // The resumed attachment charts the steps after the checkpoint.
     for (const id of ['rl-perception-reward', 'rl-reasoning-reward', 'rl-kl', 'rl-entropy', 'rl-segment-lengths', 'rl-collapsed-groups']) {
-      expect(Number(await page.getByTestId(`chart-${id}`).getAttribute('data-points')), id).toBe(STEPS - paused);
+      expect(Number(await page.getByTestId(`chart-${id}`).getAttribute('data-points')), id).toBe(RL_STEPS - paused);
     }
     expect(await page.getByTestId('chart-rl-perception-reward').locator('path.recharts-line-curve').count()).toBe(4);
     expect(await page.getByTestId('rl-placeholder-kl').count()).toBe(0);
     // The RL run's held-out curve: step 0 (the SFT weights) from before the reload, stored with the
-    // checkpoint, then steps 2 (redone if the pause cut it short) and 4 after the resume.
-    await page.getByTestId('heldout-latest').and(page.locator(`[data-step="${STEPS}"]`)).waitFor({ timeout: 60_000 });
-    expect(await page.evaluate(() => (globalThis as any).__p2rTraining.getState().heldOut.map((p: { step: number }) => p.step))).toEqual([0, 2, 4]);
-    expect(await page.getByTestId('chart-heldout-answer').getAttribute('data-points')).toBe('3');
+    // checkpoint, then every EVAL_EVERY steps (one the pause cut short is redone) to the end.
+    await page.getByTestId('heldout-latest').and(page.locator(`[data-step="${RL_STEPS}"]`)).waitFor({ timeout: 60_000 });
+    const evalSteps = Array.from({ length: RL_STEPS / EVAL_EVERY + 1 }, (_, i) => i * EVAL_EVERY);
+    expect(await page.evaluate(() => (globalThis as any).__p2rTraining.getState().heldOut.map((p: { step: number }) => p.step))).toEqual(evalSteps);
+    expect(await page.getByTestId('chart-heldout-answer').getAttribute('data-points')).toBe(String(evalSteps.length));
     // The page says so when the last RL step had every group collapsed, and only then.
     const last = await page.evaluate(() => {
       const series = (globalThis as any).__p2rTraining.getState().series;
@@ -129,13 +134,13 @@ describe('RL training in the browser', () => {
 
     // "Open rollouts": the run in the inspector, a group of G = 2 with both processes side by side.
     const link = page.getByTestId('train-open-rollouts');
-    expect(await link.getAttribute('data-steps')).toBe(String(STEPS));
+    expect(await link.getAttribute('data-steps')).toBe(String(RL_STEPS));
     await link.click();
     await page.getByTestId('run-dashboard').waitFor({ timeout: 30_000 });
     expect(page.url()).toContain(`#/rollouts/${encodeURIComponent(rl.runId)}`);
-    expect(await page.getByTestId('step-link').count()).toBe(STEPS); // every step once, across the pause
-    // Numbered as the Train charts number them: 1 … STEPS (issue 11).
-    expect(await page.getByTestId('step-link').allTextContents()).toEqual(Array.from({ length: STEPS }, (_, i) => String(i + 1)));
+    expect(await page.getByTestId('step-link').count()).toBe(RL_STEPS); // every step once, across the pause
+    // Numbered as the Train charts number them: 1 … RL_STEPS (issue 11).
+    expect(await page.getByTestId('step-link').allTextContents()).toEqual(Array.from({ length: RL_STEPS }, (_, i) => String(i + 1)));
     await page.getByTestId('step-link').first().click();
     await page.getByTestId('group-view').waitFor({ timeout: 30_000 });
     await page.getByTestId('rollout').first().waitFor();
