@@ -13,11 +13,11 @@ import { USAGE, storageBuffer, uploadBuffer } from '../gpu/buffers';
 import { encodeDispatch, type Dispatch } from '../gpu/dispatch';
 import { AdamW } from '../gpu/kernels/adamw';
 import { Attention, attentionBlocksFor, CPU_BLOCKS, GPU_BLOCKS, type AttentionArrays } from '../gpu/kernels/attention';
-import { BiasAdd } from '../gpu/kernels/bias_add';
+import { BiasAdd, CPU_ROW_LANES, GPU_ROW_LANES } from '../gpu/kernels/bias_add';
 import { CrossEntropy } from '../gpu/kernels/cross_entropy';
 import { bucketLength, bucketTokens, Embedding } from '../gpu/kernels/embedding';
 import { Gelu } from '../gpu/kernels/gelu';
-import { CLIP_LENGTH, GradNorm } from '../gpu/kernels/grad_norm';
+import { CLIP_LENGTH, CPU_MAX_PARTIALS, GPU_MAX_PARTIALS, GradNorm, gradNormPartialsFor } from '../gpu/kernels/grad_norm';
 import { LayerNorm } from '../gpu/kernels/layernorm';
 import { Matmul, matmulStrategyFor, type MatmulArgs, type MatmulStrategy } from '../gpu/kernels/matmul';
 import { ResidualAdd } from '../gpu/kernels/residual_add';
@@ -58,9 +58,20 @@ export interface KernelChoices {
   attentionBlocks?: 'cpu' | 'gpu';
   /** dwte from positions bucketed by token (default) instead of a scan over every position. */
   embeddingBuckets?: boolean;
+  /**
+   * Reductions (GradNorm's partial sums, BiasAdd's backward row lanes): default by device (few
+   * partials and no trees on a CPU adapter); 'gpu' as before.
+   */
+  reductions?: 'cpu' | 'gpu';
 }
 
-export const BASELINE_KERNELS: Required<KernelChoices> = { matmul: 'workgroup', attentionArrays: 'largest', attentionBlocks: 'gpu', embeddingBuckets: false };
+export const BASELINE_KERNELS: Required<KernelChoices> = {
+  matmul: 'workgroup',
+  attentionArrays: 'largest',
+  attentionBlocks: 'gpu',
+  embeddingBuckets: false,
+  reductions: 'gpu',
+};
 
 export async function createModelKernels(device: GPUDevice, headDims: number[], choices: KernelChoices = {}): Promise<ModelKernels> {
   const resolved: Required<KernelChoices> = {
@@ -68,17 +79,19 @@ export async function createModelKernels(device: GPUDevice, headDims: number[], 
     attentionArrays: choices.attentionArrays ?? 'sized',
     attentionBlocks: choices.attentionBlocks ?? (attentionBlocksFor(device) === CPU_BLOCKS ? 'cpu' : 'gpu'),
     embeddingBuckets: choices.embeddingBuckets ?? true,
+    reductions: choices.reductions ?? (gradNormPartialsFor(device) === CPU_MAX_PARTIALS ? 'cpu' : 'gpu'),
   };
+  const cpuReductions = resolved.reductions === 'cpu';
   const [matmul, biasAdd, residual, gelu, layerNorm, embedding, attention, crossEntropy, gradNorm] = await Promise.all([
     Matmul.create(device, undefined, resolved.matmul),
-    BiasAdd.create(device),
+    BiasAdd.create(device, cpuReductions ? CPU_ROW_LANES : GPU_ROW_LANES),
     ResidualAdd.create(device),
     Gelu.create(device),
     LayerNorm.create(device),
     Embedding.create(device),
     Attention.create(device, headDims, resolved.attentionArrays, resolved.attentionBlocks === 'cpu' ? CPU_BLOCKS : GPU_BLOCKS),
     CrossEntropy.create(device),
-    GradNorm.create(device),
+    GradNorm.create(device, cpuReductions ? CPU_MAX_PARTIALS : GPU_MAX_PARTIALS),
   ]);
   return { matmul, biasAdd, residual, gelu, layerNorm, embedding, attention, crossEntropy, gradNorm, choices: resolved };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BiasAdd } from '../../src/gpu/kernels/bias_add';
+import { BiasAdd, biasRowLanesFor, CPU_ROW_LANES, GPU_ROW_LANES } from '../../src/gpu/kernels/bias_add';
 import { biasAdd, biasBackward } from '../../src/gpu/reference/bias_add';
 import { Rng } from '../../src/util/rng';
 import { device, empty, expectClose, gpu, read, run, upload } from './harness';
@@ -64,9 +64,14 @@ describe('bias add', () => {
     expectClose(analytic, numeric, { atol: 1e-7, rtol: 1e-7 }, 'dbias');
   });
 
-  it('sums dy over rows like the CPU backward for R, C in {1, 7, 65, 129} and 1000×65', async () => {
+  it('gives a CPU adapter one row lane per column and a GPU eight', async () => {
+    const { summary } = await gpu();
+    expect(biasRowLanesFor(await device())).toBe(summary.isFallback ? CPU_ROW_LANES : GPU_ROW_LANES);
+  });
+
+  for (const lanes of [GPU_ROW_LANES, CPU_ROW_LANES, 2]) it(`sums dy over rows like the CPU backward for R, C in {1, 7, 65, 129} and 1000×65 (${lanes} row lanes)`, async () => {
     const d = await device();
-    const kernel = await BiasAdd.create(d);
+    const kernel = await BiasAdd.create(d, lanes);
     const rng = new Rng(4);
     const shapes: [number, number][] = [[1000, 65]];
     for (const rows of EDGES) for (const cols of EDGES) shapes.push([rows, cols]);
@@ -82,9 +87,9 @@ describe('bias add', () => {
     }
   });
 
-  it('accumulates into dbias, twice in one pass, like dbias + 2·Σ_rows dy', async () => {
+  for (const lanes of [GPU_ROW_LANES, CPU_ROW_LANES]) it(`accumulates into dbias, twice in one pass, like dbias + 2·Σ_rows dy (${lanes} row lanes)`, async () => {
     const d = await device();
-    const kernel = await BiasAdd.create(d);
+    const kernel = await BiasAdd.create(d, lanes);
     const [rows, cols] = [129, 33];
     const rng = new Rng(5);
     const dy = rng.f32(rows * cols);

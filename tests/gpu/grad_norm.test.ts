@@ -1,25 +1,32 @@
 import { describe, expect, it } from 'vitest';
-import { CLIP_LENGTH, GradNorm } from '../../src/gpu/kernels/grad_norm';
+import { CLIP_LENGTH, CPU_MAX_PARTIALS, GPU_MAX_PARTIALS, GradNorm, gradNormPartialsFor } from '../../src/gpu/kernels/grad_norm';
 import { gradNorm } from '../../src/gpu/reference/grad_norm';
 import { Rng } from '../../src/util/rng';
-import { device, empty, expectClose, read, run, upload } from './harness';
+import { device, empty, expectClose, gpu, read, run, upload } from './harness';
 
-async function gpuClip(grads: Float32Array, maxNorm: number): Promise<Float32Array> {
+async function gpuClip(grads: Float32Array, maxNorm: number, partials = GPU_MAX_PARTIALS): Promise<Float32Array> {
   const d = await device();
-  const kernel = await GradNorm.create(d);
+  const kernel = await GradNorm.create(d, partials);
   const clip = empty(d, 'clip', CLIP_LENGTH);
   await run(d, kernel.clip({ grads: upload(d, 'grads', grads), n: grads.length, clip, maxNorm }));
   return read(d, clip, CLIP_LENGTH);
 }
 
 describe('global gradient norm', () => {
-  for (const n of [1, 7, 1000, 70000]) {
-    it(`computes the norm and clip scale of ${n} gradients like the CPU reference`, async () => {
-      const grads = new Rng(n).f32(n, 0.5);
-      const ref = gradNorm(grads, 5);
-      const clip = await gpuClip(grads, 5);
-      expectClose(clip, [ref.norm, ref.scale, ref.finite, 0], { atol: 1e-6, rtol: 1e-5 }, 'clip');
-    });
+  it('gives a CPU adapter few partial sums and a GPU many', async () => {
+    const { summary } = await gpu();
+    expect(gradNormPartialsFor(await device())).toBe(summary.isFallback ? CPU_MAX_PARTIALS : GPU_MAX_PARTIALS);
+  });
+
+  for (const partials of [GPU_MAX_PARTIALS, CPU_MAX_PARTIALS, 3]) {
+    for (const n of [1, 7, 1000, 70000]) {
+      it(`computes the norm and clip scale of ${n} gradients like the CPU reference (at most ${partials} partial sums)`, async () => {
+        const grads = new Rng(n).f32(n, 0.5);
+        const ref = gradNorm(grads, 5);
+        const clip = await gpuClip(grads, 5, partials);
+        expectClose(clip, [ref.norm, ref.scale, ref.finite, 0], { atol: 1e-6, rtol: 1e-5 }, 'clip');
+      });
+    }
   }
 
   it('scales by maxNorm / (norm + 1e-6) when the norm exceeds maxNorm, and by 1 below it', async () => {
@@ -41,6 +48,9 @@ describe('global gradient norm', () => {
     const clip = await gpuClip(grads, 5);
     expect(Number.isNaN(clip[0])).toBe(true);
     expect([clip[1], clip[2]]).toEqual([0, 0]);
+    const few = await gpuClip(grads, 5, CPU_MAX_PARTIALS);
+    expect(Number.isNaN(few[0])).toBe(true);
+    expect([few[1], few[2]]).toEqual([0, 0]);
     expect(gradNorm(grads, 5).finite).toBe(0);
   });
 

@@ -6,13 +6,27 @@ import addSource from '../../../shaders/bias_add.wgsl?raw';
 import backwardSource from '../../../shaders/bias_backward.wgsl?raw';
 import { uniformBuffer } from '../buffers';
 import { bindGroup, bindSlots, grid1d, groups, sliceBytes, sliceLabel, type BufferSlice, type Dispatch } from '../dispatch';
+import { isCpuAdapter } from '../device';
 import { computePipeline } from '../pipeline';
 
 /** Threads per workgroup of the elementwise add. */
 const WG = 256;
 /** Backward: columns per workgroup, and row lanes summed per column (a power of two). */
 const WG_COLS = 32;
-const WG_ROWS = 8;
+/** Row lanes on a GPU: 8 per column, combined by a 3-level tree. */
+export const GPU_ROW_LANES = 8;
+/**
+ * Row lanes on a CPU adapter: 1, each thread sums its column serially and no tree or barrier runs.
+ * A CPU runs the lanes in turn anyway; the tree's barriers only switch between them. SwiftShader, the
+ * tiny preset: 16.1 ms of a 395 ms profiled step with 8 lanes (issue 15's profile).
+ */
+export const CPU_ROW_LANES = 1;
+
+/** Row lanes of the backward for a device. */
+export function biasRowLanesFor(device: GPUDevice): number {
+  const info = (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
+  return isCpuAdapter(info) ? CPU_ROW_LANES : GPU_ROW_LANES;
+}
 
 function checkSizes(label: string, sizes: Record<string, number>): void {
   for (const [name, v] of Object.entries(sizes)) {
@@ -34,7 +48,10 @@ export class BiasAdd {
     private readonly backwardAccumulatePipeline: GPUComputePipeline,
   ) {}
 
-  static async create(device: GPUDevice): Promise<BiasAdd> {
+  /** `rowLanes`: the backward's row lanes per column, a power of two (default by device). */
+  static async create(device: GPUDevice, rowLanes: number = biasRowLanesFor(device)): Promise<BiasAdd> {
+    if (!(rowLanes >= 1 && rowLanes <= 8 && (rowLanes & (rowLanes - 1)) === 0)) throw new RangeError(`BiasAdd: ${rowLanes} row lanes (a power of two up to 8)`);
+    const WG_ROWS = rowLanes;
     const add = { file: 'shaders/bias_add.wgsl', code: addSource };
     const backward = { file: 'shaders/bias_backward.wgsl', code: backwardSource };
     const [addPipeline, inPlacePipeline, backwardPipeline, backwardAccumulatePipeline] = await Promise.all([

@@ -4,6 +4,7 @@
 import source from '../../../shaders/grad_norm.wgsl?raw';
 import { storageBuffer, uniformBuffer, uploadBuffer } from '../buffers';
 import { bindGroup, bindSlots, groups, type Dispatch } from '../dispatch';
+import { isCpuAdapter } from '../device';
 import { computePipeline } from '../pipeline';
 
 /**
@@ -14,8 +15,20 @@ import { computePipeline } from '../pipeline';
  * 64 keeps 256 partials × 64 threads of parallelism on a real GPU with 2 fewer barrier levels.
  */
 const WG = 64;
-/** At most this many partial sums (so the partial pass never needs more than one grid row). */
-const MAX_PARTIALS = 256;
+/** At most this many partial sums on a GPU (so the partial pass never needs more than one grid row). */
+export const GPU_MAX_PARTIALS = 256;
+/**
+ * On a CPU adapter: 8 partial sums. Each workgroup ends in a 6-level tree whose barriers switch
+ * between its lane groups on one core; 256 of them cost more than the squares. SwiftShader, the tiny
+ * preset's 132k gradients: 16.4 ms of a 395 ms profiled step with 256 partials (issue 15's profile).
+ */
+export const CPU_MAX_PARTIALS = 8;
+
+/** Partial sums for a device: few on a CPU adapter. */
+export function gradNormPartialsFor(device: GPUDevice): number {
+  const info = (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
+  return isCpuAdapter(info) ? CPU_MAX_PARTIALS : GPU_MAX_PARTIALS;
+}
 const FILE = 'shaders/grad_norm.wgsl';
 
 /** Length in f32 of a clip buffer: [norm, scale, finite (1/0), 0]. */
@@ -37,20 +50,23 @@ export class GradNorm {
     private readonly device: GPUDevice,
     private readonly partialPipeline: GPUComputePipeline,
     private readonly finalizePipeline: GPUComputePipeline,
+    /** At most this many partial sums (workgroups of the partial pass). */
+    readonly maxPartials: number,
   ) {}
 
-  static async create(device: GPUDevice): Promise<GradNorm> {
+  static async create(device: GPUDevice, maxPartials: number = gradNormPartialsFor(device)): Promise<GradNorm> {
+    if (!(Number.isInteger(maxPartials) && maxPartials >= 1 && maxPartials <= 65535)) throw new RangeError(`GradNorm: ${maxPartials} partial sums`);
     const sources = [{ file: FILE, code: source }];
     const [partial, finalize] = await Promise.all([
       computePipeline(device, { label: 'GradNorm.partial', sources, entryPoint: 'partial', constants: { WG } }),
       computePipeline(device, { label: 'GradNorm.finalize', sources, entryPoint: 'finalize', constants: { WG } }),
     ]);
-    return new GradNorm(device, partial, finalize);
+    return new GradNorm(device, partial, finalize, maxPartials);
   }
 
   /** Number of workgroups (and partial sums) the partial pass uses for n elements. */
-  static partialCount(n: number): number {
-    return Math.min(groups(n, WG), MAX_PARTIALS);
+  partialCount(n: number): number {
+    return Math.min(groups(n, WG), this.maxPartials);
   }
 
   /** A clip buffer holding [0, scale, 1, 0]: for an AdamW step without clipping or norm. */
@@ -61,7 +77,7 @@ export class GradNorm {
   /** [partial, finalize]: writes args.clip from args.grads. Reusable every step. */
   clip(args: GradNormArgs): Dispatch[] {
     const label = args.label ?? 'GradNorm';
-    const count = GradNorm.partialCount(args.n);
+    const count = this.partialCount(args.n);
     const params = uniformBuffer(this.device, `${label}.params`, [{ u32: args.n }, { u32: count }, { f32: args.maxNorm }]);
     const partials = storageBuffer(this.device, `${label}.partials`, 2 * count);
     const partial: Dispatch = {
