@@ -404,6 +404,16 @@ async function evaluate(r: Run, trainer: SftTrainer | RlTrainer): Promise<void> 
   post({ type: 'heldout', point });
 }
 
+/**
+ * Rest between steps on a CPU adapter: a tenth of the step, at least 30 ms. With issue 15's kernels a
+ * tiny step keeps both cores busy for ~0.4 s, and back to back the page got 1 to 25 event-loop ticks
+ * in 1.5 s (75 when idle) and a click on Pause landed 13 RL steps late; the rest costs ~10% of the
+ * browser's CPU training speed and keeps the page answering. GPUs run beside the page: no rest.
+ */
+function cpuBreatherMs(stepMs: number): number {
+  return Math.max(30, 0.1 * stepMs);
+}
+
 async function loop(r: Run, attachFirst: boolean): Promise<void> {
   if (loopActive) return;
   loopActive = true;
@@ -444,7 +454,9 @@ async function loop(r: Run, attachFirst: boolean): Promise<void> {
         finishRun(r);
         return;
       }
+      const stepStart = performance.now();
       const entry = await unlessLost<SftLogEntry | RlLogEntry>(trainer.trainStep());
+      const stepMs = performance.now() - stepStart;
       if (lost) throw lost;
       if (gpuErrors.length) throw gpuErrors[0]; // the step failed: save nothing from it
       pending.push(point(entry));
@@ -455,8 +467,10 @@ async function loop(r: Run, attachFirst: boolean): Promise<void> {
         flush();
         await save(r, 'interval', 'running');
       }
-      // Yield to the message loop (pause / stop arrive here).
-      await sleep(r.knobs.stepDelayMs);
+      // Yield to the message loop (pause / stop arrive here). On a CPU adapter the "GPU" is the same
+      // cores the page runs on, and the step's kernels fill all of them: a short rest between steps
+      // lets the page paint and answer clicks (CPU_BREATHER).
+      await sleep(Math.max(r.knobs.stepDelayMs, r.ctx?.summary.isFallback ? cpuBreatherMs(stepMs) : 0));
     }
   } catch (e) {
     flush();

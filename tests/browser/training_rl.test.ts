@@ -17,7 +17,7 @@ import { makeConfig } from '../../src/model/config';
 const STEPS = 4;
 // The RL run is longer: an RL step takes well under a second since issue 15, and the test must pause
 // one while the run is still going, with steps left to chart after the resume.
-const RL_STEPS = 8;
+const RL_STEPS = 16;
 const EVAL_EVERY = 2;
 const URL_PATH = `?trainSteps=${STEPS}&trainCheckpointEvery=2&trainProgressMs=100&trainGroup=2&trainPromptsPerStep=1&trainMaxNewTokens=24&trainEvalEvery=${EVAL_EVERY}&trainEvalQuestions=6#/train`;
 const waitStatus = (page: Page, status: string, timeout = 60_000) => page.locator(`[data-testid="train-status"][data-status="${status}"]`).waitFor({ timeout });
