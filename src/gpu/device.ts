@@ -53,6 +53,14 @@ export function isCpuAdapter(info: GPUAdapterInfo | undefined): boolean {
   );
 }
 
+/**
+ * True when the device runs on a CPU implementation of WebGPU (from GPUDevice.adapterInfo): kernel
+ * owners pick their CPU forms (register-tiled matmul, small attention blocks, tree-free reductions).
+ */
+export function isCpuDevice(device: GPUDevice): boolean {
+  return isCpuAdapter((device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo);
+}
+
 export function summarizeAdapter(adapter: GPUAdapter): AdapterSummary {
   const info = adapter.info ?? ({} as GPUAdapterInfo);
   const limits: Record<string, number> = {};

@@ -5,7 +5,7 @@ import forwardSource from '../../../shaders/attention_forward.wgsl?raw';
 import backwardSource from '../../../shaders/attention_backward.wgsl?raw';
 import { storageBuffer, uniformBuffer } from '../buffers';
 import { bindGroup, bindSlots, type Dispatch } from '../dispatch';
-import { isCpuAdapter } from '../device';
+import { isCpuDevice } from '../device';
 import { computePipeline } from '../pipeline';
 
 // Backward measurements (SwiftShader, 2-core shared machine; B=1 H=4 T=256; process CPU ms of the
@@ -40,8 +40,7 @@ export const CPU_BLOCKS: AttentionBlocks = { rows: 16, keys: () => 16 };
 
 /** The blocks for a device: small ones on a CPU adapter. */
 export function attentionBlocksFor(device: GPUDevice): AttentionBlocks {
-  const info = (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
-  return isCpuAdapter(info) ? CPU_BLOCKS : GPU_BLOCKS;
+  return isCpuDevice(device) ? CPU_BLOCKS : GPU_BLOCKS;
 }
 /** Head dims the kernels support: multiples of 4 up to the register arrays' 64. */
 export const ATTENTION_HEAD_DIMS = [16, 32, 64] as const;

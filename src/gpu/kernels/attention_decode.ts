@@ -5,7 +5,7 @@ import decodeSource from '../../../shaders/attention_decode.wgsl?raw';
 import { storageBuffer, uniformBuffer } from '../buffers';
 import { bindGroup, type Dispatch } from '../dispatch';
 import { computePipeline } from '../pipeline';
-import { isCpuAdapter } from '../device';
+import { isCpuDevice } from '../device';
 import { ATTENTION_HEAD_DIMS } from './attention';
 
 // Generation measurements (SwiftShader, 2-core shared machine; tiny preset C=32 H=2 D=16 T=128,
@@ -32,8 +32,7 @@ export function cpuDecodeThreads(D: number): number {
 
 /** Threads per workgroup for head dim D on a device: D / 4 on a CPU adapter, 64 on a GPU. */
 export function decodeThreadsFor(device: GPUDevice, D: number): number {
-  const info = (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
-  return isCpuAdapter(info) ? cpuDecodeThreads(D) : GPU_DECODE_THREADS;
+  return isCpuDevice(device) ? cpuDecodeThreads(D) : GPU_DECODE_THREADS;
 }
 
 export interface AttentionDecodeArgs {

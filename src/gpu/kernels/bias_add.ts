@@ -6,7 +6,7 @@ import addSource from '../../../shaders/bias_add.wgsl?raw';
 import backwardSource from '../../../shaders/bias_backward.wgsl?raw';
 import { uniformBuffer } from '../buffers';
 import { bindGroup, bindSlots, grid1d, groups, sliceBytes, sliceLabel, type BufferSlice, type Dispatch } from '../dispatch';
-import { isCpuAdapter } from '../device';
+import { isCpuDevice } from '../device';
 import { computePipeline } from '../pipeline';
 
 /** Threads per workgroup of the elementwise add. */
@@ -24,8 +24,7 @@ export const CPU_ROW_LANES = 1;
 
 /** Row lanes of the backward for a device. */
 export function biasRowLanesFor(device: GPUDevice): number {
-  const info = (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
-  return isCpuAdapter(info) ? CPU_ROW_LANES : GPU_ROW_LANES;
+  return isCpuDevice(device) ? CPU_ROW_LANES : GPU_ROW_LANES;
 }
 
 function checkSizes(label: string, sizes: Record<string, number>): void {

@@ -4,7 +4,7 @@
 import source from '../../../shaders/grad_norm.wgsl?raw';
 import { storageBuffer, uniformBuffer, uploadBuffer } from '../buffers';
 import { bindGroup, bindSlots, groups, type Dispatch } from '../dispatch';
-import { isCpuAdapter } from '../device';
+import { isCpuDevice } from '../device';
 import { computePipeline } from '../pipeline';
 
 /**
@@ -26,8 +26,7 @@ export const CPU_MAX_PARTIALS = 8;
 
 /** Partial sums for a device: few on a CPU adapter. */
 export function gradNormPartialsFor(device: GPUDevice): number {
-  const info = (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
-  return isCpuAdapter(info) ? CPU_MAX_PARTIALS : GPU_MAX_PARTIALS;
+  return isCpuDevice(device) ? CPU_MAX_PARTIALS : GPU_MAX_PARTIALS;
 }
 const FILE = 'shaders/grad_norm.wgsl';
 

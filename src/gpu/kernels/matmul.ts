@@ -8,7 +8,7 @@
 import matmulSource from '../../../shaders/matmul.wgsl?raw';
 import matmulRegistersSource from '../../../shaders/matmul_registers.wgsl?raw';
 import { uniformBuffer } from '../buffers';
-import { isCpuAdapter } from '../device';
+import { isCpuDevice } from '../device';
 import { bindGroup, groups, type Dispatch } from '../dispatch';
 import { computePipeline } from '../pipeline';
 
@@ -68,8 +68,7 @@ export const SMALL_PRODUCT_WORKGROUPS = 8;
 
 /** The kernel a device should use: register tiles on a CPU adapter, workgroup tiles otherwise. */
 export function matmulStrategyFor(device: GPUDevice): MatmulStrategy {
-  const info = (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
-  return isCpuAdapter(info) ? 'registers' : 'workgroup';
+  return isCpuDevice(device) ? 'registers' : 'workgroup';
 }
 
 export interface MatmulArgs {
