@@ -18,8 +18,11 @@ const STEPS = 4;
 // The RL run is longer: an RL step takes well under a second since issue 15, and the test must pause
 // one while the run is still going, with steps left to chart after the resume.
 const RL_STEPS = 16;
+// A rest between steps, so that the Pause click (Playwright's, on a page whose 2 cores SwiftShader's
+// training also uses) lands while the run is going rather than after its last step.
+const STEP_DELAY_MS = 400;
 const EVAL_EVERY = 2;
-const URL_PATH = `?trainSteps=${STEPS}&trainCheckpointEvery=2&trainProgressMs=100&trainGroup=2&trainPromptsPerStep=1&trainMaxNewTokens=24&trainEvalEvery=${EVAL_EVERY}&trainEvalQuestions=6#/train`;
+const URL_PATH = `?trainSteps=${STEPS}&trainStepDelay=${STEP_DELAY_MS}&trainCheckpointEvery=2&trainProgressMs=100&trainGroup=2&trainPromptsPerStep=1&trainMaxNewTokens=24&trainEvalEvery=${EVAL_EVERY}&trainEvalQuestions=6#/train`;
 const waitStatus = (page: Page, status: string, timeout = 60_000) => page.locator(`[data-testid="train-status"][data-status="${status}"]`).waitFor({ timeout });
 const state = (page: Page) => page.evaluate(() => {
   const s = (globalThis as any).__p2rTraining.getState();
