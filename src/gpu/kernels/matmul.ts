@@ -150,39 +150,11 @@ export class Matmul {
    * block and bind group are built here, once; encode the result as often as wanted.
    */
   bind(args: MatmulArgs): Dispatch {
-    const { a, b, c, m, n, k, variant = 'NN', accumulate = false, batch = 1 } = args;
-    const strideA = args.strideA ?? m * k;
-    const strideB = args.strideB ?? k * n;
-    const strideC = args.strideC ?? m * n;
-    const offsetA = args.offsetA ?? 0;
-    const offsetB = args.offsetB ?? 0;
-    const offsetC = args.offsetC ?? 0;
+    const { a, b, c, m, n, variant = 'NN', accumulate = false, batch = 1 } = args;
     const label = args.label ?? `Matmul.${variant}${accumulate ? '.accumulate' : ''}`;
-    for (const [name, v] of Object.entries({ m, n, k, batch, strideA, strideB, strideC, offsetA, offsetB, offsetC })) {
-      if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new RangeError(`${label}: ${name} = ${v} is not a u32`);
-    }
-    if (batch < 1 || batch > 65535) throw new RangeError(`${label}: batch = ${batch}; one dispatch takes 1..65535 batches`);
-    const need = (offset: number, stride: number, size: number) => (offset + (batch - 1) * stride + size) * 4;
-    for (const [name, buffer, bytes] of [
-      ['A', a, need(offsetA, strideA, m * k)],
-      ['B', b, need(offsetB, strideB, k * n)],
-      ['C', c, need(offsetC, strideC, m * n)],
-    ] as const) {
-      if (buffer.size < bytes) throw new RangeError(`${label}: ${name} (${buffer.label}) has ${buffer.size} bytes, needs ${bytes}`);
-    }
+    const params = matmulParams(this.device, label, args, 4);
     let pipeline = this.pipelines.get(pipelineKey(variant, accumulate));
     if (!pipeline) throw new RangeError(`${label}: unknown variant '${variant}' (expected ${MATMUL_VARIANTS.join(', ')})`);
-    const params = uniformBuffer(this.device, `${label}.params`, [
-      { u32: m },
-      { u32: n },
-      { u32: k },
-      { u32: strideA },
-      { u32: strideB },
-      { u32: strideC },
-      { u32: offsetA },
-      { u32: offsetB },
-      { u32: offsetC },
-    ]);
     const block = this.strategy === 'registers' ? REGISTER_BLOCK : THREAD_BLOCK;
     let tiles = this.tiles;
     let workgroups: [number, number, number] = [groups(n, tiles.wgX * block), groups(m, tiles.wgY * block), batch];
@@ -194,4 +166,42 @@ export class Matmul {
     if (workgroups[0] > 65535 || workgroups[1] > 65535) throw new RangeError(`${label}: ${m}×${n} needs more than 65535 workgroups along one axis`);
     return { label, pipeline, workgroups, bindGroup: bindGroup(this.device, label, pipeline, [params, a, b, c]) };
   }
+}
+
+/**
+ * The Params block of a matmul dispatch (shared by the matmul owners): resolves the default strides
+ * and offsets, checks that every size is a u32, that the batch fits one dispatch and that A, B
+ * (`abBytes` a stored element) and C (f32) are large enough, naming the operand.
+ */
+export function matmulParams(device: GPUDevice, label: string, args: MatmulArgs, abBytes: number): GPUBuffer {
+  const { a, b, c, m, n, k, batch = 1 } = args;
+  const strideA = args.strideA ?? m * k;
+  const strideB = args.strideB ?? k * n;
+  const strideC = args.strideC ?? m * n;
+  const offsetA = args.offsetA ?? 0;
+  const offsetB = args.offsetB ?? 0;
+  const offsetC = args.offsetC ?? 0;
+  for (const [name, v] of Object.entries({ m, n, k, batch, strideA, strideB, strideC, offsetA, offsetB, offsetC })) {
+    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new RangeError(`${label}: ${name} = ${v} is not a u32`);
+  }
+  if (batch < 1 || batch > 65535) throw new RangeError(`${label}: batch = ${batch}; one dispatch takes 1..65535 batches`);
+  const need = (offset: number, stride: number, size: number, bytes: number) => (offset + (batch - 1) * stride + size) * bytes;
+  for (const [name, buffer, bytes] of [
+    ['A', a, need(offsetA, strideA, m * k, abBytes)],
+    ['B', b, need(offsetB, strideB, k * n, abBytes)],
+    ['C', c, need(offsetC, strideC, m * n, 4)],
+  ] as const) {
+    if (buffer.size < bytes) throw new RangeError(`${label}: ${name} (${buffer.label}) has ${buffer.size} bytes, needs ${bytes}`);
+  }
+  return uniformBuffer(device, `${label}.params`, [
+    { u32: m },
+    { u32: n },
+    { u32: k },
+    { u32: strideA },
+    { u32: strideB },
+    { u32: strideC },
+    { u32: offsetA },
+    { u32: offsetB },
+    { u32: offsetC },
+  ]);
 }

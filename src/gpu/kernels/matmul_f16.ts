@@ -7,10 +7,10 @@
 
 import matmulF16Source from '../../../shaders/matmul_f16.wgsl?raw';
 import { encodeF16 } from '../../util/f16';
-import { uniformBuffer, USAGE } from '../buffers';
+import { USAGE } from '../buffers';
 import { bindGroup, groups, type Dispatch } from '../dispatch';
 import { computePipeline } from '../pipeline';
-import { DEFAULT_TILES, MATMUL_VARIANTS, type MatmulArgs, type MatmulTiles, type MatmulVariant } from './matmul';
+import { DEFAULT_TILES, MATMUL_VARIANTS, matmulParams, type MatmulArgs, type MatmulTiles, type MatmulVariant } from './matmul';
 
 /**
  * The element type of A and B. 'f16' needs a device created with 'shader-f16'; 'f32' is the same
@@ -108,39 +108,11 @@ export class MatmulF16 {
 
   /** A reusable dispatch of C = op(A)·op(B) (or C += ...): A and B in storage elements, C in f32. */
   bind(args: MatmulArgs): Dispatch {
-    const { a, b, c, m, n, k, variant = 'NN', accumulate = false, batch = 1 } = args;
-    const strideA = args.strideA ?? m * k;
-    const strideB = args.strideB ?? k * n;
-    const strideC = args.strideC ?? m * n;
-    const offsetA = args.offsetA ?? 0;
-    const offsetB = args.offsetB ?? 0;
-    const offsetC = args.offsetC ?? 0;
+    const { a, b, c, m, n, variant = 'NN', accumulate = false, batch = 1 } = args;
     const label = args.label ?? `MatmulF16<${this.storage}>.${variant}${accumulate ? '.accumulate' : ''}`;
-    for (const [name, v] of Object.entries({ m, n, k, batch, strideA, strideB, strideC, offsetA, offsetB, offsetC })) {
-      if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new RangeError(`${label}: ${name} = ${v} is not a u32`);
-    }
-    if (batch < 1 || batch > 65535) throw new RangeError(`${label}: batch = ${batch}; one dispatch takes 1..65535 batches`);
-    const need = (offset: number, stride: number, size: number, bytes: number) => (offset + (batch - 1) * stride + size) * bytes;
-    for (const [name, buffer, bytes] of [
-      ['A', a, need(offsetA, strideA, m * k, this.elementBytes)],
-      ['B', b, need(offsetB, strideB, k * n, this.elementBytes)],
-      ['C', c, need(offsetC, strideC, m * n, 4)],
-    ] as const) {
-      if (buffer.size < bytes) throw new RangeError(`${label}: ${name} (${buffer.label}) has ${buffer.size} bytes, needs ${bytes}`);
-    }
+    const params = matmulParams(this.device, label, args, this.elementBytes);
     const pipeline = this.pipelines.get(pipelineKey(variant, accumulate));
     if (!pipeline) throw new RangeError(`${label}: unknown variant '${variant}' (expected ${MATMUL_VARIANTS.join(', ')})`);
-    const params = uniformBuffer(this.device, `${label}.params`, [
-      { u32: m },
-      { u32: n },
-      { u32: k },
-      { u32: strideA },
-      { u32: strideB },
-      { u32: strideC },
-      { u32: offsetA },
-      { u32: offsetB },
-      { u32: offsetC },
-    ]);
     const workgroups: [number, number, number] = [groups(n, this.tiles.wgX * THREAD_BLOCK), groups(m, this.tiles.wgY * THREAD_BLOCK), batch];
     if (workgroups[0] > 65535 || workgroups[1] > 65535) throw new RangeError(`${label}: ${m}×${n} needs more than 65535 workgroups along one axis`);
     return { label, pipeline, workgroups, bindGroup: bindGroup(this.device, label, pipeline, [params, a, b, c]) };
